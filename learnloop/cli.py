@@ -1,0 +1,99 @@
+"""The ``learnloop`` command line: validate a workbook, write the demo workbook."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from data_schemas import TABS, ParseOptions
+from learnloop import load
+from learnloop.errors import SourceError
+from learnloop.workbook import Workbook
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Learning Loop: check and chart a team's quarterly learning playbook.",
+)
+
+SourceArg = Annotated[str, typer.Argument(help="'demo', a path to an .xlsx workbook, or a folder of CSV files.")]
+
+
+@app.command()
+def validate(
+    source: SourceArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    fiscal_year_start_month: Annotated[
+        int, typer.Option(min=1, max=12, help="Month the fiscal year starts (1 = calendar quarters).")] = 1,
+    day_first: Annotated[bool, typer.Option("--day-first", help="Read 03/04/2026 as 3 April.")] = False,
+) -> None:
+    """Check every tab and say exactly which cells to fix. Exit 1 when there are errors."""
+    options = ParseOptions(day_first=day_first, fiscal_year_start_month=fiscal_year_start_month)
+    try:
+        wb = load.workbook(source, options)
+    except SourceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(report_json(wb), ensure_ascii=False) if as_json else report_text(wb))
+    raise typer.Exit(1 if wb.has_errors else 0)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Argument(help="Where to write: a .xlsx file, or a folder for CSV files.")],
+) -> None:
+    """Write the demo workbook, ready to upload to Google Sheets or to edit and validate."""
+    from learnloop.sources import files
+    from learnloop.sources.demo import demo_tabs
+
+    tabs = demo_tabs()
+    written = files.write_xlsx(tabs, out) if out.suffix.lower() == ".xlsx" else files.write_csv_folder(tabs, out)
+    rows = sum(len(rows) - 1 for rows in tabs.values())
+    typer.echo(f"Wrote the demo workbook ({len(tabs)} tabs, {rows} rows) to {written}.")
+
+
+def report_json(wb: Workbook) -> dict[str, object]:
+    return {
+        "source": wb.source,
+        "tabs": wb.summary(),
+        "issues": [
+            {key: value for key, value in issue.to_dict().items() if key != "sheet" or value is not None}
+            for issue in wb.issues
+        ],
+    }
+
+
+def report_text(wb: Workbook) -> str:
+    lines = [f"Learning Loop: {wb.source}", ""]
+    summary = wb.summary()
+    width = max(len(tab) for tab in TABS)
+    for tab, counts in summary.items():
+        title = wb.tab_titles.get(tab)
+        where = f"  (tab '{title}')" if title and title != tab else ("  (missing)" if not title else "")
+        left_out = f", {counts['quarantined']} left out" if counts["quarantined"] else ""
+        lines.append(f"  {tab:<{width}}  {counts['rows']:>5} rows kept{left_out}{where}")
+    errors, warnings = wb.count("error"), wb.count("warning")
+    lines += ["", f"{errors} error(s), {warnings} warning(s), {wb.count('info')} note(s)."]
+    for tab in TABS:
+        tab_issues = [issue for issue in wb.issues if issue.tab == tab]
+        if not tab_issues:
+            continue
+        lines += ["", f"{tab}:"]
+        for issue in sorted(tab_issues, key=lambda i: (i.row or 0, i.severity)):
+            where = f"row {issue.row}" if issue.row else "tab"
+            column = f", {issue.column}" if issue.column else ""
+            lines.append(f"  {issue.severity:<7} {where}{column}: {issue.message}")
+    if not wb.has_errors:
+        lines += ["", "No errors: every row with data can be used."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:  # e.g. `learnloop validate demo | head`
+        sys.exit(0)

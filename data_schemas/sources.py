@@ -19,7 +19,8 @@ class Sources(TabModel):
     _row_rules: ClassVar[dict[str, RowRule]] = {
         **TabModel._row_rules,
         "pruned_after_added": RowRule("pruned_on", "warning",
-                                      "is before added_on; a source can only be pruned after it was added"),
+                                      "is before added_on; a source can only be pruned after it was added, "
+                                      "so type a date on or after added_on, or leave it blank"),
     }
 
     source_id: Series[str] = column("id", required=True, example="S-001",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -10,8 +11,9 @@ from typing import Annotated
 import typer
 
 from data_schemas import TABS, ParseOptions
-from learnloop import load
+from learnloop import load, settings, writes
 from learnloop.errors import SourceError
+from learnloop.sources import sheets
 from learnloop.workbook import Workbook
 
 app = typer.Typer(
@@ -20,7 +22,8 @@ app = typer.Typer(
     help="Learning Loop: check and chart a team's quarterly learning playbook.",
 )
 
-SourceArg = Annotated[str, typer.Argument(help="'demo', a path to an .xlsx workbook, or a folder of CSV files.")]
+SourceArg = Annotated[str, typer.Argument(
+    help="'demo', a path to an .xlsx workbook, a folder of CSV files, or a Google Sheet URL or key.")]
 
 
 @app.command()
@@ -34,7 +37,9 @@ def validate(
     """Check every tab and say exactly which cells to fix. Exit 1 when there are errors."""
     options = ParseOptions(day_first=day_first, fiscal_year_start_month=fiscal_year_start_month)
     try:
-        wb = load.workbook(source, options)
+        config = settings.from_environment()
+        reader = load.reader_for(dataclasses.replace(config, source=source, sheets=()))
+        wb = load.workbook(source, options, reader=reader)
     except SourceError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -56,12 +61,35 @@ def demo(
     typer.echo(f"Wrote the demo workbook ({len(tabs)} tabs, {rows} rows) to {written}.")
 
 
+@app.command("init-sheet")
+def init_sheet(
+    sheet: Annotated[str, typer.Argument(help="The Google Sheet URL or key.")],
+) -> None:
+    """Add the missing tabs and header rows to an existing Google Sheet. Tabs with data are never touched."""
+    key = sheets.sheet_key(sheet)
+    if key is None:
+        typer.echo(f"error: {sheet} is not a Google Sheet URL or key.", err=True)
+        raise typer.Exit(2)
+    try:
+        config = dataclasses.replace(settings.from_environment(), source=sheet, sheets=())
+        reader = load.reader_for(config)
+        if reader is None or (not reader.access.service_account and not config.sheets_api_url):
+            raise SourceError("Adding tabs needs a service account with Editor access: set "
+                              "GOOGLE_APPLICATION_CREDENTIALS to its JSON key file.")
+        done = writes.init_sheet(reader, key)
+    except SourceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo("\n".join(done) if done else "Nothing to do: every tab is there with its header row.")
+
+
 def report_json(wb: Workbook) -> dict[str, object]:
     return {
         "source": wb.source,
         "tabs": wb.summary(),
         "issues": [
-            {key: value for key, value in issue.to_dict().items() if key != "sheet" or value is not None}
+            {key: value for key, value in issue.to_dict().items()
+             if key != "cell" and (key != "sheet" or value is not None)}
             for issue in wb.issues
         ],
     }

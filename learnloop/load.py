@@ -1,46 +1,138 @@
-"""Load a workbook from wherever it lives: the bundled demo, an .xlsx file, or a folder of CSV files.
+"""Load a workbook from wherever it lives: the demo, an .xlsx file, a CSV folder, or Google Sheets.
 
 ``workbook(source, options)`` is the one entry point the CLI and the app use; it never raises for
 bad data (that becomes issues) and raises :class:`SourceError` only when the source itself cannot
-be read.
+be read. Several Google Sheets (one per team) are read concurrently and merged.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from data_schemas import ParseOptions
+import pandas as pd
+
+from data_schemas import TABS, ParseOptions
 from learnloop.errors import SourceError
-from learnloop.sources import files
+from learnloop.settings import Settings
+from learnloop.sources import files, sheets
 from learnloop.validate import validate_workbook
 from learnloop.workbook import Workbook
 
 DEMO = "demo"
 
 
-def read_raw(source: str) -> dict[str, list[list[object]]]:
+def reader_for(config: Settings) -> sheets.SheetReader | None:
+    """A Google Sheets reader for the configured access, or None when no sheet is configured."""
+    if not any(is_sheet(source) for source in config.sources):
+        return None
+    api_key = config.api_key
+    if not (config.service_account or api_key) and config.sheets_api_url:
+        api_key = "local"  # a stand-in or proxy at a base URL accepts any API key
+    access = sheets.Access(service_account=config.service_account, api_key=api_key,
+                           base_url=config.sheets_api_url, timeout=(min(5.0, config.http_timeout), config.http_timeout))
+    return sheets.SheetReader(access, sheets.RetryPolicy(max_seconds=config.retry_seconds))
+
+
+def from_settings(config: Settings, reader: sheets.SheetReader | None = None) -> Workbook:
+    """The workbook (or merged workbooks) that ``config`` points at."""
+    return workbooks(config.sources, config.options, reader=reader or reader_for(config))
+
+
+def is_sheet(source: str) -> bool:
+    """Whether ``source`` names a Google Sheet (a URL or a key) rather than the demo or a path."""
+    return source != DEMO and not Path(source).expanduser().exists() and sheets.sheet_key(source) is not None
+
+
+def read_raw(source: str, *, today: dt.date | None = None) -> dict[str, list[list[object]]]:
     """The raw tabs of ``source``: ``demo``, a path to an .xlsx workbook, or a folder of CSV files."""
     if source == DEMO:
         from learnloop.sources.demo import demo_tabs
 
-        return demo_tabs()
+        return demo_tabs(today)
     path = Path(source).expanduser()
     if path.is_dir():
         return files.read_csv_folder(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return files.read_xlsx(path)
     if not path.exists():
-        raise SourceError(f"Cannot find {source}. Give 'demo', a path to an .xlsx workbook, or a folder of CSV files.")
+        raise SourceError(f"Cannot find {source}. Give 'demo', a path to an .xlsx workbook, a folder of CSV "
+                          "files, or a Google Sheet URL.")
     raise SourceError(f"{source} is not an .xlsx workbook or a folder of CSV files.")
 
 
-def workbook(source: str, options: ParseOptions = ParseOptions(), *, today: dt.date | None = None) -> Workbook:
-    """Read and validate ``source``."""
-    if source == DEMO and today is not None:
-        from learnloop.sources.demo import demo_tabs
+def workbook(source: str, options: ParseOptions = ParseOptions(), *, reader: sheets.SheetReader | None = None,
+             today: dt.date | None = None) -> Workbook:
+    """Read and validate one ``source``; a Google Sheet needs a ``reader``."""
+    if not is_sheet(source):
+        return validate_workbook(read_raw(source, today=today), source=source, options=options)
+    if reader is None:
+        raise SourceError(f"{source} looks like a Google Sheet, but no Google access is configured.")
+    return sheet_workbook(sheets.sheet_key(source) or source, reader, options)
 
-        raw = demo_tabs(today)
-    else:
-        raw = read_raw(source)
-    return validate_workbook(raw, source=source, options=options)
+
+def sheet_workbook(key: str, reader: sheets.SheetReader, options: ParseOptions,
+                   *, tag_sheet: bool = False) -> Workbook:
+    """One Google Sheet, validated; its locale decides how ambiguous slash dates are read."""
+    read = reader.read(key)
+    sheet_options = dataclasses.replace(options, day_first=read.meta.day_first)
+    wb = validate_workbook(read.tabs, source=read.meta.title, options=sheet_options,
+                           sheet=read.meta.title if tag_sheet else None)
+    by_tab = read.meta.contract_tabs()
+    links = {(read.meta.title if tag_sheet else None, tab): sheets.edit_url(key, read.meta.gids[title])
+             for tab, title in by_tab.items()}
+    return dataclasses.replace(wb, tab_links=links)
+
+
+def workbooks(sources: Sequence[str], options: ParseOptions = ParseOptions(), *,
+              reader: sheets.SheetReader | None = None) -> Workbook:
+    """Several sources (typically one Google Sheet per team) read concurrently and merged into one."""
+    if len(sources) == 1:
+        return workbook(sources[0], options, reader=reader)
+    if reader is None and any(is_sheet(s) for s in sources):
+        raise SourceError("Several Google Sheets are configured, but no Google access is.")
+
+    def one(source: str) -> Workbook:
+        if is_sheet(source):
+            return sheet_workbook(sheets.sheet_key(source) or source, reader, options, tag_sheet=True)  # type: ignore[arg-type]
+        wb = workbook(source, options)
+        return _tag(wb, Path(source).stem or source)
+
+    with ThreadPoolExecutor(max_workers=min(8, len(sources))) as pool:
+        parts = list(pool.map(one, sources))
+    return merge(parts, source=", ".join(wb.source for wb in parts), options=options)
+
+
+def _tag(wb: Workbook, sheet: str) -> Workbook:
+    issues = tuple(dataclasses.replace(issue, sheet=sheet) for issue in wb.issues)
+    return dataclasses.replace(wb, source=sheet, issues=issues)
+
+
+def merge(parts: Sequence[Workbook], *, source: str, options: ParseOptions) -> Workbook:
+    """One workbook from several: rows tagged with their sheet, blank teams filled with the sheet's title."""
+    tables, quarantined = {}, {}
+    for tab in TABS:
+        frames = []
+        for wb in parts:
+            frame = wb.tables[tab].copy()
+            frame["sheet"] = wb.source
+            if "team" in frame:
+                frame["team"] = frame["team"].fillna(wb.source)
+            frames.append(frame)
+        tables[tab] = pd.concat(frames) if frames else parts[0].tables[tab]
+        quarantined[tab] = pd.concat([wb.quarantined[tab].assign(sheet=wb.source) for wb in parts])
+    return Workbook(
+        source=source,
+        tables=tables,
+        quarantined=quarantined,
+        issues=tuple(issue for wb in parts for issue in wb.issues),
+        options=options,
+        tab_titles={tab: next((wb.tab_titles.get(tab) for wb in parts if wb.tab_titles.get(tab)), None)
+                    for tab in TABS},
+        ignored_columns={tab: tuple(dict.fromkeys(c for wb in parts for c in wb.ignored_columns.get(tab, ())))
+                         for tab in TABS},
+        tab_links={key: link for wb in parts for key, link in wb.tab_links.items()},
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pandera.errors
+from openpyxl.utils import get_column_letter
 
 from data_schemas import TABS, ParseOptions, TabModel, name_key, parse_options, parsers, tab_for
 from learnloop.workbook import Issue, Severity, Workbook
@@ -97,9 +98,12 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     declared = model.columns()
     grid = pd.DataFrame(list(rows), dtype="object") if len(rows) else pd.DataFrame(dtype="object")
     issues: list[Issue] = []
+    positions: dict[str, int] = {}  # column -> 0-based position in the sheet, for A1 cell references
 
     def report(row: int | None, column: str | None, value: Any, severity: Severity, message: str) -> None:
-        issues.append(Issue(tab, row, column, None if value is None else str(value), severity, message, sheet))
+        blank = value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
+        cell = f"{get_column_letter(positions[column] + 1)}{row}" if row and column in positions else None
+        issues.append(Issue(tab, row, column, None if blank else str(value), severity, message, sheet, cell))
 
     if grid.empty:
         report(None, None, None, "warning", f"The {tab} tab is empty. Add a header row: {', '.join(declared)}.")
@@ -107,6 +111,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
 
     header_at = _find_header(grid, declared)
     columns, ignored = _map_header(grid.iloc[header_at], declared)
+    positions.update(columns)
     for label in ignored.values():
         report(1 + header_at, str(label), None, "info",
                f"Column '{label}' is not part of the {tab} tab and is ignored.")
@@ -132,7 +137,8 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     for name in raw.columns:
         for row in raw.index[errors_found[name]]:
             cell_problems[(row, name)] = ("error", f"The cell shows the spreadsheet error {shown.at[row, name]}. "
-                                                   f"Fix the formula or type the value itself.")
+                                                   f"Fix the formula or type the value itself: "
+                                                   f"{_what_to_type(declared[name])}.")
     clean = raw.mask(errors_found)
 
     with parse_options(options):
@@ -145,7 +151,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
 
     for name in raw.columns:
         meta = declared[name]
-        unreadable = clean[name].notna() & parsed[name].isna()
+        unreadable = ~parsers.is_blank(clean[name]) & parsed[name].isna()
         for row in raw.index[unreadable]:
             cell_problems.setdefault((row, name), _severity_for(meta, _unreadable_message(name, meta, shown.at[row, name])))
     id_column = model._id_column
@@ -155,7 +161,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
                f"({model._derived_id_prefix}-r2, {model._derived_id_prefix}-r3, …). Add the column to keep ids "
                f"stable when rows move.")
     elif id_column and model._derived_id_prefix:
-        for row in raw.index[raw[id_column].isna() & clean[id_column].isna()]:
+        for row in raw.index[parsers.is_blank(raw[id_column])]:
             report(row, id_column, None, "info",
                    f"{id_column} is blank, so this row is known as {parsed.at[row, id_column]}. "
                    f"Type an id to keep it stable when rows move.")

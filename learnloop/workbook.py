@@ -29,12 +29,14 @@ class Issue:
     severity: Severity
     message: str
     sheet: str | None = None
+    #: The cell in A1 notation (``C7``), when the issue is about one cell.
+    cell: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-ISSUE_COLUMNS = ["sheet", "tab", "row", "column", "value", "severity", "message"]
+ISSUE_COLUMNS = ["sheet", "tab", "row", "column", "value", "severity", "message", "cell"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Workbook:
     tab_titles: dict[str, str | None] = field(default_factory=dict)
     #: Columns present in the sheet but not part of the contract, per tab.
     ignored_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: (sheet title or None, tab) -> link that opens the tab in Google Sheets; empty for files.
+    tab_links: dict[tuple[str | None, str], str] = field(default_factory=dict)
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property

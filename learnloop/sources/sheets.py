@@ -1,0 +1,315 @@
+"""Google Sheets through the real gspread client: one-request reads, bounded retries, clear errors.
+
+Everything here takes its inputs as arguments (sheet key, credentials, base URL); only
+``learnloop.settings`` decides where those come from.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import gspread
+import requests
+from google.auth import api_key as google_api_key
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2 import service_account
+from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.wait import wait_random_exponential
+
+from data_schemas import TABS, tab_for
+from learnloop.errors import SourceError
+
+GOOGLE_SHEETS_URL = "https://sheets.googleapis.com"
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+METADATA_TTL_SECONDS = 3600.0
+# Sheets' own render options: numbers as numbers and dates as serial numbers whatever the locale.
+READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+               "majorDimension": "ROWS"}
+# Locales whose people write 03/04/2026 for March 4; everywhere else the day comes first.
+MONTH_FIRST_LOCALES = {"en_US", "en_PH", "fil_PH", "en_CA", "es_US", "en_AS", "en_GU", "en_PR", "en_UM", "en_VI"}
+
+_KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
+
+T = TypeVar("T")
+
+
+class SheetError(SourceError):
+    """A Google Sheet could not be read or written; the message says what to do."""
+
+    def __init__(self, message: str, *, status: int | None = None, transient: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.transient = transient
+
+
+def sheet_key(url_or_key: str) -> str | None:
+    """The spreadsheet key in a Google Sheets URL or a bare key, or None when it is neither."""
+    found = _KEY_IN_URL.search(url_or_key)
+    if found:
+        return found.group(1)
+    text = url_or_key.strip()
+    return text if _BARE_KEY.match(text) else None
+
+
+def edit_url(key: str, gid: int | None = None, cell: str | None = None) -> str:
+    """A link that opens the sheet (at a tab and cell when given) in Google Sheets."""
+    url = f"https://docs.google.com/spreadsheets/d/{key}/edit"
+    if gid is not None:
+        url += f"#gid={gid}" + (f"&range={cell}" if cell else "")
+    return url
+
+
+@dataclass(frozen=True)
+class Access:
+    """How to reach the Sheets API: a service account, or an API key for public sheets."""
+
+    service_account: Mapping[str, Any] | None = None
+    api_key: str | None = None
+    base_url: str | None = None  # replaces https://sheets.googleapis.com (stand-in, proxy)
+    timeout: tuple[float, float] = (5.0, 20.0)
+
+    @property
+    def client_email(self) -> str | None:
+        return (self.service_account or {}).get("client_email")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.service_account or self.api_key)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff and jitter for transient failures."""
+
+    max_seconds: float = 60.0
+    max_attempts: int = 6
+    first_wait: float = 0.5
+    max_wait: float = 16.0
+
+
+class _BaseURLSession(AuthorizedSession):
+    """gspread's session, with Google's API host replaced by a configured base URL."""
+
+    def __init__(self, credentials: Any, base_url: str | None) -> None:
+        super().__init__(credentials)
+        self._base_url = base_url.rstrip("/") if base_url else None
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if self._base_url and url.startswith(GOOGLE_SHEETS_URL):
+            url = self._base_url + url[len(GOOGLE_SHEETS_URL):]
+        return super().request(method, url, *args, **kwargs)
+
+
+def connect(access: Access) -> gspread.Client:
+    """A gspread client for ``access`` (no request is made until it is used)."""
+    if access.service_account:
+        try:
+            credentials: Any = service_account.Credentials.from_service_account_info(
+                dict(access.service_account), scopes=list(SCOPES))
+        except (ValueError, KeyError) as exc:
+            raise SourceError(f"The service-account credentials are incomplete ({exc}). Paste the whole JSON key "
+                              "into [gcp_service_account] in .streamlit/secrets.toml.") from None
+    elif access.api_key:
+        credentials = google_api_key.Credentials(access.api_key)
+    else:
+        raise SourceError("No Google credentials are configured. Add a service account ([gcp_service_account] in "
+                          ".streamlit/secrets.toml or GOOGLE_APPLICATION_CREDENTIALS) or, for a public sheet, "
+                          "LEARNLOOP_API_KEY.")
+    client = gspread.Client(auth=None, session=_BaseURLSession(credentials, access.base_url))  # type: ignore[arg-type]
+    client.http_client.auth = credentials  # type: ignore[attr-defined]
+    client.http_client.set_timeout(access.timeout)
+    return client
+
+
+def call(fn: Callable[[], T], *, access: Access, key: str, policy: RetryPolicy, writing: bool = False) -> T:
+    """Run one API call with bounded retries; translate what fails into a :class:`SheetError`."""
+    retrying = Retrying(
+        stop=stop_after_delay(policy.max_seconds) | stop_after_attempt(policy.max_attempts),
+        wait=wait_random_exponential(multiplier=policy.first_wait, max=policy.max_wait),
+        retry=retry_if_exception(is_transient),
+        reraise=False,
+    )
+    try:
+        return retrying(fn)
+    except RetryError as exc:
+        last = exc.last_attempt.exception()
+        raise explain(last, access, key, writing, attempts=exc.last_attempt.attempt_number) from None
+    except Exception as exc:  # every failure becomes a message a person can act on
+        if isinstance(exc, SheetError):
+            raise
+        raise explain(exc, access, key, writing) from None
+
+
+def _status(exc: BaseException | None) -> int | None:
+    if isinstance(exc, gspread.exceptions.APIError):
+        return exc.response.status_code
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    status = _status(exc)
+    if status is not None:
+        return status in (408, 429) or status >= 500
+    if isinstance(exc, gspread.exceptions.APIError):
+        return True  # an error body that is not Google's JSON: a proxy or front end hiccup
+    return isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout
+                      | requests.exceptions.ChunkedEncodingError | requests.exceptions.JSONDecodeError)
+
+
+def explain(exc: BaseException | None, access: Access, key: str, writing: bool, attempts: int = 1) -> SheetError:
+    status = _status(exc)
+    who = access.client_email
+    role = "Editor" if writing else "Viewer (Editor to add rows)"
+    if status == 403:
+        if who:
+            return SheetError(f"Learning Loop may not {'write to' if writing else 'read'} the sheet {key}. Share "
+                              f"the sheet with {who} as {role}.", status=403)
+        return SheetError(f"The sheet {key} is not public. Share it as 'Anyone with the link can view', or "
+                          f"configure a service account.", status=403)
+    if status == 404:
+        return SheetError(f"There is no Google Sheet with the key {key}. Check the sheet URL or key in the "
+                          f"settings.", status=404)
+    if status in (401,):
+        return SheetError("Google refused the credentials. Check the service-account key (it may have been "
+                          "deleted or rotated).", status=401)
+    if status == 400:
+        return SheetError(f"Google Sheets refused the request: {_api_message(exc)}", status=400)
+    if status == 429:
+        return SheetError(f"Google Sheets is rate-limiting requests (429) after {attempts} tries. "
+                          "Learning Loop will try again on the next refresh.", status=429, transient=True)
+    if status is not None:
+        return SheetError(f"Google Sheets answered with an error ({status}) after {attempts} tries. "
+                          "Learning Loop will try again on the next refresh.", status=status, transient=True)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return SheetError(f"Google Sheets did not answer in time after {attempts} tries. Learning Loop will try "
+                          "again on the next refresh.", transient=True)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return SheetError(f"Cannot reach Google Sheets ({type(exc).__name__}) after {attempts} tries. Check the "
+                          "network; Learning Loop will try again on the next refresh.", transient=True)
+    if isinstance(exc, gspread.exceptions.APIError):
+        return SheetError(f"Google Sheets sent an answer Learning Loop could not read after {attempts} tries. "
+                          "It will try again on the next refresh.", transient=True)
+    return SheetError(f"Reading the Google Sheet failed: {type(exc).__name__}: {exc}")
+
+
+def _api_message(exc: BaseException | None) -> str:
+    if isinstance(exc, gspread.exceptions.APIError):
+        return str(exc.error.get("message", exc))
+    return str(exc)
+
+
+@dataclass(frozen=True)
+class SheetMeta:
+    """What a refresh needs to know about a spreadsheet besides its values."""
+
+    key: str
+    title: str
+    locale: str
+    gids: dict[str, int]  # tab title -> sheetId
+
+    @property
+    def day_first(self) -> bool:
+        return self.locale not in MONTH_FIRST_LOCALES
+
+    def contract_tabs(self) -> dict[str, str]:
+        """Canonical tab -> the first tab title in the sheet that stands for it."""
+        found: dict[str, str] = {}
+        for title in self.gids:
+            tab = tab_for(title)
+            if tab and tab not in found:
+                found[tab] = title
+        return found
+
+
+@dataclass(frozen=True)
+class SheetRead:
+    meta: SheetMeta
+    tabs: dict[str, list[list[Any]]]
+
+
+def fetch_metadata(client: gspread.Client, key: str, *, access: Access, policy: RetryPolicy) -> SheetMeta:
+    """Title, locale and tabs of a spreadsheet (one request)."""
+    body = call(lambda: client.http_client.fetch_sheet_metadata(
+        key, params={"fields": "properties(title,locale),sheets.properties(sheetId,title,index)"}),
+        access=access, key=key, policy=policy)
+    properties = body.get("properties", {})
+    sheets = sorted((s["properties"] for s in body.get("sheets", [])), key=lambda p: p.get("index", 0))
+    return SheetMeta(key=key, title=properties.get("title", key), locale=properties.get("locale", "en_US"),
+                     gids={p["title"]: p["sheetId"] for p in sheets})
+
+
+def quote_range(title: str) -> str:
+    """A tab title as an A1 range: quoted, with single quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def fetch_values(client: gspread.Client, meta: SheetMeta, *, access: Access,
+                 policy: RetryPolicy) -> dict[str, list[list[Any]]]:
+    """The values of every contract tab, in one ``values:batchGet`` request."""
+    titles = list(meta.contract_tabs().values())
+    if not titles:
+        return {}
+    body = call(lambda: client.http_client.values_batch_get(
+        meta.key, [quote_range(t) for t in titles], params=dict(READ_PARAMS)), access=access, key=meta.key, policy=policy)
+    ranges = body.get("valueRanges", [])
+    # Google drops trailing empty cells and rows; the validator pads rows as it builds its frame.
+    return {title: value_range.get("values", []) for title, value_range in zip(titles, ranges, strict=False)}
+
+
+@dataclass
+class SheetReader:
+    """Reads one or more spreadsheets; keeps their metadata for an hour so a refresh is one request."""
+
+    access: Access
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    metadata_ttl: float = METADATA_TTL_SECONDS
+    _client: gspread.Client | None = field(default=None, init=False, repr=False)
+    _metadata: dict[str, tuple[float, SheetMeta]] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def client(self) -> gspread.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = connect(self.access)
+            return self._client
+
+    def metadata(self, key: str, *, fresh: bool = False) -> SheetMeta:
+        with self._lock:
+            cached = self._metadata.get(key)
+        if cached and not fresh and time.monotonic() - cached[0] < self.metadata_ttl:
+            return cached[1]
+        meta = fetch_metadata(self.client, key, access=self.access, policy=self.policy)
+        with self._lock:
+            self._metadata[key] = (time.monotonic(), meta)
+        return meta
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._metadata.pop(key, None)
+
+    def read(self, key: str) -> SheetRead:
+        """Metadata (cached) and the values of every contract tab.
+
+        When the sheet changed shape since the metadata was cached (a tab renamed or deleted),
+        the batch read fails with 400; the metadata is read again once and the read repeated.
+        """
+        meta = self.metadata(key)
+        try:
+            return SheetRead(meta, fetch_values(self.client, meta, access=self.access, policy=self.policy))
+        except SheetError as exc:
+            if exc.status != 400:
+                raise
+        meta = self.metadata(key, fresh=True)
+        return SheetRead(meta, fetch_values(self.client, meta, access=self.access, policy=self.policy))
+
+
+def missing_tabs_hint(meta: SheetMeta) -> list[str]:
+    """Contract tabs the sheet does not have (for `init-sheet` and messages)."""
+    return [tab for tab in TABS if tab not in meta.contract_tabs()]

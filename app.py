@@ -11,6 +11,7 @@ pages = {
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     ],
     "Workbook": [
+        st.Page("pages/add_entry.py", title="Add entry", icon=":material/add_circle:"),
         st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
     ],
 }

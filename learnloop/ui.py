@@ -49,6 +49,14 @@ def _load(config: settings.Settings, bucket: int) -> Loaded:
     return Loaded(wb, None, now)
 
 
+def sheet_reader(config: settings.Settings) -> SheetReader:
+    """The shared Google Sheets reader (it keeps sheet metadata between reads)."""
+    reader = _reader(config)
+    if reader is None:
+        raise SourceError("No Google Sheet is configured.")
+    return reader
+
+
 def current_settings() -> settings.Settings:
     return settings.from_streamlit()
 

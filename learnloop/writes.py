@@ -128,7 +128,8 @@ def append(reader: sheets.SheetReader, key: str, tab: str, row: Mapping[str, str
     while True:
         attempt += 1
         try:
-            client.http_client.values_append(key, sheets.quote_range(title), params=dict(params), body=body)
+            # Anchored at A1: Google appends below the table that holds A1, starting in column A.
+            client.http_client.values_append(key, f"{sheets.quote_range(title)}!A1", params=dict(params), body=body)
             return Appended(tab, row_id, dict(row), attempt)
         except Exception as exc:  # decide below whether the row may have landed
             failure = exc
@@ -218,7 +219,7 @@ def init_sheet(reader: sheets.SheetReader, key: str) -> list[str]:
             continue
         header = list(TABS[tab].model.columns())
         sheets.call(lambda title=title, header=header: reader.client.http_client.values_append(
-            key, sheets.quote_range(title), params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+            key, f"{sheets.quote_range(title)}!A1", params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
             body={"values": [header]}), access=reader.access, key=key, policy=reader.policy, writing=True)
         done.append(f"wrote the header row of {title}")
     return done

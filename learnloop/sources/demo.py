@@ -251,6 +251,8 @@ THEME_PLANS: tuple[ThemePlan, ...] = (
                        "Value-metric framing; pruned once the add-on tiers were set."),
             SourceSpec("Baymard Institute checkout benchmark", "other", "https://baymard.com",
                        "keep", "Benchmark of checkout UX patterns; used in every redesign."),
+            SourceSpec("Price Intelligently community", "community", "https://www.paddle.com/resources",
+                       "keep", "Pricing practitioners' threads; a quick sanity check before each test."),
         ),
         artifacts=(
             ("experiment", "Extended warranty price test: 9.99 vs 12.99"),
@@ -329,6 +331,8 @@ THEME_PLANS: tuple[ThemePlan, ...] = (
                        "Appetite instead of estimates; tried it for one cycle."),
             SourceSpec("Product Tank Hamburg", "event", "https://www.mindtheproduct.com", "keep",
                        "Monthly meetup; good place to test a talk."),
+            SourceSpec("Strong Product Communities (Petra Wille)", "book", "https://www.petra-wille.com",
+                       "keep", "How to run the peer circle so it keeps going after the first month."),
         ),
         artifacts=(
             ("roadmap", "Payments Now/Next/Later roadmap draft"),

@@ -1,0 +1,295 @@
+"""What the sidebar selects, applied the same way to every tab, and the quarter arithmetic behind it.
+
+A :class:`Filters` is a plain, hashable value: a quarter range, teams, people, themes and the
+date that counts as "today". :func:`filtered` applies it to one tab and :func:`apply` to the
+whole workbook. The quarter helpers work on labels such as ``2026-Q1``; with a fiscal calendar
+(``fiscal_year_start_month`` other than 1) a fiscal year is named by the calendar year in which
+it ends, so with April starts ``2027-Q1`` is April to June 2026. Quarter labels sort as strings.
+
+How each filter matches a row:
+
+* **quarters** — the row's ``quarter``: the typed quarter of a theme, and for the other tabs the
+  quarter of the date that places the row (sources ``added_on``, critiques ``date``,
+  commitments ``committed_on``, decisions ``date``). The range is inclusive.
+* **teams** — the row's ``team``, or, when that cell is blank, the team of the row's theme.
+* **people** — the ``owner`` of a theme, source, commitment or decision; for a critique its
+  ``presenter`` or anyone in its ``participants``. Names match ignoring case and outer spaces.
+* **themes** — the row's ``theme_id`` (rows with no theme drop out).
+
+Every filter left empty (or ``None``) matches every row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from data_schemas import parsers
+from learnloop.workbook import Workbook
+
+TAB_NAMES = ("themes", "sources", "critiques", "commitments", "decisions")
+# The column(s) naming the person a row belongs to; critiques also match anyone in participants.
+PERSON_COLUMNS: dict[str, str] = {
+    "themes": "owner",
+    "sources": "owner",
+    "critiques": "presenter",
+    "commitments": "owner",
+    "decisions": "owner",
+}
+_QUARTER_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
+_NAME_SPLIT = r"\s*[,;]\s*"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The selection every metric honours.
+
+    ``quarters`` is an inclusive range of quarter labels (``("2025-Q4", "2026-Q2")``) or None for
+    every quarter in the workbook; ``teams``, ``people`` and ``themes`` (theme ids) are empty for
+    "all"; ``as_of`` is the date that counts as today (None: the real today). ``as_of`` is the only
+    place "now" enters the metrics, so tests and "as it stood on" views pass it explicitly.
+
+    Labels are normalised on creation: the range is put in order and written as ``2026-Q1``,
+    and blank or repeated names are dropped.
+    """
+
+    quarters: tuple[str, str] | None = None
+    teams: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    as_of: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.quarters is not None:
+            first, last = (canonical_quarter(label) for label in self.quarters)
+            object.__setattr__(self, "quarters", (min(first, last), max(first, last)))
+        for name in ("teams", "people", "themes"):
+            values = getattr(self, name)
+            if isinstance(values, str):
+                values = (values,)
+            cleaned = (str(value).strip() for value in values if value is not None)
+            object.__setattr__(self, name, tuple(dict.fromkeys(value for value in cleaned if value)))
+        if isinstance(self.as_of, dt.datetime):
+            object.__setattr__(self, "as_of", self.as_of.date())
+
+    def today(self) -> dt.date:
+        """``as_of``, or the real today when it is None."""
+        return self.as_of if self.as_of is not None else dt.date.today()
+
+
+# --------------------------------------------------------------------------------------
+# Quarter arithmetic
+# --------------------------------------------------------------------------------------
+
+
+def canonical_quarter(label: object) -> str:
+    """``label`` written as ``2026-Q1`` (accepts ``2026 Q1``, ``Q1-2026`` and the like); ValueError otherwise."""
+    text = str(label).strip()
+    if _QUARTER_LABEL.match(text):
+        return text
+    parsed = parsers.quarter(pd.Series([text], dtype="object")).iloc[0]
+    if pd.isna(parsed):
+        raise ValueError(f"'{label}' is not a quarter; write it like 2026-Q1.")
+    return str(parsed)
+
+
+def split_quarter(label: str) -> tuple[int, int]:
+    """``"2026-Q3"`` -> ``(2026, 3)``."""
+    match = _QUARTER_LABEL.match(canonical_quarter(label))
+    assert match is not None
+    return int(match.group(1)), int(match.group(2))
+
+
+def previous_quarter(quarter: str) -> str:
+    """The quarter before ``quarter``: ``2026-Q1`` -> ``2025-Q4`` (the same for fiscal labels)."""
+    year, number = split_quarter(quarter)
+    return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
+
+
+def next_quarter(quarter: str) -> str:
+    """The quarter after ``quarter``: ``2025-Q4`` -> ``2026-Q1``."""
+    year, number = split_quarter(quarter)
+    return f"{year + 1}-Q1" if number == 4 else f"{year}-Q{number + 1}"
+
+
+def quarter_range(start: str, end: str) -> list[str]:
+    """Every quarter from ``start`` to ``end``, both included; empty when ``start`` is after ``end``."""
+    first, last = canonical_quarter(start), canonical_quarter(end)
+    out: list[str] = []
+    current = first
+    while current <= last:
+        out.append(current)
+        current = next_quarter(current)
+    return out
+
+
+def quarter_bounds(quarter: str, fiscal_year_start_month: int = 1) -> tuple[dt.date, dt.date]:
+    """The first and last day of ``quarter`` (with fiscal years named by the year they end in)."""
+    year, number = split_quarter(quarter)
+    start_year = year - (1 if fiscal_year_start_month != 1 else 0)
+    month = fiscal_year_start_month + 3 * (number - 1)
+    if month > 12:
+        month -= 12
+        start_year += 1
+    start = dt.date(start_year, month, 1)
+    end_month, end_year = month + 3, start_year
+    if end_month > 12:
+        end_month -= 12
+        end_year += 1
+    return start, dt.date(end_year, end_month, 1) - dt.timedelta(days=1)
+
+
+def quarter_months(quarter: str, fiscal_year_start_month: int = 1) -> list[pd.Period]:
+    """The three calendar months of ``quarter``, as monthly periods, in order."""
+    start, _ = quarter_bounds(quarter, fiscal_year_start_month)
+    first = pd.Period(start, freq="M")
+    return [first + offset for offset in range(3)]
+
+
+def quarter_of_date(day: dt.date, fiscal_year_start_month: int = 1) -> str:
+    """The quarter label ``day`` falls in."""
+    return str(parsers.quarter_of(pd.Series(pd.to_datetime([day])), fiscal_year_start_month).iloc[0])
+
+
+def current_quarter(f: Filters, fiscal_year_start_month: int = 1) -> str:
+    """The quarter that contains ``f.as_of`` (today when None)."""
+    return quarter_of_date(f.today(), fiscal_year_start_month)
+
+
+def fiscal_start(wb: Workbook) -> int:
+    """The month the workbook's fiscal year starts in (1 for calendar quarters)."""
+    return wb.options.fiscal_year_start_month
+
+
+# --------------------------------------------------------------------------------------
+# Applying filters
+# --------------------------------------------------------------------------------------
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    """A boolean mask with missing values as False."""
+    return values.fillna(False).astype(bool)
+
+
+def team_of(wb: Workbook, tab: str) -> pd.Series:
+    """Each row's team: its ``team`` cell, or when blank the team of its theme."""
+    frame = wb.tables[tab]
+    teams = frame["team"].astype("string").str.strip()
+    if tab == "themes" or frame.empty:
+        return teams
+    themes = wb.tables["themes"]
+    index = pd.Index(themes["theme_id"].astype(str).to_numpy())
+    unique = ~index.duplicated()
+    positions = index[unique].get_indexer(frame["theme_id"].astype(str).to_numpy())
+    theme_team = pd.api.extensions.take(themes["team"].array[unique], positions, allow_fill=True)
+    return teams.fillna(pd.Series(theme_team, index=frame.index).astype("string").str.strip())
+
+
+def names_in(frame: pd.DataFrame, tab: str) -> list[str]:
+    """Everyone ``tab`` names as a person (owner, or a critique's presenter and participants), as
+    typed and stripped, each distinct spelling once (lists are split once per distinct cell)."""
+    named = frame[PERSON_COLUMNS[tab]].dropna().astype(str).str.strip().unique().tolist()
+    if tab == "critiques":
+        for cell in frame["participants"].dropna().astype(str).unique():
+            named.extend(part.strip() for part in re.split(_NAME_SPLIT, cell))
+    return [name for name in named if name]
+
+
+def _person_mask(frame: pd.DataFrame, tab: str, people: tuple[str, ...]) -> pd.Series:
+    """Rows naming any of ``people`` (ignoring case and outer spaces)."""
+    wanted = {person.casefold() for person in people}
+    mask = _flag(frame[PERSON_COLUMNS[tab]].astype("string").str.strip().str.casefold().isin(wanted))
+    if tab == "critiques":
+        names = "|".join(re.escape(person) for person in people)
+        pattern = rf"(?:^|[,;])\s*(?:{names})\s*(?:[,;]|$)"
+        mask |= _flag(frame["participants"].astype("string").str.contains(pattern, case=False, regex=True))
+    return mask
+
+
+def _in_range(quarters: pd.Series, bounds: tuple[str, str]) -> pd.Series:
+    return _flag((quarters >= bounds[0]) & (quarters <= bounds[1]))
+
+
+def filtered(wb: Workbook, tab: str, f: Filters, *, by_quarter: bool = True) -> pd.DataFrame:
+    """The rows of ``tab`` that every filter in ``f`` matches (index and columns unchanged).
+
+    With ``by_quarter=False`` the quarter range is not applied (teams, people and themes still
+    are): metrics that need history before the range, or a quarter of their own, use that.
+    """
+    frame = wb.tables[tab]
+    if frame.empty:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    if by_quarter and f.quarters is not None:
+        keep &= _in_range(frame["quarter"], f.quarters)
+    if f.teams:
+        wanted = {team.casefold() for team in f.teams}
+        keep &= _flag(team_of(wb, tab).str.casefold().isin(wanted))
+    if f.people:
+        keep &= _person_mask(frame, tab, f.people)
+    if f.themes:
+        keep &= _flag(frame["theme_id"].isin(list(f.themes)))
+    return frame.loc[keep.to_numpy(dtype=bool)]
+
+
+def apply(wb: Workbook, f: Filters, *, by_quarter: bool = True) -> Workbook:
+    """A copy of ``wb`` whose five tables hold only the rows ``f`` matches (issues and options kept)."""
+    tables = {tab: filtered(wb, tab, f, by_quarter=by_quarter) for tab in wb.tables}
+    return replace(wb, tables=tables)
+
+
+# --------------------------------------------------------------------------------------
+# What there is to choose from
+# --------------------------------------------------------------------------------------
+
+
+def present_quarters(wb: Workbook) -> list[str]:
+    """Every quarter the workbook has something in, sorted: theme quarters, and the quarters of
+    every source added or pruned, critique, commitment made or shipped, and decision."""
+    fiscal = fiscal_start(wb)
+    labels = [wb.tables[tab]["quarter"] for tab in TAB_NAMES]
+    labels.append(parsers.quarter_of(wb.tables["sources"]["pruned_on"], fiscal))
+    labels.append(parsers.quarter_of(wb.tables["commitments"]["shipped_on"], fiscal))
+    found: set[str] = set()
+    for series in labels:
+        found.update(str(label) for label in series.dropna().unique())
+    return sorted(label for label in found if _QUARTER_LABEL.match(label))
+
+
+def quarters_in_scope(wb: Workbook, f: Filters) -> list[str]:
+    """The quarters a per-quarter metric reports on: the selected range, or when none is selected,
+    every quarter from the first to the last one present in the workbook (gaps included)."""
+    if f.quarters is not None:
+        return quarter_range(*f.quarters)
+    present = present_quarters(wb)
+    return quarter_range(present[0], present[-1]) if present else []
+
+
+def _sorted_names(values: list[str]) -> list[str]:
+    """Distinct names ignoring case (the first spelling wins), sorted ignoring case."""
+    unique: dict[str, str] = {}
+    for value in values:
+        unique.setdefault(value.casefold(), value)
+    return sorted(unique.values(), key=str.casefold)
+
+
+def available(wb: Workbook) -> dict[str, object]:
+    """The choices for the sidebar.
+
+    ``quarters``: list of the quarter labels present (sorted); ``teams``: list of team names;
+    ``people``: list of everyone named as an owner, presenter or participant (sorted, ignoring
+    case); ``themes``: dict theme_id -> title, ordered by quarter, team and id.
+    """
+    teams = [str(team).strip() for tab in TAB_NAMES for team in wb.tables[tab]["team"].dropna().unique()]
+    people = [name for tab in TAB_NAMES for name in names_in(wb.tables[tab], tab)]
+    themes = wb.tables["themes"].sort_values(["quarter", "team", "theme_id"], na_position="last")
+    return {
+        "quarters": present_quarters(wb),
+        "teams": _sorted_names([team for team in teams if team]),
+        "people": _sorted_names(people),
+        "themes": {str(tid): str(title) for tid, title in zip(themes["theme_id"], themes["title"], strict=True)
+                   if not pd.isna(tid)},
+    }

@@ -1,0 +1,924 @@
+"""The numbers behind every chart: pure pandas, one function per metric.
+
+Every function takes the validated workbook and the sidebar's :class:`~learnloop.filters.Filters`
+(plus a quarter where it needs one) and honours every filter. The docstring of each function is
+its definition, in the words shown to a team lead. No Streamlit, no caching, no I/O; "today" is
+``f.as_of`` (the real today when None).
+
+Conventions:
+
+* The **quarter range** picks the rows by the date that places them in a quarter (a theme's own
+  quarter; a source's ``added_on``, a critique's ``date``, a commitment's ``committed_on``, a
+  decision's ``date``). With no range selected, per-quarter tables span the first to the last
+  quarter present in the workbook. A function that takes an explicit ``quarter`` looks at that
+  quarter instead of the range.
+* A **team** matches a row's ``team`` cell, or the team of its theme when the cell is blank;
+  a **person** matches an owner, a critique's presenter or any of its participants; a **theme**
+  matches ``theme_id``.
+* Counts of events (added, pruned, shipped…) place each event in the quarter of its own date.
+* Tables are tidy ``DataFrame`` s with the columns their docstring lists, in that order; an empty
+  selection gives an empty table with those columns, a count of 0 or None — never an error.
+  ``month`` columns hold the first day of the month (``datetime64``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from data_schemas import parsers
+from data_schemas.critiques import ARTIFACT_TYPES, ROLES
+from data_schemas.decisions import DECISION_CATEGORIES
+from learnloop.filters import (
+    Filters,
+    filtered,
+    fiscal_start,
+    previous_quarter,
+    quarter_bounds,
+    quarter_months,
+    quarters_in_scope,
+)
+from learnloop.workbook import Workbook
+
+#: Active sources on the quarter's themes needed for step 2.
+MIN_ACTIVE_SOURCES = 3
+#: The roles a peer circle needs in the room at least once a quarter (step 3).
+PEER_ROLES = ("PM", "Design", "Eng")
+#: Default age, in days, after which an unpruned source with no engagement is a prune candidate.
+DORMANT_DAYS = 90
+
+STEPS: tuple[tuple[int, str, str], ...] = (
+    (1, "theme_set", "Theme set"),
+    (2, "pln_curated", "PLN curated"),
+    (3, "peer_circle", "Peer circle monthly"),
+    (4, "artifact_shipped", "Artifact shipped"),
+    (5, "loop_closed", "Loop closed"),
+)
+COMMITMENT_STATES = ("planned", "in_progress", "overdue", "shipped", "shipped_late", "dropped")
+OPEN_STATES = ("planned", "in_progress", "overdue")
+CATEGORY_LABELS = {"decision": "Decision", "discovery_cadence": "Discovery cadence", "bet": "Bet"}
+PEER_CRITIQUE = "Peer critique"
+NO_THEME = "No theme"
+MIX_LABELS = {
+    "from": "Learning from (sources only)",
+    "with": "Learning with (critiques only)",
+    "both": "Both",
+}
+
+# The documented columns of every table, in order (also what an empty result carries).
+SCORE_TREND_COLUMNS = ["quarter", "score", *(key for _, key, _ in STEPS)]
+CRITIQUES_PER_MONTH_COLUMNS = ["month", "critiques"]
+SOURCES_FLOW_COLUMNS = ["quarter", "added", "pruned", "active_at_end"]
+COMMITMENTS_PER_QUARTER_COLUMNS = ["quarter", "committed", "shipped", "shipped_on_time", "on_time_rate"]
+DECISIONS_PER_QUARTER_COLUMNS = ["quarter", "decisions"]
+DECISIONS_BY_CATEGORY_COLUMNS = ["quarter", "category", "decisions"]
+LEARNING_MIX_COLUMNS = ["mix", "label", "decisions", "share"]
+TIME_TO_IMPACT_COLUMNS = ["kind", "id", "decision_id", "quarter", "learned_on", "decided_on", "days"]
+TOP_SOURCES_COLUMNS = ["source_id", "name", "kind", "decisions"]
+DORMANT_COLUMNS = ["source_id", "name", "kind", "owner", "team", "last_engaged_on", "days_since"]
+REVERSALS_COLUMNS = ["decision_id", "date", "quarter", "category", "summary", "team", "status",
+                     "replaced_by", "replaced_on", "replaced_by_summary", "days_in_force"]
+THEME_SUMMARY_COLUMNS = ["theme_id", "quarter", "title", "team", "owner", "status", "definition_of_good",
+                         "sources", "critiques", "commitments", "shipped", "decisions"]
+LEDGER_COLUMNS = ["commitment_id", "title", "kind", "owner", "team", "theme_id", "quarter", "committed_on",
+                  "due_on", "shipped_on", "status", "state"]
+CARRIED_OVER_COLUMNS = [*LEDGER_COLUMNS, "reason"]
+ROLES_COVERAGE_COLUMNS = ["month", "role", "critiques"]
+ARTIFACT_TYPES_COLUMNS = ["artifact_type", "critiques"]
+LEARNING_FLOWS_COLUMNS = ["source_label", "target_label", "value", "source_stage", "target_stage"]
+
+
+# --------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    return values.fillna(False).astype(bool)
+
+
+def _bounds(wb: Workbook, quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start, end = quarter_bounds(quarter, fiscal_start(wb))
+    return pd.Timestamp(start), pd.Timestamp(end)
+
+
+def _today(f: Filters) -> pd.Timestamp:
+    return pd.Timestamp(f.today())
+
+
+def _tables(wb: Workbook, f: Filters, *, by_quarter: bool) -> dict[str, pd.DataFrame]:
+    return {tab: filtered(wb, tab, f, by_quarter=by_quarter) for tab in wb.tables}
+
+
+def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None) -> pd.DataFrame:
+    """Rows of ``tab`` in ``quarter`` when given, else in the selected range (other filters always)."""
+    if quarter is None:
+        return filtered(wb, tab, f)
+    frame = filtered(wb, tab, f, by_quarter=False)
+    return frame.loc[_flag(frame["quarter"].eq(quarter)).to_numpy()]
+
+
+def _counts(labels: pd.Series, index: list[str]) -> np.ndarray:
+    """How often each of ``index`` occurs in ``labels`` (0 when absent)."""
+    counts = labels.dropna().astype(str).value_counts()
+    return counts.reindex(index, fill_value=0).to_numpy(dtype="int64")
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """``table[value]`` of the row whose ``table[key]`` equals each key (first match wins; missing
+    when none), aligned with ``keys``. Safe for any dtype and for empty tables."""
+    table = table.loc[table[key].notna().to_numpy(dtype=bool)]
+    index = pd.Index(table[key].astype(str).to_numpy())
+    unique = ~index.duplicated()
+    values = table[value].array[unique]
+    positions = index[unique].get_indexer(keys.astype(str).to_numpy())
+    return pd.Series(pd.api.extensions.take(values, positions, allow_fill=True), index=keys.index)
+
+
+def _traced(decisions: pd.DataFrame) -> pd.Series:
+    return decisions["source_ids"].notna() | decisions["critique_ids"].notna()
+
+
+def _citations(decisions: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One row per (decision, cited id) for an id-list column: decision_id, decided_on, quarter,
+    category, theme_id, id."""
+    items = parsers.list_items(decisions[column])
+    rows = decisions.loc[items.index]
+    return pd.DataFrame({
+        "decision_id": rows["decision_id"].to_numpy(),
+        "decided_on": rows["date"].to_numpy(),
+        "quarter": rows["quarter"].to_numpy(),
+        "category": rows["category"].to_numpy(),
+        "theme_id": rows["theme_id"].to_numpy(),
+        "id": items.astype(str).to_numpy(),
+    })
+
+
+def _roles_by_month(critiques: pd.DataFrame) -> pd.DataFrame:
+    """Critiques per (month, role present): columns month (Period), role, critiques. Each distinct
+    roles cell is split once, after counting, so long tables stay cheap."""
+    keyed = pd.DataFrame({"month": critiques["date"].dt.to_period("M"), "roles": critiques["roles"]}).dropna()
+    grouped = keyed.groupby(["month", "roles"], observed=True).size().rename("critiques").reset_index()
+    grouped["role"] = grouped["roles"].astype(str).str.split(", ")
+    exploded = grouped.explode("role")
+    return exploded.groupby(["month", "role"], observed=True)["critiques"].sum().reset_index()
+
+
+def _month_axis(wb: Workbook, f: Filters, critiques: pd.DataFrame) -> pd.PeriodIndex:
+    """The months of the quarters in scope, up to the later of today's month and the last month
+    with a critique (so the future is not shown as months without a critique)."""
+    fiscal = fiscal_start(wb)
+    months = [month for quarter in quarters_in_scope(wb, f) for month in quarter_months(quarter, fiscal)]
+    if not months:
+        return pd.PeriodIndex([], freq="M")
+    last = pd.Period(f.today(), freq="M")
+    dates = critiques["date"].dropna()
+    if len(dates):
+        last = max(last, dates.max().to_period("M"))
+    return pd.PeriodIndex([month for month in months if month <= last], freq="M")
+
+
+# --------------------------------------------------------------------------------------
+# Playbook scorecard
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the playbook in one quarter: done or not, and the evidence in a sentence."""
+
+    number: int
+    name: str
+    done: bool
+    evidence: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    #: A stable machine name: theme_set, pln_curated, peer_circle, artifact_shipped, loop_closed.
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """The five playbook steps for one quarter."""
+
+    quarter: str
+    steps: tuple[Step, ...]
+
+    @property
+    def score(self) -> int:
+        """Steps done, 0 to 5."""
+        return sum(step.done for step in self.steps)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The steps as a table: number, key, name, done, evidence."""
+        return pd.DataFrame(
+            [(s.number, s.key, s.name, s.done, s.evidence) for s in self.steps],
+            columns=["number", "key", "name", "done", "evidence"],
+        )
+
+
+def _scorecard(wb: Workbook, tables: dict[str, pd.DataFrame], quarter: str) -> Scorecard:
+    fiscal = fiscal_start(wb)
+    start, end = _bounds(wb, quarter)
+    names = {number: name for number, _, name in STEPS}
+    keys = {number: key for number, key, _ in STEPS}
+
+    def step(number: int, done: bool, evidence: str, detail: dict[str, Any]) -> Step:
+        return Step(number, names[number], bool(done), evidence, detail, keys[number])
+
+    # 1 Theme set
+    themes = tables["themes"]
+    of_quarter = themes.loc[_flag(themes["quarter"].eq(quarter)).to_numpy()]
+    dropped = _flag(of_quarter["status"].eq("dropped")).to_numpy()
+    kept, dropped_themes = of_quarter.loc[~dropped], of_quarter.loc[dropped]
+    if len(kept):
+        evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(kept["title"].astype(str))
+    else:
+        evidence = "No theme set" + (f" ({_plural(len(dropped_themes), 'theme')} dropped)" if len(dropped_themes) else "")
+    one = step(1, len(kept) >= 1, evidence, {
+        "themes": kept["theme_id"].astype(str).tolist(),
+        "dropped": dropped_themes["theme_id"].astype(str).tolist(),
+    })
+
+    # 2 PLN curated
+    sources = tables["sources"]
+    tied = sources.loc[_flag(sources["theme_id"].isin(kept["theme_id"].dropna().tolist())).to_numpy()]
+    active = tied.loc[((tied["added_on"] <= end) & ~(tied["pruned_on"] <= end)).to_numpy(dtype=bool)]
+    added = int(sources["added_on"].between(start, end).sum())
+    pruned = int(sources["pruned_on"].between(start, end).sum())
+    reviewed = added + pruned > 0
+    evidence = f"{_plural(len(active), 'active source')} on this quarter's themes"
+    if len(active) < MIN_ACTIVE_SOURCES:
+        evidence += f" ({MIN_ACTIVE_SOURCES} needed)"
+    evidence += f"; reviewed: {added} added, {pruned} pruned" if reviewed else "; not reviewed: nothing added or pruned"
+    two = step(2, len(active) >= MIN_ACTIVE_SOURCES and reviewed, evidence, {
+        "active_sources": len(active),
+        "needed": MIN_ACTIVE_SOURCES,
+        "source_ids": active["source_id"].astype(str).tolist(),
+        "added": added,
+        "pruned": pruned,
+        "reviewed": reviewed,
+    })
+
+    # 3 Peer circle monthly
+    critiques = tables["critiques"]
+    held = critiques.loc[_flag(critiques["quarter"].eq(quarter)).to_numpy()]
+    months = quarter_months(quarter, fiscal)
+    with_critique = set(held["date"].dt.to_period("M").dropna())
+    months_with = sum(month in with_critique for month in months)
+    present = {role for cell in held["roles"].dropna().astype(str).unique() for role in cell.split(", ")}
+    missing = [role for role in PEER_ROLES if role not in present]
+    evidence = f"Critiques in {months_with} of {len(months)} months; "
+    evidence += f"{_and(list(PEER_ROLES))} all present" if not missing else f"{_and(missing)} missing"
+    three = step(3, months_with == len(months) and not missing, evidence, {
+        "critiques": len(held),
+        "months_with_critiques": months_with,
+        "months": len(months),
+        "roles_present": [role for role in ROLES if role in present],
+        "roles_missing": missing,
+    })
+
+    # 4 Artifact shipped
+    commitments = tables["commitments"]
+    shipped_quarter = parsers.quarter_of(commitments["shipped_on"], fiscal)
+    shipped = commitments.loc[_flag(shipped_quarter.eq(quarter)).to_numpy()]
+    if len(shipped):
+        evidence = f"{_plural(len(shipped), 'artifact')} shipped: " + "; ".join(shipped["title"].astype(str))
+    else:
+        evidence = "No artifact shipped this quarter"
+    four = step(4, len(shipped) >= 1, evidence, {
+        "shipped": len(shipped),
+        "commitment_ids": shipped["commitment_id"].astype(str).tolist(),
+    })
+
+    # 5 Loop closed
+    decisions = tables["decisions"]
+    written = decisions.loc[_flag(decisions["quarter"].eq(quarter)).to_numpy()]
+    evidence = (f"{_plural(len(written), 'decision write-up')}" if len(written)
+                else "No decision write-up this quarter")
+    five = step(5, len(written) >= 1, evidence, {
+        "decisions": len(written),
+        "decision_ids": written["decision_id"].astype(str).tolist(),
+    })
+    return Scorecard(quarter, (one, two, three, four, five))
+
+
+def scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
+    """How many of the five playbook steps the team completed in the quarter (the score, 0 to 5).
+
+    1. **Theme set** — at least one theme is set for the quarter and not dropped.
+    2. **PLN curated** — at least 3 sources tied to the quarter's themes are active at the end of
+       the quarter (added on or before its last day and not pruned by then), *and* the network
+       was reviewed: at least one source was added or pruned during the quarter.
+    3. **Peer circle monthly** — a critique was held in each of the quarter's 3 months, *and* PM,
+       Design and Eng were each in the room at least once during the quarter.
+    4. **Artifact shipped** — at least one committed artifact shipped during the quarter.
+    5. **Loop closed** — at least one decision write-up is dated in the quarter.
+
+    Teams, people and themes filters apply; the quarter range does not (``quarter`` is the quarter).
+    """
+    return _scorecard(wb, _tables(wb, f, by_quarter=False), quarter)
+
+
+def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """The playbook score (0 to 5 steps done, see :func:`scorecard`) for each quarter in the range.
+
+    Columns: ``quarter``, ``score`` and one True/False column per step: ``theme_set``,
+    ``pln_curated``, ``peer_circle``, ``artifact_shipped``, ``loop_closed``.
+    """
+    tables = _tables(wb, f, by_quarter=False)
+    rows = []
+    for quarter in quarters_in_scope(wb, f):
+        card = _scorecard(wb, tables, quarter)
+        rows.append([quarter, card.score, *(s.done for s in card.steps)])
+    if not rows:
+        return _empty(SCORE_TREND_COLUMNS)
+    return pd.DataFrame(rows, columns=SCORE_TREND_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------
+# Cadence
+# --------------------------------------------------------------------------------------
+
+
+def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Critiques held each month of the selected quarters, with 0 for months without one.
+
+    Months after today are left out unless a critique is dated in them.
+    Columns: ``month`` (first day of the month), ``critiques``.
+    """
+    critiques = filtered(wb, "critiques", f)
+    months = _month_axis(wb, f, critiques)
+    if not len(months):
+        return _empty(CRITIQUES_PER_MONTH_COLUMNS)
+    counts = critiques["date"].dt.to_period("M").value_counts()
+    return pd.DataFrame({
+        "month": months.to_timestamp(),
+        "critiques": counts.reindex(months, fill_value=0).to_numpy(dtype="int64"),
+    })
+
+
+def critique_months(wb: Workbook, f: Filters, quarter: str) -> int:
+    """Months of the quarter with at least one critique (0 to 3)."""
+    critiques = _rows_in(wb, "critiques", f, quarter)
+    held = set(critiques["date"].dt.to_period("M").dropna())
+    return sum(month in held for month in quarter_months(quarter, fiscal_start(wb)))
+
+
+def monthly_streak(wb: Workbook, f: Filters) -> int:
+    """How many months in a row, up to now, had at least one critique.
+
+    Counting goes back month by month from the current month (the month of today) and stops at
+    the first month without a critique. The current month is still under way, so when it has no
+    critique yet it does not break the streak: counting then starts from the previous month.
+    Critiques dated after today are ignored. This is a "right now" number: teams, people and
+    themes filters apply, the quarter range does not.
+    """
+    critiques = filtered(wb, "critiques", f, by_quarter=False)
+    dates = critiques["date"].dropna()
+    held = set(dates[dates <= _today(f)].dt.to_period("M"))
+    month = pd.Period(f.today(), freq="M")
+    if month not in held:
+        month -= 1
+    streak = 0
+    while month in held:
+        streak += 1
+        month -= 1
+    return streak
+
+
+def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """How the learning network changed each quarter.
+
+    ``added``: sources added during the quarter; ``pruned``: sources pruned during the quarter;
+    ``active_at_end``: sources in the network on the quarter's last day (added by then and not
+    pruned by then), counting sources added before the selected range too.
+    Columns: ``quarter``, ``added``, ``pruned``, ``active_at_end``.
+    """
+    scope = quarters_in_scope(wb, f)
+    if not scope:
+        return _empty(SOURCES_FLOW_COLUMNS)
+    sources = filtered(wb, "sources", f, by_quarter=False)
+    added_in = sources["quarter"].dropna().astype(str)
+    pruned_in = parsers.quarter_of(sources["pruned_on"], fiscal_start(wb)).dropna().astype(str)
+    labels = np.array(scope, dtype=str)
+    added_by_end = np.searchsorted(np.sort(added_in.to_numpy(dtype=str)), labels, side="right")
+    pruned_by_end = np.searchsorted(np.sort(pruned_in.to_numpy(dtype=str)), labels, side="right")
+    return pd.DataFrame({
+        "quarter": scope,
+        "added": _counts(added_in, scope),
+        "pruned": _counts(pruned_in, scope),
+        "active_at_end": (added_by_end - pruned_by_end).astype("int64"),
+    })
+
+
+def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Public commitments made and artifacts shipped each quarter.
+
+    ``committed``: commitments made in the quarter (by ``committed_on``); ``shipped``: artifacts
+    shipped in the quarter (by ``shipped_on``, whenever they were committed); ``shipped_on_time``:
+    of those, the ones shipped on or before their due date, or with no due date;
+    ``on_time_rate``: shipped_on_time / shipped (empty when nothing shipped).
+    Columns: ``quarter``, ``committed``, ``shipped``, ``shipped_on_time``, ``on_time_rate``.
+    """
+    scope = quarters_in_scope(wb, f)
+    if not scope:
+        return _empty(COMMITMENTS_PER_QUARTER_COLUMNS)
+    commitments = filtered(wb, "commitments", f, by_quarter=False)
+    shipped_in = parsers.quarter_of(commitments["shipped_on"], fiscal_start(wb))
+    on_time = commitments["due_on"].isna() | (commitments["shipped_on"] <= commitments["due_on"])
+    shipped = _counts(shipped_in, scope)
+    shipped_on_time = _counts(shipped_in[on_time.to_numpy(dtype=bool)], scope)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(shipped > 0, shipped_on_time / np.maximum(shipped, 1), np.nan)
+    return pd.DataFrame({
+        "quarter": scope,
+        "committed": _counts(commitments["quarter"], scope),
+        "shipped": shipped,
+        "shipped_on_time": shipped_on_time,
+        "on_time_rate": rate.astype("float64"),
+    })
+
+
+def decisions_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Decision write-ups dated in each quarter, with 0 for quarters without one.
+
+    Columns: ``quarter``, ``decisions``.
+    """
+    scope = quarters_in_scope(wb, f)
+    if not scope:
+        return _empty(DECISIONS_PER_QUARTER_COLUMNS)
+    decisions = filtered(wb, "decisions", f, by_quarter=False)
+    return pd.DataFrame({"quarter": scope, "decisions": _counts(decisions["quarter"], scope)})
+
+
+# --------------------------------------------------------------------------------------
+# Impact
+# --------------------------------------------------------------------------------------
+
+
+def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Decision write-ups each quarter by what changed: a decision, the discovery cadence, or a bet.
+
+    One row for every quarter and category (0 when none). Columns: ``quarter``, ``category``
+    (decision, discovery_cadence, bet), ``decisions``.
+    """
+    scope = quarters_in_scope(wb, f)
+    if not scope:
+        return _empty(DECISIONS_BY_CATEGORY_COLUMNS)
+    decisions = filtered(wb, "decisions", f, by_quarter=False)
+    keys = decisions["quarter"].astype(str) + "|" + decisions["category"].astype(str)
+    grid = pd.MultiIndex.from_product([scope, list(DECISION_CATEGORIES)], names=["quarter", "category"])
+    counts = _counts(keys, [f"{quarter}|{category}" for quarter, category in grid])
+    return pd.DataFrame({
+        "quarter": grid.get_level_values("quarter"),
+        "category": grid.get_level_values("category"),
+        "decisions": counts,
+    })
+
+
+def traced_share(wb: Workbook, f: Filters, quarter: str | None = None) -> float | None:
+    """Share of decision write-ups that name at least one source or critique they came from.
+
+    Decisions in ``quarter`` when given, else in the selected range; None when there are none.
+    """
+    decisions = _rows_in(wb, "decisions", f, quarter)
+    if decisions.empty:
+        return None
+    return float(_traced(decisions).mean())
+
+
+def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.DataFrame:
+    """Where the traced decisions' learning came from: learning *from* sources only, learning
+    *with* peers (critiques) only, or both.
+
+    Only decisions that name a source or critique count. ``share`` is of those traced decisions
+    (empty when none). Three rows, always: from, with, both.
+    Columns: ``mix`` (from, with, both), ``label``, ``decisions``, ``share``.
+    """
+    decisions = _rows_in(wb, "decisions", f, quarter)
+    has_source = decisions["source_ids"].notna().to_numpy(dtype=bool)
+    has_critique = decisions["critique_ids"].notna().to_numpy(dtype=bool)
+    counts = np.array([
+        (has_source & ~has_critique).sum(),
+        (~has_source & has_critique).sum(),
+        (has_source & has_critique).sum(),
+    ], dtype="int64")
+    total = counts.sum()
+    return pd.DataFrame({
+        "mix": list(MIX_LABELS),
+        "label": list(MIX_LABELS.values()),
+        "decisions": counts,
+        "share": counts / total if total else np.full(3, np.nan),
+    })
+
+
+def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """How long learning took to change a decision: for each decision in the range and each
+    source or critique it names, the days from the source's ``added_on`` (or the critique's
+    date) to the decision's date.
+
+    One row per (decision, source or critique) pair. Negative days mean a decision names
+    something dated after it. Columns: ``kind`` (source, critique), ``id``, ``decision_id``,
+    ``quarter`` (the decision's), ``learned_on``, ``decided_on``, ``days``.
+    """
+    decisions = filtered(wb, "decisions", f)
+    parts = []
+    for kind, column, table, id_column, date_column in (
+        ("source", "source_ids", wb.sources, "source_id", "added_on"),
+        ("critique", "critique_ids", wb.critiques, "critique_id", "date"),
+    ):
+        cited = _citations(decisions, column)
+        cited["learned_on"] = _lookup(cited["id"], table, id_column, date_column)
+        cited["kind"] = kind
+        parts.append(cited)
+    pairs = pd.concat(parts, ignore_index=True)
+    pairs = pairs.loc[pairs["learned_on"].notna()]
+    if pairs.empty:
+        return _empty(TIME_TO_IMPACT_COLUMNS)
+    pairs["days"] = (pd.to_datetime(pairs["decided_on"]) - pd.to_datetime(pairs["learned_on"])).dt.days.astype("int64")
+    pairs = pairs.sort_values(["decided_on", "decision_id", "kind", "id"], kind="stable")
+    return pairs[TIME_TO_IMPACT_COLUMNS].reset_index(drop=True)
+
+
+def median_days_to_impact(wb: Workbook, f: Filters) -> dict[str, float | None]:
+    """The median number of days from learning to a decision that names it (see
+    :func:`time_to_impact`), separately for sources (from ``added_on``) and critiques (from the
+    critique's date). None for a kind no decision names.
+
+    Returns ``{"source": days or None, "critique": days or None}``.
+    """
+    pairs = time_to_impact(wb, f)
+    out: dict[str, float | None] = {}
+    for kind in ("source", "critique"):
+        days = pairs.loc[pairs["kind"].eq(kind), "days"]
+        out[kind] = float(days.median()) if len(days) else None
+    return out
+
+
+def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
+    """The sources that influenced the most decisions: the number of decision write-ups in the
+    range that name each source, highest first (ties by source id), sources named at least once.
+
+    Columns: ``source_id``, ``name``, ``kind``, ``decisions``.
+    """
+    cited = _citations(filtered(wb, "decisions", f), "source_ids")
+    if cited.empty:
+        return _empty(TOP_SOURCES_COLUMNS)
+    counts = cited.groupby("id").size().rename("decisions").reset_index().rename(columns={"id": "source_id"})
+    details = wb.sources[["source_id", "name", "kind"]].astype({"source_id": str})
+    ranked = counts.merge(details, on="source_id", how="left")
+    ranked = ranked.sort_values(["decisions", "source_id"], ascending=[False, True], kind="stable")
+    ranked["decisions"] = ranked["decisions"].astype("int64")
+    return ranked[TOP_SOURCES_COLUMNS].head(n).reset_index(drop=True)
+
+
+def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.DataFrame:
+    """Prune candidates: sources still in the network whose last engagement was more than
+    ``days`` days (90 by default) before today.
+
+    Last engagement is ``last_engaged_on``, or ``added_on`` when that is blank. A source is still
+    in the network when it was added by today and not pruned by today. This is a "right now" list:
+    teams, people and themes filters apply, the quarter range does not. Longest dormant first.
+    Columns: ``source_id``, ``name``, ``kind``, ``owner``, ``team``, ``last_engaged_on`` (the date
+    used), ``days_since``.
+    """
+    sources = filtered(wb, "sources", f, by_quarter=False)
+    today = _today(f)
+    in_network = (sources["added_on"] <= today) & ~(sources["pruned_on"] <= today)
+    last = sources["last_engaged_on"].fillna(sources["added_on"])
+    since = (today - last).dt.days
+    dormant = (in_network & (since > days)).to_numpy(dtype=bool)
+    if not dormant.any():
+        return _empty(DORMANT_COLUMNS)
+    out = sources.loc[dormant, ["source_id", "name", "kind", "owner", "team"]].copy()
+    out["last_engaged_on"] = last[dormant]
+    out["days_since"] = since[dormant].astype("int64")
+    out = out.sort_values(["days_since", "source_id"], ascending=[False, True], kind="stable")
+    return out[DORMANT_COLUMNS].reset_index(drop=True)
+
+
+def average_impact(wb: Workbook, f: Filters, quarter: str | None = None) -> float | None:
+    """The average impact score (1 small to 5 large) of decision write-ups that have one.
+
+    Decisions in ``quarter`` when given, else in the selected range; None when none has a score.
+    """
+    impact = _rows_in(wb, "decisions", f, quarter)["impact"].dropna()
+    return float(impact.mean()) if len(impact) else None
+
+
+def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Decisions that did not stick: write-ups marked superseded or reverted, or named by a later
+    decision in its ``supersedes`` column, with the decision that replaced them.
+
+    The reversed decision's own date places it in the range. ``status`` is as recorded, except
+    that a decision another one supersedes reads "superseded" even when still marked active.
+    ``replaced_by`` is the earliest decision naming it (blank when none); ``days_in_force`` the
+    days from the decision to its replacement. Columns: ``decision_id``, ``date``, ``quarter``,
+    ``category``, ``summary``, ``team``, ``status``, ``replaced_by``, ``replaced_on``,
+    ``replaced_by_summary``, ``days_in_force``.
+    """
+    decisions = filtered(wb, "decisions", f)
+    everyone = wb.decisions
+    replacing = everyone.loc[everyone["supersedes"].notna().to_numpy(dtype=bool)]
+    replacing = replacing.sort_values(["date", "decision_id"], kind="stable")
+    ids = decisions["decision_id"].astype(str)
+    replaced = ids.isin(replacing["supersedes"].astype(str).tolist()).to_numpy(dtype=bool)
+    marked = _flag(decisions["status"].isin(["superseded", "reverted"])).to_numpy(dtype=bool)
+    keep = marked | replaced
+    if not keep.any():
+        return _empty(REVERSALS_COLUMNS)
+    rows, ids, replaced = decisions.loc[keep], ids[keep], replaced[keep]
+    still_active = replaced & _flag(rows["status"].eq("active")).to_numpy(dtype=bool)
+    out = pd.DataFrame({
+        "decision_id": ids.to_numpy(),
+        "date": rows["date"].to_numpy(),
+        "quarter": rows["quarter"].to_numpy(),
+        "category": rows["category"].to_numpy(),
+        "summary": rows["summary"].to_numpy(),
+        "team": rows["team"].to_numpy(),
+        "status": rows["status"].mask(pd.Series(still_active, index=rows.index), "superseded").to_numpy(),
+        "replaced_by": _lookup(ids, replacing, "supersedes", "decision_id").to_numpy(),
+        "replaced_on": _lookup(ids, replacing, "supersedes", "date").to_numpy(),
+        "replaced_by_summary": _lookup(ids, replacing, "supersedes", "summary").to_numpy(),
+    })
+    out["days_in_force"] = (out["replaced_on"] - out["date"]).dt.days.astype("Int64")
+    return out.sort_values(["date", "decision_id"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# Themes
+# --------------------------------------------------------------------------------------
+
+
+def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Each theme in the range with what the team did for it: sources tied to it (including
+    pruned ones), critiques of it, commitments for it, how many of those shipped, and decisions
+    written up under it — every row linked to the theme, whatever its date.
+
+    Ordered by quarter, team, theme id. Columns: ``theme_id``, ``quarter``, ``title``, ``team``,
+    ``owner``, ``status``, ``definition_of_good``, ``sources``, ``critiques``, ``commitments``,
+    ``shipped``, ``decisions``.
+    """
+    themes = filtered(wb, "themes", f)
+    if themes.empty:
+        return _empty(THEME_SUMMARY_COLUMNS)
+    out = themes[THEME_SUMMARY_COLUMNS[:7]].copy()
+    ids = out["theme_id"].astype(str).tolist()
+    tables = _tables(wb, f, by_quarter=False)
+    commitments = tables["commitments"]
+    linked = {
+        "sources": tables["sources"]["theme_id"],
+        "critiques": tables["critiques"]["theme_id"],
+        "commitments": commitments["theme_id"],
+        "shipped": commitments["theme_id"][commitments["shipped_on"].notna().to_numpy(dtype=bool)],
+        "decisions": tables["decisions"]["theme_id"],
+    }
+    for column, theme_ids in linked.items():
+        out[column] = _counts(theme_ids, ids)
+    out = out.sort_values(["quarter", "team", "theme_id"], na_position="last", kind="stable")
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# KPIs
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A headline number for a quarter, the same number a quarter earlier, and the change."""
+
+    name: str
+    value: float | int | None
+    previous: float | int | None
+    #: value - previous; None when either is None.
+    delta: float | int | None
+    help: str
+    #: A stable machine name: playbook_score, critiques_held, decisions_written, traced_share.
+    key: str = ""
+    #: How to show the value: "score" (of 5), "count" or "share" (0 to 1, show as a percentage).
+    unit: Literal["score", "count", "share"] = "count"
+
+
+def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
+    """The four headline numbers for ``quarter``, each against the quarter before it:
+
+    * **Playbook score** — steps of the playbook done in the quarter, out of 5.
+    * **Critiques held** — peer-circle critiques dated in the quarter.
+    * **Decisions written up** — decision write-ups dated in the quarter.
+    * **Traced share** — share of those write-ups that name a source or critique they came from.
+
+    Teams, people and themes filters apply; the quarter range does not.
+    """
+    previous = previous_quarter(quarter)
+    tables = _tables(wb, f, by_quarter=False)
+
+    def count(tab: str, q: str) -> int:
+        return int(_flag(tables[tab]["quarter"].eq(q)).sum())
+
+    def traced(q: str) -> float | None:
+        decisions = tables["decisions"].loc[_flag(tables["decisions"]["quarter"].eq(q)).to_numpy()]
+        return float(_traced(decisions).mean()) if len(decisions) else None
+
+    def kpi(name: str, key: str, unit: Literal["score", "count", "share"], now: Any, before: Any,
+            help: str) -> Kpi:
+        delta = None if now is None or before is None else now - before
+        return Kpi(name, now, before, delta, help, key, unit)
+
+    return [
+        kpi("Playbook score", "playbook_score", "score", _scorecard(wb, tables, quarter).score,
+            _scorecard(wb, tables, previous).score,
+            "Steps of the playbook done in the quarter, out of 5: theme set, learning network curated, "
+            "peer circle every month, artifact shipped, loop closed with a write-up."),
+        kpi("Critiques held", "critiques_held", "count", count("critiques", quarter), count("critiques", previous),
+            "Peer-circle critiques of experiments, roadmaps and discovery plans dated in the quarter."),
+        kpi("Decisions written up", "decisions_written", "count", count("decisions", quarter),
+            count("decisions", previous),
+            "Write-ups of what changed in a decision, the discovery cadence or a bet, dated in the quarter."),
+        kpi("Traced share", "traced_share", "share", traced(quarter), traced(previous),
+            "Share of the quarter's decision write-ups that name at least one source or critique they "
+            "came from."),
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Commitments ledger
+# --------------------------------------------------------------------------------------
+
+
+def _ledger(commitments: pd.DataFrame, today: pd.Timestamp, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    shipped_on, due_on, status = commitments["shipped_on"], commitments["due_on"], commitments["status"]
+    has_shipped = shipped_on.notna().to_numpy(dtype=bool)
+    late = _flag(shipped_on > due_on).to_numpy(dtype=bool)
+    dropped = _flag(status.eq("dropped")).to_numpy(dtype=bool)
+    marked_shipped = _flag(status.eq("shipped")).to_numpy(dtype=bool)
+    overdue = _flag(due_on < today).to_numpy(dtype=bool)
+    in_progress = _flag(status.eq("in_progress")).to_numpy(dtype=bool)
+    state = np.select(
+        [has_shipped & late, has_shipped, dropped, marked_shipped, overdue, in_progress],
+        ["shipped_late", "shipped", "dropped", "shipped", "overdue", "in_progress"],
+        default="planned",
+    )
+    out = commitments[LEDGER_COLUMNS[:-1]].copy()
+    out["state"] = state
+    for column in extra:
+        out[column] = commitments[column].to_numpy()
+    out = out.sort_values(["committed_on", "commitment_id"], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Every commitment made in the range and where it stands today.
+
+    ``state``: **shipped** (shipped on or before its due date, or with no due date),
+    **shipped_late** (shipped after its due date), **dropped**, **overdue** (not shipped or
+    dropped, and its due date has passed — due before today), **in_progress**, or **planned**
+    (not started, or no status). A shipped date wins over the status column. Ordered by
+    ``committed_on``. Columns: ``commitment_id``, ``title``, ``kind``, ``owner``, ``team``,
+    ``theme_id``, ``quarter`` (when committed), ``committed_on``, ``due_on``, ``shipped_on``,
+    ``status`` (as typed), ``state``.
+    """
+    commitments = filtered(wb, "commitments", f)
+    if commitments.empty:
+        return _empty(LEDGER_COLUMNS)
+    return _ledger(commitments, _today(f))
+
+
+def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """Commitments still open at the end of ``quarter`` that cross its boundary: committed by the
+    quarter's end, not shipped by then and not dropped, and either committed in an earlier
+    quarter (carried in) or due after the quarter ends (carried out).
+
+    Columns: the :func:`commitment_ledger` columns (``state`` as of today) and ``reason``
+    ("committed earlier", "due later" or "committed earlier, due later").
+    Teams, people and themes filters apply; the quarter range does not.
+    """
+    commitments = filtered(wb, "commitments", f, by_quarter=False)
+    if commitments.empty:
+        return _empty(CARRIED_OVER_COLUMNS)
+    _, end = _bounds(wb, quarter)
+    status = commitments["status"]
+    open_at_end = (
+        (commitments["committed_on"] <= end)
+        & ~_flag(status.eq("dropped"))
+        & ~(commitments["shipped_on"] <= end)
+        & ~(_flag(status.eq("shipped")) & commitments["shipped_on"].isna())
+    )
+    earlier = _flag(commitments["quarter"] < quarter)
+    later = _flag(commitments["due_on"] > end)
+    keep = (open_at_end & (earlier | later)).to_numpy(dtype=bool)
+    if not keep.any():
+        return _empty(CARRIED_OVER_COLUMNS)
+    reason = np.select(
+        [earlier[keep] & later[keep], earlier[keep]],
+        ["committed earlier, due later", "committed earlier"],
+        default="due later",
+    )
+    rows = commitments.loc[keep].assign(reason=reason)
+    return _ledger(rows, _today(f), extra=("reason",))[CARRIED_OVER_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------
+# Peer circle make-up
+# --------------------------------------------------------------------------------------
+
+
+def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """For each month of the selected quarters and each role, the critiques that role was in the
+    room for (0 when none) — a heatmap of who shows up.
+
+    Months as in :func:`critiques_per_month`; roles in the order PM, Design, Eng, Data, Research,
+    Other. Columns: ``month`` (first day of the month), ``role``, ``critiques``.
+    """
+    critiques = filtered(wb, "critiques", f)
+    months = _month_axis(wb, f, critiques)
+    if not len(months):
+        return _empty(ROLES_COVERAGE_COLUMNS)
+    by_role = _roles_by_month(critiques)
+    keys = by_role["month"].astype(str) + "|" + by_role["role"].astype(str)
+    totals = pd.Series(by_role["critiques"].to_numpy(), index=keys.to_numpy())
+    grid = pd.MultiIndex.from_product([months, list(ROLES)], names=["month", "role"])
+    counts = totals.reindex([f"{month}|{role}" for month, role in grid], fill_value=0).to_numpy(dtype="int64")
+    return pd.DataFrame({
+        "month": pd.PeriodIndex(grid.get_level_values("month"), freq="M").to_timestamp(),
+        "role": grid.get_level_values("role").astype(str),
+        "critiques": counts,
+    })
+
+
+def artifact_types(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Critiques in the range by what was critiqued: experiment, roadmap, discovery plan,
+    prototype, strategy or other (every type listed, 0 when none, in that order).
+
+    Columns: ``artifact_type``, ``critiques``.
+    """
+    critiques = filtered(wb, "critiques", f)
+    types = list(ARTIFACT_TYPES)
+    return pd.DataFrame({"artifact_type": types, "critiques": _counts(critiques["artifact_type"], types)})
+
+
+# --------------------------------------------------------------------------------------
+# Learning flows (Sankey)
+# --------------------------------------------------------------------------------------
+
+
+def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """How learning flows into change: from the kind of source (learning *from*: Newsletter,
+    Book…) or a peer critique (learning *with*), through the theme, to what changed (Decision,
+    Discovery cadence, Bet).
+
+    ``value`` counts citations: each source or critique a decision write-up in the range names
+    is one unit, so a decision naming two sources adds 2; what flows into a theme equals what
+    flows out. Decisions naming nothing are left out; a decision with no theme flows through
+    "No theme". Columns: ``source_label``, ``target_label``, ``value``, ``source_stage`` and
+    ``target_stage`` ("learning", "theme" or "change"; the same label can occur at two stages).
+    """
+    decisions = filtered(wb, "decisions", f)
+    from_sources = _citations(decisions, "source_ids")
+    kinds = _lookup(from_sources["id"], wb.sources, "source_id", "kind").astype("string")
+    from_sources["learning"] = kinds.str.replace("_", " ").str.capitalize()
+    with_peers = _citations(decisions, "critique_ids")
+    with_peers["learning"] = PEER_CRITIQUE
+    cited = pd.concat([from_sources, with_peers], ignore_index=True)
+    cited = cited.loc[cited["learning"].notna().to_numpy(dtype=bool)]
+    if cited.empty:
+        return _empty(LEARNING_FLOWS_COLUMNS)
+    titles = _lookup(cited["theme_id"], wb.themes, "theme_id", "title").astype("string")
+    cited["theme"] = titles.where(cited["theme_id"].notna().to_numpy(dtype=bool)).fillna(NO_THEME).astype(str)
+    cited["change"] = cited["category"].map(CATEGORY_LABELS).fillna(cited["category"]).astype(str)
+    cited["learning"] = cited["learning"].astype(str)
+    first = cited.groupby(["learning", "theme"]).size().reset_index(name="value")
+    first.columns = ["source_label", "target_label", "value"]
+    first["source_stage"], first["target_stage"] = "learning", "theme"
+    second = cited.groupby(["theme", "change"]).size().reset_index(name="value")
+    second.columns = ["source_label", "target_label", "value"]
+    second["source_stage"], second["target_stage"] = "theme", "change"
+    out = pd.concat([first, second], ignore_index=True)
+    out["value"] = out["value"].astype("int64")
+    return out[LEARNING_FLOWS_COLUMNS]
+
+
+__all__ = [
+    "Kpi", "Scorecard", "Step", "artifact_types", "average_impact", "carried_over", "commitment_ledger",
+    "commitments_per_quarter", "critique_months", "critiques_per_month", "decisions_by_category",
+    "decisions_per_quarter", "dormant_sources", "kpis", "learning_flows", "learning_mix",
+    "median_days_to_impact", "monthly_streak", "reversals", "roles_coverage", "score_trend", "scorecard",
+    "sources_flow", "theme_summary", "time_to_impact", "top_sources", "traced_share",
+]

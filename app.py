@@ -6,27 +6,33 @@ from learnloop import ui
 
 st.set_page_config(page_title="Learning Loop", page_icon=":material/autorenew:", layout="wide")
 
-pages = {
-    "Dashboard": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    ],
-    "Workbook": [
-        st.Page("pages/add_entry.py", title="Add entry", icon=":material/add_circle:"),
-        st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
-    ],
-}
-page = st.navigation(pages)
+DASHBOARD = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/themes.py", title="Themes", icon=":material/flag:"),
+    st.Page("pages/learning_network.py", title="Learning network", icon=":material/hub:"),
+    st.Page("pages/peer_circle.py", title="Peer circle", icon=":material/groups:"),
+    st.Page("pages/commitments.py", title="Commitments", icon=":material/campaign:"),
+    st.Page("pages/impact.py", title="Impact", icon=":material/trending_up:"),
+]
+WORKBOOK = [
+    st.Page("pages/add_entry.py", title="Add entry", icon=":material/add_circle:"),
+    st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
+]
+page = st.navigation({"Dashboard": DASHBOARD, "Workbook": WORKBOOK})
 
 wb = ui.workbook()
 with st.sidebar:
-    st.caption(f"Source: **{'demo workbook' if wb.source == 'demo' else wb.source}**")
-    st.caption(f"Data as of {wb.loaded_at:%H:%M} UTC")
+    st.caption(f"Source: **{'demo workbook' if wb.source == 'demo' else wb.source}** · "
+               f"data as of {wb.loaded_at:%H:%M} UTC")
     if st.button("Refresh now", icon=":material/refresh:", width="stretch"):
         ui.refresh()
         st.rerun()
+if page in DASHBOARD:
+    ui.sidebar_filters(wb)
+else:
+    st.session_state.pop("filters", None)
 if wb.source == "demo":
-    st.info("You are looking at the demo workbook. To use your own, set `source` in `.streamlit/secrets.toml` "
-            "(see `secrets.toml.example`) or run `learnloop demo my-team.xlsx` and edit that.",
-            icon=":material/science:")
+    st.info("You are looking at the demo workbook. Connect your team's sheet in `.streamlit/secrets.toml` "
+            "(see `secrets.toml.example`), or start one with `learnloop demo my-team.xlsx`.", icon=":material/science:")
 
 page.run()

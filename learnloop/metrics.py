@@ -32,6 +32,7 @@ import pandas as pd
 from data_schemas import parsers
 from data_schemas.critiques import ARTIFACT_TYPES, ROLES
 from data_schemas.decisions import DECISION_CATEGORIES
+from data_schemas.sources import SOURCE_KINDS
 from learnloop.filters import (
     Filters,
     filtered,
@@ -428,6 +429,22 @@ def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
     })
 
 
+def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """What the learning network is made of: active sources per kind at the end of the range.
+
+    Active means added by the last day of the selected range (or today, with no range) and not
+    pruned by then. Every kind is listed, most common first; kinds with none count 0.
+    Columns: ``kind``, ``sources``.
+    """
+    sources = filtered(wb, "sources", f, by_quarter=False)
+    scope = quarters_in_scope(wb, f)
+    end = (pd.Timestamp(quarter_bounds(scope[-1], fiscal_start(wb))[1]) if f.quarters and scope else _today(f))
+    active = sources[(sources["added_on"] <= end) & ~(sources["pruned_on"] <= end).fillna(False)]
+    counts = active["kind"].value_counts().reindex(list(SOURCE_KINDS), fill_value=0)
+    frame = pd.DataFrame({"kind": counts.index.astype(str), "sources": counts.to_numpy(dtype="int64")})
+    return frame.sort_values("sources", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Public commitments made and artifacts shipped each quarter.
 
@@ -621,6 +638,44 @@ def average_impact(wb: Workbook, f: Filters, quarter: str | None = None) -> floa
     """
     impact = _rows_in(wb, "decisions", f, quarter)["impact"].dropna()
     return float(impact.mean()) if len(impact) else None
+
+
+DECISION_LOG_COLUMNS = ["decision_id", "date", "quarter", "category", "summary", "theme", "learned_from",
+                        "learned_with", "impact", "owner", "team", "status"]
+
+
+def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """Every decision write-up in the selection, newest first, with the learning it cites.
+
+    ``theme``: the theme's title; ``learned_from``: the names of the cited sources;
+    ``learned_with``: the artifacts of the cited critiques (comma lists, blank when none).
+    """
+    decisions = filtered(wb, "decisions", f)
+    if decisions.empty:
+        return _empty(DECISION_LOG_COLUMNS)
+    themes = wb.themes.drop_duplicates("theme_id").set_index("theme_id")["title"]
+
+    def names(column: str, tab: str, id_column: str, label: str) -> pd.Series:
+        lookup = wb.tables[tab].drop_duplicates(id_column).set_index(id_column)[label]
+        items = parsers.list_items(decisions[column])
+        named = items.map(lookup).fillna(items).astype(str)
+        return named.groupby(level=0).agg(", ".join).reindex(decisions.index)
+
+    log = pd.DataFrame({
+        "decision_id": decisions["decision_id"],
+        "date": decisions["date"].dt.date,
+        "quarter": decisions["quarter"],
+        "category": decisions["category"].str.replace("_", " "),
+        "summary": decisions["summary"],
+        "theme": decisions["theme_id"].map(themes),
+        "learned_from": names("source_ids", "sources", "source_id", "name"),
+        "learned_with": names("critique_ids", "critiques", "critique_id", "artifact"),
+        "impact": decisions["impact"].astype("Int64"),
+        "owner": decisions["owner"],
+        "team": decisions["team"],
+        "status": decisions["status"],
+    })
+    return log.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:

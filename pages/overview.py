@@ -1,25 +1,32 @@
-"""Overview: what the workbook holds and whether it is ready to chart."""
+"""Overview: did we run the learning playbook this quarter, and how does it compare?"""
 
 import streamlit as st
 
-from data_schemas import TABS
-from learnloop import ui
+from learnloop import charts, metrics, ui
+from learnloop.filters import current_quarter, fiscal_start
 
 wb = ui.workbook()
-st.title("Learning Loop")
-st.caption("Theme → learning network → peer circle → public commitment → decision write-up, quarter after quarter.")
+f = ui.filters()
+quarter = f.quarters[1] if f.quarters else current_quarter(f, fiscal_start(wb))
 
-columns = st.columns(len(TABS))
-for column, (tab, counts) in zip(columns, wb.summary().items(), strict=True):
-    left_out = counts["quarantined"]
-    column.metric(tab.capitalize(), counts["rows"], delta=f"{left_out} left out" if left_out else None,
-                  delta_color="inverse", help=TABS[tab].purpose)
+st.title(f"Overview · {quarter}")
+st.caption("Theme → learning network → peer circle → public commitment → decision write-up.")
 
-errors, warnings = wb.count("error"), wb.count("warning")
+card = metrics.scorecard(wb, f, quarter)
+st.plotly_chart(charts.scorecard(card), theme=None, key="scorecard")
+
+for column, kpi in zip(st.columns(4), metrics.kpis(wb, f, quarter), strict=True):
+    column.metric(kpi.name, ui.kpi_value(kpi), delta=ui.kpi_delta(kpi), help=kpi.help, border=True)
+
+with st.expander("The evidence behind each step", expanded=False):
+    st.dataframe(card.to_frame()[["number", "name", "done", "evidence"]], hide_index=True, width="stretch",
+                 column_config={"done": st.column_config.CheckboxColumn("Done")})
+
+left, right = st.columns(2)
+left.plotly_chart(charts.score_trend(metrics.score_trend(wb, f)), theme=None, key="score-trend")
+right.plotly_chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, f)), theme=None, key="decisions-trend")
+
+errors = wb.count("error")
 if errors:
-    st.error(f"{errors} problem(s) keep rows out of the charts. Open **Data health** to see which cells to fix.",
-             icon=":material/error:")
-elif warnings:
-    st.warning(f"{warnings} value(s) were left out. **Data health** lists them.", icon=":material/warning:")
-else:
-    st.success("Every row with data is in use.", icon=":material/check_circle:")
+    st.warning(f"{errors} row(s) with errors are left out of these numbers. **Data health** shows which cells "
+               "to fix.", icon=":material/warning:")

@@ -1,56 +1,109 @@
-"""The app in-process (Streamlit's AppTest): it opens on the demo workbook and shows what to fix."""
+"""The app in-process (Streamlit's AppTest): every page on the demo, an empty and a messy workbook."""
 
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_schemas import TABS
 from learnloop.sources import files
+from tests.fixtures.messy import MESSY_TABS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/overview.py", "pages/themes.py", "pages/learning_network.py", "pages/peer_circle.py",
+         "pages/commitments.py", "pages/impact.py", "pages/data_health.py", "pages/add_entry.py"]
+DASHBOARD_CHARTS = {"pages/overview.py": 3, "pages/themes.py": 1, "pages/learning_network.py": 3,
+                    "pages/peer_circle.py": 3, "pages/commitments.py": 1, "pages/impact.py": 5}
 
 
-def run_app(page: str | None = None) -> AppTest:
+def run_app(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
-    if page:
+    if page and page != "pages/overview.py":
         at.switch_page(page).run()
     return at
 
 
-def test_app_opens_on_the_demo_workbook(monkeypatch):
-    monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
-    at = run_app()
-    assert not at.exception
-    assert "demo workbook" in at.info[0].value
-    shown = {metric.label: int(metric.value) for metric in at.metric}
-    assert shown["Themes"] > 0 and shown["Decisions"] > 0
-    assert at.success, "the demo workbook should have nothing to fix"
+@pytest.fixture
+def empty_workbook(tmp_path, monkeypatch):
+    """A workbook with every tab and header, and no rows."""
+    tabs = {tab: [list(spec.model.columns())] for tab, spec in TABS.items()}
+    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(tabs, tmp_path / "empty.xlsx")))
 
 
 @pytest.fixture
-def broken_folder(tmp_path):
+def messy_workbook(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(MESSY_TABS, tmp_path / "messy.xlsx")))
+
+
+@pytest.fixture
+def demo_workbook(monkeypatch):
+    monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
+    monkeypatch.delenv("LEARNLOOP_SHEET", raising=False)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_demo_workbook(demo_workbook, page):
+    at = run_app(page)
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == DASHBOARD_CHARTS.get(page, 0)
+    assert "demo workbook" in at.info[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_an_empty_workbook(empty_workbook, page):
+    at = run_app(page)
+    assert not at.exception, at.exception
+    # Empty tabs still get their charts (each saying what to add), never a missing one.
+    assert len(at.get("plotly_chart")) == DASHBOARD_CHARTS.get(page, 0)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_messy_workbook(messy_workbook, page):
+    at = run_app(page)
+    assert not at.exception, at.exception
+
+
+def test_overview_warns_when_rows_are_left_out(messy_workbook):
+    at = run_app()
+    assert any("Data health" in warning.value for warning in at.warning)
+
+
+def test_team_filter_changes_the_numbers(demo_workbook):
+    everyone = {m.label: m.value for m in run_app("pages/commitments.py").metric}
+    one_team = run_app("pages/commitments.py", query={"team": "Growth"})
+    assert one_team.multiselect(key="team").value == ["Growth"]
+    growth = {m.label: m.value for m in one_team.metric}
+    assert int(growth["Shipped"]) < int(everyone["Shipped"])
+
+
+def test_quarter_filter_is_read_from_the_link(demo_workbook):
+    at = run_app("pages/overview.py")
+    quarters = at.select_slider(key="quarters").options
+    start = quarters[1]
+    linked = run_app("pages/overview.py", query={"quarters": [start, start]})
+    assert linked.title[0].value.endswith(start)
+
+
+def test_data_health_lists_the_cell_to_fix(tmp_path, monkeypatch):
     tabs = {
         "themes": [["theme_id", "quarter", "title"], ["T1", "2026-Q1", "Pricing"], ["T2", "Q9 2026", "Bad quarter"]],
         "sources": [["source_id", "name", "kind", "added_on"], ["S1", "Product Talk", "newsletter", "2026-01-10"]],
     }
-    return files.write_csv_folder(tabs, tmp_path / "team")
-
-
-def test_data_health_lists_the_cell_to_fix(monkeypatch, broken_folder):
-    monkeypatch.setenv("LEARNLOOP_SOURCE", str(broken_folder))
+    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_csv_folder(tabs, tmp_path / "team")))
     at = run_app("pages/data_health.py")
     assert not at.exception
-    issues = at.dataframe[0].value
+    issues = next(frame.value for frame in at.dataframe if "message" in frame.value)
     bad_quarter = issues[(issues["tab"] == "themes") & (issues["row"] == 3)]
     assert list(bad_quarter["column"]) == ["quarter"]
     assert "2026-Q1" in bad_quarter["message"].iloc[0]
     assert set(issues.loc[issues["row"].isna(), "tab"]) == {"critiques", "commitments", "decisions"}
 
 
-def test_overview_says_rows_are_left_out(monkeypatch, broken_folder):
-    monkeypatch.setenv("LEARNLOOP_SOURCE", str(broken_folder))
-    at = run_app()
+def test_add_entry_on_a_read_only_source_explains_how_to_connect_a_sheet(demo_workbook):
+    at = run_app("pages/add_entry.py")
     assert not at.exception
-    assert "Data health" in at.error[0].value
-    assert {m.label: int(m.value) for m in at.metric}["Themes"] == 1
+    assert any("service account" in info.value for info in at.info)
+    assert not at.get("form")

@@ -1,0 +1,926 @@
+"""Chart builders: one plotly figure per metric, titled with the takeaway, in the app's colours.
+
+Every builder is a pure function: it takes what a function in :mod:`learnloop.metrics` returns
+(a tidy ``DataFrame``, a :class:`~learnloop.metrics.Scorecard` or a number) and returns a
+:class:`plotly.graph_objects.Figure`. Builders never call Streamlit and never compute a metric:
+beyond reshaping, the only arithmetic is what a title needs to state its takeaway (a count, a
+maximum, the median of the points drawn).
+
+Look and feel come from one template built from the ``[theme]`` table of
+``.streamlit/config.toml`` (read once, at import): its font, text and background colours, and
+``chartCategoricalColors`` (Okabe–Ito) as the colorway. ``size="presentation"`` gives larger type
+and taller figures for the retro/presentation mode. With nothing to draw a builder returns a
+figure with no traces, hidden axes and a note saying what to add to the sheet — never a blank
+chart. Show figures with ``st.plotly_chart(fig, theme=None)``: Streamlit's own chart theme would
+replace this template.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from learnloop import metrics
+
+Size = Literal["screen", "presentation"]
+
+#: The app's Streamlit configuration; its ``[theme]`` table styles every chart.
+CONFIG_PATH = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+
+#: Okabe–Ito: eight colours people with colour-vision deficiencies can tell apart.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+#: Used when config.toml is missing, unreadable, or leaves a value out.
+DEFAULT_THEME: dict[str, Any] = {
+    "base": "light",
+    "primaryColor": "#0072B2",
+    "backgroundColor": "#FFFFFF",
+    "secondaryBackgroundColor": "#F2F5F8",
+    "textColor": "#1B1F24",
+    "font": "sans serif",
+    "chartCategoricalColors": list(OKABE_ITO),
+}
+
+_FONT_STACKS = {
+    "sans serif": '"Source Sans Pro", "Source Sans 3", -apple-system, BlinkMacSystemFont, "Segoe UI", '
+                  "Roboto, Helvetica, Arial, sans-serif",
+    "serif": '"Source Serif Pro", "Source Serif 4", Georgia, "Times New Roman", serif',
+    "monospace": '"Source Code Pro", SFMono-Regular, Menlo, Consolas, monospace',
+}
+
+
+def load_theme(path: Path = CONFIG_PATH) -> dict[str, Any]:
+    """The ``[theme]`` table of a Streamlit config file over :data:`DEFAULT_THEME` (the defaults
+    alone when the file is missing or not valid TOML; a value of the wrong type is ignored)."""
+    theme = dict(DEFAULT_THEME)
+    try:
+        with open(path, "rb") as file:
+            table = tomllib.load(file).get("theme", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return theme
+    if not isinstance(table, dict):
+        return theme
+    for key, default in DEFAULT_THEME.items():
+        value = table.get(key)
+        if key == "chartCategoricalColors":
+            if isinstance(value, list) and value and all(isinstance(c, str) for c in value):
+                theme[key] = list(value)
+        elif isinstance(value, str) and value.strip():
+            theme[key] = value.strip()
+        else:
+            theme[key] = default
+    return theme
+
+
+THEME = load_theme()
+
+
+# --------------------------------------------------------------------------------------
+# Colours
+# --------------------------------------------------------------------------------------
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    text = colour.lstrip("#")
+    if len(text) == 3:
+        text = "".join(ch * 2 for ch in text)
+    try:
+        return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+    except ValueError:
+        return 0, 0, 0
+
+
+def _mix(colour: str, other: str, amount: float) -> str:
+    """``colour`` moved ``amount`` (0 to 1) of the way towards ``other``, as #RRGGBB."""
+    a, b = _rgb(colour), _rgb(other)
+    return "#" + "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(a, b, strict=True))
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = _rgb(colour)
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+COLORWAY: tuple[str, ...] = tuple(THEME["chartCategoricalColors"])
+PRIMARY: str = THEME["primaryColor"]
+TEXT: str = THEME["textColor"]
+BACKGROUND: str = THEME["backgroundColor"]
+#: Secondary text: subtitles, notes on empty charts.
+MUTED = _mix(TEXT, BACKGROUND, 0.35)
+#: Axis lines and ticks.
+AXIS = _mix(TEXT, BACKGROUND, 0.75)
+#: Steps not done, months without anything: light grey.
+MISSING = _mix(TEXT, BACKGROUND, 0.8)
+
+
+def _palette(index: int) -> str:
+    """Okabe–Ito by position (0 blue, 1 orange, 2 bluish green, 3 reddish purple, 4 sky blue,
+    5 vermillion, 6 yellow, 7 black), from config.toml's colours."""
+    colours = COLORWAY or OKABE_ITO
+    return colours[index % len(colours)]
+
+
+ORANGE, GREEN, PURPLE, SKY, VERMILLION = (_palette(i) for i in (1, 2, 3, 4, 5))
+
+
+# --------------------------------------------------------------------------------------
+# Template and sizes
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Type sizes (px) and the default figure height for one size of chart."""
+
+    font: int
+    title: int
+    subtitle: int
+    tick: int
+    axis_title: int
+    annotation: int
+    height: int
+    #: Height per row of a horizontal bar chart or heatmap that grows with its rows.
+    row: int
+    top: int
+    #: The tallest a growing chart gets.
+    max_height: int
+
+
+SIZING: dict[str, Sizing] = {
+    # 1280×720 screen share: title ≥ 20 px, tick labels ≥ 14 px.
+    "screen": Sizing(font=14, title=22, subtitle=15, tick=14, axis_title=15, annotation=17, height=380,
+                     row=28, top=112, max_height=560),
+    "presentation": Sizing(font=18, title=30, subtitle=20, tick=18, axis_title=19, annotation=22, height=500,
+                           row=36, top=144, max_height=640),
+}
+TEMPLATE_NAMES = {"screen": "learnloop", "presentation": "learnloop_presentation"}
+
+
+def _sizing(size: str) -> Sizing:
+    if size not in SIZING:
+        raise ValueError(f"size must be one of {', '.join(SIZING)}, not {size!r}")
+    return SIZING[size]
+
+
+def build_template(theme: Mapping[str, Any] = THEME, size: Size = "screen") -> go.layout.Template:
+    """The Learning Loop look for one size: the config's font and colours, the Okabe–Ito
+    colorway, generous margins, a horizontal legend on top, no gridlines, readable hover labels."""
+    s = _sizing(size)
+    text, background = theme["textColor"], theme["backgroundColor"]
+    family = _FONT_STACKS.get(str(theme["font"]).strip().lower(), str(theme["font"]))
+    muted, axis_colour = _mix(text, background, 0.35), _mix(text, background, 0.75)
+    axis = {
+        "showgrid": False,
+        "zeroline": False,
+        "showline": True,
+        "linecolor": axis_colour,
+        "ticks": "outside",
+        "tickcolor": axis_colour,
+        "ticklen": 5,
+        "tickfont": {"size": s.tick, "color": text},
+        "title": {"font": {"size": s.axis_title, "color": muted}, "standoff": 12},
+        "automargin": True,
+        "zerolinecolor": axis_colour,
+    }
+    return go.layout.Template(
+        layout={
+            "font": {"family": family, "size": s.font, "color": text},
+            "title": {
+                "font": {"size": s.title, "color": text},
+                "x": 0, "xanchor": "left", "xref": "container",
+                "y": 1, "yanchor": "top", "yref": "container",
+                "pad": {"l": 20, "t": 18},
+                "subtitle": {"font": {"size": s.subtitle, "color": muted}},
+            },
+            "colorway": list(theme["chartCategoricalColors"]),
+            "paper_bgcolor": background,
+            "plot_bgcolor": background,
+            "margin": {"l": 64, "r": 40, "t": s.top, "b": 56, "pad": 4},
+            "legend": {
+                "orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
+                "font": {"size": s.font, "color": text}, "bgcolor": "rgba(0,0,0,0)", "title": {"text": ""},
+            },
+            "hoverlabel": {
+                "bgcolor": background, "bordercolor": axis_colour, "align": "left",
+                "font": {"family": family, "size": s.font, "color": text},
+            },
+            "hovermode": "closest",
+            "xaxis": axis,
+            "yaxis": axis,
+            "colorscale": {"sequential": [[0, theme["secondaryBackgroundColor"]], [1, theme["primaryColor"]]]},
+            "bargap": 0.25,
+        },
+        data={
+            "bar": [go.Bar(marker={"line": {"width": 0}}, textfont={"size": s.tick}, cliponaxis=False)],
+            "scatter": [go.Scatter(line={"width": 3}, marker={"size": 9 if size == "screen" else 12},
+                                   textfont={"size": s.tick}, cliponaxis=False)],
+            "heatmap": [go.Heatmap(textfont={"size": s.tick}, xgap=2, ygap=2, showscale=False)],
+            "pie": [go.Pie(textfont={"size": s.tick})],
+            "sankey": [go.Sankey(textfont={"size": s.font, "color": text, "family": family})],
+        },
+    )
+
+
+TEMPLATES: dict[str, go.layout.Template] = {size: build_template(THEME, size) for size in SIZING}  # type: ignore[arg-type]
+#: The screen template, registered with plotly as "learnloop" ("learnloop_presentation" for the big one).
+TEMPLATE = TEMPLATES["screen"]
+PRESENTATION_TEMPLATE = TEMPLATES["presentation"]
+for _size, _name in TEMPLATE_NAMES.items():
+    pio.templates[_name] = TEMPLATES[_size]
+
+
+# --------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------
+
+
+def _esc(value: object) -> str:
+    """Text from the sheet, safe to show in plotly labels (which read a little HTML)."""
+    return html.escape(str(value), quote=False)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _plural(count: int | float, word: str, plural: str | None = None) -> str:
+    return f"{_num(count)} {word if count == 1 else (plural or word + 's')}"
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _num(value: float | int) -> str:
+    """12 for 12.0, 12.5 for 12.5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _ints(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64")
+
+
+def _nothing(frame: pd.DataFrame | None, *columns: str) -> bool:
+    """True for no rows, or (with ``columns``) when every count in them is 0."""
+    if frame is None or len(frame) == 0:
+        return True
+    return bool(columns) and all(_ints(frame, column).sum() == 0 for column in columns)
+
+
+def _upper(text: str) -> str:
+    """The first letter in capitals, the rest untouched (str.capitalize would lower "2026-Q3")."""
+    return text[:1].upper() + text[1:]
+
+
+def _span(quarters: Sequence[str]) -> str:
+    return f"in {quarters[0]}" if len(quarters) == 1 else f"over {len(quarters)} quarters"
+
+
+def _change(now: int, before: int | None, before_label: str) -> str | None:
+    """"Up from 3 in 2026-Q2" (or down, or the same), None without a previous value."""
+    if before is None:
+        return None
+    if now > before:
+        return f"Up from {_num(before)} in {before_label}"
+    if now < before:
+        return f"Down from {_num(before)} in {before_label}"
+    return f"The same as {before_label}"
+
+
+def _join(*parts: str | None) -> str | None:
+    """Subtitle parts joined with "; " (None when there are none)."""
+    kept = [part for part in parts if part]
+    return "; ".join(kept[:1] + [part[:1].lower() + part[1:] for part in kept[1:]]) if kept else None
+
+
+def _label(key: object, labels: Mapping[str, str]) -> str:
+    text = str(key)
+    return labels.get(text, text.replace("_", " ").capitalize())
+
+
+def _unique(labels: Iterable[str], fallbacks: Iterable[object]) -> list[str]:
+    """Category labels made unique (plotly merges equal categories) by adding a fallback in brackets."""
+    labels, fallbacks = list(labels), list(fallbacks)
+    seen = pd.Series(labels).duplicated(keep=False).tolist()
+    return [f"{label} ({fallback})" if dup else label for label, fallback, dup in zip(labels, fallbacks, seen,
+                                                                                          strict=True)]
+
+
+def _figure(size: Size, title: str, subtitle: str | None = None, *, height: int | None = None) -> go.Figure:
+    s = _sizing(size)
+    title_layout: dict[str, Any] = {"text": title}
+    if subtitle:
+        title_layout["subtitle"] = {"text": subtitle}
+    return go.Figure(layout={"template": TEMPLATES[size], "title": title_layout, "height": height or s.height})
+
+
+def empty_figure(title: str, message: str, *, size: Size = "screen", height: int | None = None) -> go.Figure:
+    """No traces, hidden axes and ``message`` (what to add to the sheet) in the middle."""
+    s = _sizing(size)
+    fig = _figure(size, title, height=height)
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": s.annotation, "color": MUTED})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(showlegend=False, margin={"t": s.top, "b": 24})
+    return fig
+
+
+def _month_axis(fig: go.Figure, months: pd.Series) -> None:
+    fig.update_xaxes(type="date", tickformat="%b %Y", hoverformat="%B %Y",
+                     dtick="M1" if len(months) <= 12 else "M3", ticklabelmode="instant")
+
+
+def _headroom(values: Iterable[float], floor: float = 1) -> list[float]:
+    """An axis range from 0 with room above the largest value for a text label."""
+    return [0, max([*values, floor]) * 1.18]
+
+
+def _tall(size: Size, rows: int) -> int:
+    """Height for a chart with one row per item: the usual height, taller for long lists (up to a cap)."""
+    s = _sizing(size)
+    return min(max(s.height, s.top + 72 + rows * s.row), s.max_height)
+
+
+NO_CRITIQUES = "No critiques yet — add rows to the critiques tab"
+NO_SOURCES = "No sources yet — add rows to the sources tab"
+NO_DECISIONS = "No decision write-ups yet — add rows to the decisions tab"
+NO_COMMITMENTS = "No commitments yet — add rows to the commitments tab"
+NO_THEMES = "No themes yet — add rows to the themes tab"
+NO_TRACES = ("No write-up names a source or critique yet — fill source_ids or critique_ids "
+             "on the decisions tab")
+NO_SOURCE_CITED = "No write-up names a source yet — fill source_ids on the decisions tab"
+
+
+# --------------------------------------------------------------------------------------
+# Playbook score
+# --------------------------------------------------------------------------------------
+
+
+def scorecard(card: metrics.Scorecard | None, *, size: Size = "screen") -> go.Figure:
+    """The five playbook steps of one quarter as a row of tiles (done in the primary colour, not
+    done in light grey), the evidence for each on hover. Takes :func:`metrics.scorecard`."""
+    s = _sizing(size)
+    height = s.height - 80
+    if card is None:
+        return empty_figure("Playbook score", NO_THEMES, size=size, height=height)
+    steps = card.to_frame()
+    if steps.empty:
+        return empty_figure(f"Playbook score in {card.quarter}",
+                            f"No playbook steps for {card.quarter} — add a theme for it to the themes tab",
+                            size=size, height=height)
+    labels = [f"{number}. {_esc(name)}" for number, name in zip(steps["number"], steps["name"], strict=True)]
+    done = steps["done"].fillna(False).astype(bool).to_numpy()
+    evidence = [_esc(text) for text in steps["evidence"].fillna("")]
+    missing = [_esc(name) for name, ok in zip(steps["name"], done, strict=True) if not ok]
+    finished = [_esc(name) for name, ok in zip(steps["name"], done, strict=True) if ok]
+    if not missing:
+        subtitle = "Every step done"
+    elif not finished:
+        subtitle = "No step done yet"
+    elif len(missing) <= 2:
+        subtitle = f"Not done: {_and(missing)}"
+    else:
+        subtitle = f"Done: {_and(finished)}"
+    fig = _figure(size, f"Playbook score {int(done.sum())} of {len(steps)} in {_esc(card.quarter)}", subtitle,
+                  height=height)
+    for name, wanted, colour, mark, text_colour in (
+        ("Done", True, PRIMARY, "✓ Done", BACKGROUND),
+        ("Not done", False, MISSING, "✗ Not yet", TEXT),
+    ):
+        rows = [i for i, ok in enumerate(done) if ok == wanted]
+        if not rows:
+            continue
+        fig.add_trace(go.Bar(
+            name=name, x=[labels[i] for i in rows], y=[1] * len(rows), marker_color=colour,
+            text=[mark] * len(rows), textposition="inside", insidetextanchor="middle",
+            textfont={"color": text_colour, "size": s.font + 2},
+            customdata=[evidence[i] for i in rows],
+            hovertemplate="<b>%{x}</b><br>%{customdata}<extra></extra>",
+        ))
+    fig.update_layout(showlegend=False, bargap=0.06, barmode="overlay")
+    fig.update_xaxes(categoryorder="array", categoryarray=labels, showline=False, ticks="")
+    fig.update_yaxes(visible=False, range=[0, 1], fixedrange=True)
+    return fig
+
+
+def score_trend(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """The playbook score (0 to 5) per quarter, line and markers, the steps not done on hover.
+    Takes :func:`metrics.score_trend`."""
+    if _nothing(frame):
+        return empty_figure("Playbook score per quarter", NO_THEMES, size=size)
+    quarters = frame["quarter"].astype(str).tolist()
+    scores = _ints(frame, "score").tolist()
+    step_columns = [(key, name) for _, key, name in metrics.STEPS if key in frame]
+    steps = len(metrics.STEPS)
+    not_done = []
+    for _, row in frame.iterrows():
+        names = [name for key, name in step_columns if not (pd.notna(row[key]) and bool(row[key]))]
+        not_done.append("Not done: " + _and(names) if names else "Every step done")
+    before = (scores[-2], quarters[-2]) if len(scores) > 1 else (None, "")
+    title = f"Playbook score {scores[-1]} of {steps} in {quarters[-1]}"
+    full = sum(score == steps for score in scores)
+    subtitle = _join(_change(scores[-1], *before),
+                     f"Full score in {full} of {_plural(len(scores), 'quarter')}")
+    fig = _figure(size, title, subtitle)
+    fig.add_trace(go.Scatter(
+        name="Playbook score", x=quarters, y=scores, mode="lines+markers+text", text=scores,
+        textposition="top center", line_color=PRIMARY, marker_color=PRIMARY, customdata=not_done,
+        hovertemplate="<b>%{x}</b>: %{y} of " + str(steps) + "<br>%{customdata}<extra></extra>",
+    ))
+    fig.update_layout(showlegend=False)
+    fig.update_xaxes(type="category", title_text=None)
+    fig.update_yaxes(range=[0, steps + 0.6], tickvals=list(range(steps + 1)), title_text="Steps done")
+    return fig
+
+
+def decisions_trend(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Decision write-ups per quarter (bars). Takes :func:`metrics.decisions_per_quarter`."""
+    if _nothing(frame, "decisions"):
+        return empty_figure("Decision write-ups per quarter", NO_DECISIONS, size=size)
+    quarters = frame["quarter"].astype(str).tolist()
+    counts = _ints(frame, "decisions").tolist()
+    before = (counts[-2], quarters[-2]) if len(counts) > 1 else (None, "")
+    title = f"{_plural(counts[-1], 'decision write-up')} in {quarters[-1]}"
+    subtitle = _join(_change(counts[-1], *before), f"{sum(counts)} {_span(quarters)}" if len(quarters) > 1 else None)
+    fig = _figure(size, title, subtitle)
+    fig.add_trace(go.Bar(name="Decision write-ups", x=quarters, y=counts, marker_color=PRIMARY, text=counts,
+                         textposition="outside", hovertemplate="<b>%{x}</b>: %{y} write-ups<extra></extra>"))
+    fig.update_layout(showlegend=False)
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text="Write-ups", range=_headroom(counts))
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# Cadence and the learning network
+# --------------------------------------------------------------------------------------
+
+
+def cadence(frame: pd.DataFrame, *, target: int = 1, size: Size = "screen") -> go.Figure:
+    """Critiques per month (bars), the monthly target (dashed line) and months without a critique
+    (hatched vermillion). Takes :func:`metrics.critiques_per_month`."""
+    if _nothing(frame):
+        return empty_figure("Critiques per month", NO_CRITIQUES, size=size)
+    months = pd.to_datetime(frame["month"]).reset_index(drop=True)
+    counts = _ints(frame, "critiques").reset_index(drop=True)
+    held = int((counts > 0).sum())
+    title = f"Critiques held in {held} of {_plural(len(months), 'month')}"
+    if held == 0:
+        return empty_figure(title, "No critiques in these months — add rows to the critiques tab", size=size)
+    gaps = months[counts.eq(0)]
+    if gaps.empty:
+        subtitle = "A critique every month"
+    elif len(gaps) <= 3:
+        subtitle = "None in " + _and([f"{month:%b %Y}" for month in gaps])
+    else:
+        subtitle = f"{len(gaps)} months without a critique"
+    if target > 1:
+        met = int((counts >= target).sum())
+        subtitle += f"; target of {target} a month met in {met} of {len(months)}"
+    fig = _figure(size, title, subtitle)
+    fig.add_trace(go.Bar(
+        name="Critiques", x=months, y=counts, marker_color=PRIMARY,
+        text=[str(c) if c else "" for c in counts], textposition="outside",
+        hovertemplate="<b>%{x}</b>: %{y} critiques<extra></extra>",
+    ))
+    if not gaps.empty:
+        fig.add_trace(go.Bar(
+            name="No critique", x=gaps, y=[target] * len(gaps), marker_color=_rgba(VERMILLION, 0.12),
+            marker_line={"color": VERMILLION, "width": 1.5}, marker_pattern={"shape": "/", "fgcolor": VERMILLION},
+            hovertemplate="<b>%{x}</b>: no critique<extra></extra>",
+        ))
+    half_month = pd.Timedelta(days=15)
+    fig.add_trace(go.Scatter(
+        name=f"Target: {target} a month", x=[months.min() - half_month, months.max() + half_month],
+        y=[target, target], mode="lines", line={"color": MUTED, "width": 2, "dash": "dash"}, hoverinfo="skip",
+    ))
+    fig.update_layout(barmode="overlay")
+    _month_axis(fig, months)
+    fig.update_yaxes(title_text="Critiques", range=_headroom(counts, target))
+    return fig
+
+
+def pln_size(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Active sources at each quarter's end (line) with sources added (bars up) and pruned (bars
+    down) in the quarter. Takes :func:`metrics.sources_flow`."""
+    if _nothing(frame, "added", "pruned", "active_at_end"):
+        return empty_figure("Learning network size", NO_SOURCES, size=size)
+    quarters = frame["quarter"].astype(str).tolist()
+    added, pruned, active = (_ints(frame, column) for column in ("added", "pruned", "active_at_end"))
+    start = int(active.iloc[0] - added.iloc[0] + pruned.iloc[0])
+    end = int(active.iloc[-1])
+    verb = "grew to" if end > start else "shrank to" if end < start else "held at"
+    title = f"PLN {verb} {_plural(end, 'active source')}"
+    subtitle = f"{int(added.sum())} added and {int(pruned.sum())} pruned {_span(quarters)}"
+    fig = _figure(size, title, subtitle)
+    fig.add_trace(go.Bar(name="Added", x=quarters, y=added, marker_color=GREEN,
+                         hovertemplate="<b>%{x}</b>: %{y} added<extra></extra>"))
+    fig.add_trace(go.Bar(name="Pruned", x=quarters, y=-pruned, marker_color=VERMILLION, customdata=pruned,
+                         hovertemplate="<b>%{x}</b>: %{customdata} pruned<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        name="Active at quarter end", x=quarters, y=active, mode="lines+markers+text", text=active,
+        textposition="top center", line_color=PRIMARY, marker_color=PRIMARY,
+        hovertemplate="<b>%{x}</b>: %{y} active at quarter end<extra></extra>",
+    ))
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text="Sources", zeroline=True)
+    return fig
+
+
+_KIND_PLURALS = {
+    "person": "people", "newsletter": "newsletters", "blog": "blogs", "podcast": "podcasts", "book": "books",
+    "course": "courses", "community": "communities", "event": "events", "other": "other sources",
+}
+
+
+def source_kinds(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Active sources per kind (person, newsletter, book…), most common on top, kinds with none
+    left out. Takes :func:`metrics.source_kinds` (columns ``kind``, ``sources``)."""
+    if _nothing(frame, "sources"):
+        return empty_figure("Learning network by kind", NO_SOURCES, size=size)
+    counts = _ints(frame, "sources")
+    data = pd.DataFrame({"kind": frame["kind"].astype(str).to_numpy(), "sources": counts.to_numpy()})
+    data = data.loc[data["sources"] > 0].sort_values("sources", ascending=False, kind="stable")
+    total, top = int(data["sources"].sum()), int(data["sources"].iloc[0])
+    leaders = [_KIND_PLURALS.get(kind, kind.replace("_", " ")) for kind in data.loc[data["sources"] == top, "kind"]]
+    if len(leaders) == 1:
+        title, subtitle = f"Most sources are {_esc(leaders[0])}: {top} of {total}", None
+    else:
+        title, subtitle = f"{_upper(_esc(_and(leaders)))} lead the network", f"{top} of {total} sources each"
+    labels = [_esc(kind.replace("_", " ").capitalize()) for kind in data["kind"]]
+    fig = _figure(size, title, subtitle, height=_tall(size, len(data)))
+    fig.add_trace(go.Bar(name="Sources", x=data["sources"], y=labels, orientation="h", marker_color=PRIMARY,
+                         text=data["sources"], textposition="outside",
+                         hovertemplate="<b>%{y}</b>: %{x} sources<extra></extra>"))
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
+    fig.update_xaxes(visible=False, range=_headroom(data["sources"]))
+    return fig
+
+
+def top_sources(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """The sources named by the most decision write-ups, most on top (name, kind and count on
+    hover). Takes :func:`metrics.top_sources`."""
+    if _nothing(frame, "decisions"):
+        return empty_figure("Sources behind the most decisions", NO_SOURCE_CITED, size=size)
+    data = frame.assign(decisions=_ints(frame, "decisions")).sort_values("decisions", ascending=False,
+                                                                         kind="stable")
+    data = data.loc[data["decisions"] > 0]
+    ids = data["source_id"].astype(str).tolist()
+    names = [str(name) if not pd.isna(name) else ident for name, ident in zip(data["name"], ids, strict=True)]
+    labels = _unique([_esc(_short(name)) for name in names], ids)
+    kinds = [_esc(str(kind).replace("_", " ")) if not pd.isna(kind) else "unknown kind" for kind in data["kind"]]
+    counts = data["decisions"].tolist()
+    leaders = [name for name, count in zip(names, counts, strict=True) if count == counts[0]]
+    if len(leaders) == 1:
+        title = f"Most-cited source: {_esc(_short(leaders[0], 28))}"
+        subtitle = f"Named by {_plural(counts[0], 'decision write-up')}"
+    else:
+        title = f"{len(leaders)} sources tie as the most cited"
+        subtitle = f"Named by {_plural(counts[0], 'decision write-up')} each"
+    fig = _figure(size, title, subtitle, height=_tall(size, len(data)))
+    fig.add_trace(go.Bar(
+        name="Decision write-ups", x=counts, y=labels, orientation="h", marker_color=PRIMARY, text=counts,
+        textposition="outside", customdata=list(zip([_esc(n) for n in names], kinds, ids, strict=True)),
+        hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]}, %{customdata[2]})<br>"
+                      "Named by %{x} decision write-ups<extra></extra>",
+    ))
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
+    fig.update_xaxes(title_text="Decision write-ups naming it", range=_headroom(counts))
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# Peer circle
+# --------------------------------------------------------------------------------------
+
+
+def roles_heatmap(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Month × role: the critiques each role was in the room for (darker = more; counts in the
+    cells), PM on top. Takes :func:`metrics.roles_coverage`."""
+    if _nothing(frame):
+        return empty_figure("Who is in the room", NO_CRITIQUES, size=size)
+    if _nothing(frame, "critiques"):
+        return empty_figure("Who is in the room", "No roles recorded yet — fill the roles column on the "
+                            "critiques tab", size=size)
+    data = frame.assign(month=pd.to_datetime(frame["month"]), critiques=_ints(frame, "critiques"),
+                        role=frame["role"].astype(str))
+    roles = list(dict.fromkeys(data["role"]))
+    grid = data.pivot_table(index="role", columns="month", values="critiques", aggfunc="sum", fill_value=0)
+    grid = grid.reindex(index=roles).fillna(0).astype("int64")
+    months = pd.Series(grid.columns)
+    peers = [role for role in metrics.PEER_ROLES if role in grid.index]
+    if peers:
+        together = int((grid.loc[peers] > 0).all(axis=0).sum())
+        title = f"{', '.join(peers)} {'together ' if len(peers) > 1 else ''}in {together} of " \
+                f"{_plural(len(months), 'month')}"
+        absent = {role: int((grid.loc[role] == 0).sum()) for role in peers}
+        worst = max(absent, key=lambda role: absent[role])
+        subtitle = f"{worst} missed {_plural(absent[worst], 'month')}" if absent[worst] else None
+    else:
+        title, subtitle = f"Roles in the room over {_plural(len(months), 'month')}", None
+    fig = _figure(size, title, subtitle)
+    fig.add_trace(go.Heatmap(
+        name="Critiques", x=months, y=[_esc(role) for role in grid.index], z=grid.to_numpy(),
+        zmin=0, zmax=max(int(grid.to_numpy().max()), 1), texttemplate="%{z}",
+        colorscale=[[0, THEME["secondaryBackgroundColor"]], [1, PRIMARY]],
+        hovertemplate="<b>%{y}</b> in %{x|%B %Y}: %{z} critiques<extra></extra>",
+    ))
+    _month_axis(fig, months)
+    fig.update_xaxes(showline=False, ticks="")
+    fig.update_yaxes(autorange="reversed", type="category", showline=False, ticks="")
+    return fig
+
+
+_ARTIFACT_PLURALS = {
+    "experiment": "experiments", "roadmap": "roadmaps", "discovery_plan": "discovery plans",
+    "prototype": "prototypes", "strategy": "strategies", "other": "other work",
+}
+
+
+def artifact_types(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Critiques by what was critiqued (horizontal bars, most on top).
+    Takes :func:`metrics.artifact_types`."""
+    if _nothing(frame, "critiques"):
+        return empty_figure("What the peer circle critiqued", NO_CRITIQUES, size=size)
+    data = pd.DataFrame({"type": frame["artifact_type"].astype(str).to_numpy(),
+                         "critiques": _ints(frame, "critiques").to_numpy()})
+    data = data.sort_values("critiques", ascending=False, kind="stable")
+    total, top = int(data["critiques"].sum()), int(data["critiques"].iloc[0])
+    leaders = [_ARTIFACT_PLURALS.get(t, t.replace("_", " ")) for t in data.loc[data["critiques"] == top, "type"]]
+    if len(leaders) == 1:
+        title, subtitle = f"Most critiqued: {_esc(leaders[0])}, {top} of {total}", None
+    else:
+        title, subtitle = f"Most critiqued: {_esc(_and(leaders))}", f"{top} each of {total} critiques"
+    labels = [_esc(_label(t, {"discovery_plan": "Discovery plan"})) for t in data["type"]]
+    fig = _figure(size, title, subtitle, height=_tall(size, len(data)))
+    fig.add_trace(go.Bar(name="Critiques", x=data["critiques"], y=labels, orientation="h", marker_color=PRIMARY,
+                         text=data["critiques"], textposition="outside",
+                         hovertemplate="<b>%{y}</b>: %{x} critiques<extra></extra>"))
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
+    fig.update_xaxes(visible=False, range=_headroom(data["critiques"]))
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# Commitments and decisions
+# --------------------------------------------------------------------------------------
+
+
+def commitments(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Per quarter, commitments made (one bar) beside artifacts shipped, stacked on time and late.
+    Takes :func:`metrics.commitments_per_quarter`."""
+    if _nothing(frame, "committed", "shipped"):
+        return empty_figure("Commitments and shipped artifacts", NO_COMMITMENTS, size=size)
+    quarters = frame["quarter"].astype(str).tolist()
+    committed, shipped, on_time = (_ints(frame, c) for c in ("committed", "shipped", "shipped_on_time"))
+    late = (shipped - on_time).clip(lower=0)
+    total_shipped, total_on_time = int(shipped.sum()), int(on_time.sum())
+    made = _plural(int(committed.sum()), "commitment")
+    if total_shipped:
+        title = f"{_plural(total_shipped, 'artifact')} shipped, {round(100 * total_on_time / total_shipped)}% on time"
+        subtitle = f"{_upper(_span(quarters))}; {made} made"
+    else:
+        title, subtitle = f"{made} made, none shipped yet", _upper(_span(quarters))
+    fig = _figure(size, title, subtitle)
+    fig.add_trace(go.Bar(name="Committed", x=quarters, y=committed, marker_color=SKY, offsetgroup="committed",
+                         hovertemplate="<b>%{x}</b>: %{y} committed<extra></extra>"))
+    fig.add_trace(go.Bar(name="Shipped on time", x=quarters, y=on_time, marker_color=GREEN,
+                         offsetgroup="shipped", hovertemplate="<b>%{x}</b>: %{y} shipped on time<extra></extra>"))
+    fig.add_trace(go.Bar(name="Shipped late", x=quarters, y=late, base=on_time, marker_color=ORANGE,
+                         offsetgroup="shipped", hovertemplate="<b>%{x}</b>: %{y} shipped late<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text="Artifacts", rangemode="tozero")
+    return fig
+
+
+_CHANGED = {"decision": "a decision", "discovery_cadence": "discovery cadence", "bet": "a bet"}
+
+
+def decisions_by_category(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Decision write-ups per quarter, stacked by what changed (Decision, Discovery cadence, Bet).
+    Takes :func:`metrics.decisions_by_category`."""
+    if _nothing(frame, "decisions"):
+        return empty_figure("What the write-ups changed", NO_DECISIONS, size=size)
+    data = frame.assign(decisions=_ints(frame, "decisions"), category=frame["category"].astype(str),
+                        quarter=frame["quarter"].astype(str))
+    quarters = list(dict.fromkeys(data["quarter"]))
+    categories = list(dict.fromkeys(data["category"]))
+    totals = data.groupby("category", sort=False)["decisions"].sum()
+    total, top = int(totals.sum()), int(totals.max())
+    leaders = [_CHANGED.get(c, _label(c, metrics.CATEGORY_LABELS).lower()) for c in categories if totals[c] == top]
+    if len(leaders) == 1:
+        title, subtitle = f"Most write-ups changed {_esc(leaders[0])}", f"{top} of {total} write-ups"
+    else:
+        title, subtitle = f"Write-ups changed {_esc(_and(leaders))} equally", f"{top} each of {total} write-ups"
+    fig = _figure(size, title, subtitle)
+    for index, category in enumerate(categories):
+        rows = data.loc[data["category"].eq(category)].set_index("quarter")["decisions"]
+        counts = rows.groupby(level=0).sum().reindex(quarters, fill_value=0)
+        name = _esc(_label(category, metrics.CATEGORY_LABELS))
+        fig.add_trace(go.Bar(name=name, x=quarters, y=counts.to_numpy(), marker_color=_palette(index),
+                             hovertemplate=f"<b>%{{x}}</b>: %{{y}} × {name}<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text="Write-ups", rangemode="tozero")
+    return fig
+
+
+def traced_share(share: float | None, *, quarter: str | None = None, size: Size = "screen") -> go.Figure:
+    """A donut: the share of decision write-ups that name a source or critique, the percentage in
+    the middle. Takes :func:`metrics.traced_share` (``quarter`` only labels the title)."""
+    when = f" in {_esc(quarter)}" if quarter else ""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return empty_figure(f"Decisions traced to learning{when}", NO_DECISIONS, size=size)
+    share = min(max(float(share), 0.0), 1.0)
+    percent = round(share * 100)
+    s = _sizing(size)
+    fig = _figure(size, f"Decisions traced to learning: {percent}%{when}",
+                  "Write-ups naming a source or critique")
+    fig.add_trace(go.Pie(
+        labels=["Traced to a source or critique", "Not traced"], values=[share, 1 - share], hole=0.64,
+        sort=False, direction="clockwise", marker={"colors": [PRIMARY, MISSING]}, textinfo="none",
+        hovertemplate="%{label}: %{percent}<extra></extra>",
+    ))
+    fig.add_annotation(text=f"<b>{percent}%</b>", x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": s.title + 8, "color": TEXT})
+    return fig
+
+
+_MIX_TAKEAWAY = {"from": "sources only", "with": "critiques only", "both": "both sources and critiques"}
+
+
+def learning_mix(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Traced write-ups by where their learning came from: sources only, critiques only, or both.
+    Takes :func:`metrics.learning_mix`."""
+    if _nothing(frame, "decisions"):
+        return empty_figure("Where the learning came from", NO_TRACES, size=size)
+    counts = _ints(frame, "decisions")
+    total = int(counts.sum())
+    top = int(counts.idxmax())
+    key = str(frame["mix"].loc[top])
+    title = f"{round(100 * counts.loc[top] / total)}% drew on {_MIX_TAKEAWAY.get(key, key)}"
+    labels = [_esc(label) for label in frame["label"].astype(str)]
+    colours = {"from": SKY, "with": PURPLE, "both": PRIMARY}
+    fig = _figure(size, title, f"Of {_plural(total, 'write-up')} that name a source or critique",
+                  height=_tall(size, len(frame)))
+    fig.add_trace(go.Bar(
+        name="Write-ups", x=counts, y=labels, orientation="h",
+        marker_color=[colours.get(str(mix), PRIMARY) for mix in frame["mix"]],
+        text=[f"{count} ({round(100 * count / total)}%)" for count in counts], textposition="outside",
+        hovertemplate="<b>%{y}</b>: %{x} write-ups<extra></extra>",
+    ))
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
+    fig.update_xaxes(visible=False, range=[0, total * 1.25])
+    return fig
+
+
+def time_to_impact(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Days from learning to the decision that names it, one box with every point per kind
+    (sources from ``added_on``, critiques from their date). Takes :func:`metrics.time_to_impact`."""
+    if _nothing(frame):
+        return empty_figure("Days from learning to decision", NO_TRACES, size=size)
+    data = frame.assign(days=pd.to_numeric(frame["days"], errors="coerce"), kind=frame["kind"].astype(str))
+    data = data.loc[data["days"].notna()]
+    if data.empty:
+        return empty_figure("Days from learning to decision", NO_TRACES, size=size)
+    kinds = [kind for kind in ("source", "critique") if kind in set(data["kind"])]
+    kinds += [kind for kind in dict.fromkeys(data["kind"]) if kind not in kinds]
+    names = {"source": "Sources", "critique": "Critiques"}
+    colours = {"source": PRIMARY, "critique": PURPLE}
+    medians = {kind: float(data.loc[data["kind"].eq(kind), "days"].median()) for kind in kinds}
+    fastest, *others = sorted(kinds, key=lambda kind: medians[kind])
+    title = f"{names.get(fastest, fastest.capitalize())} reach decisions in {_plural(medians[fastest], 'day')}"
+    subtitle = "Median" + "".join(f"; {names.get(kind, kind).lower()} take {_plural(medians[kind], 'day')}"
+                                  for kind in others)
+    fig = _figure(size, title, subtitle)
+    for index, kind in enumerate(kinds):
+        rows = data.loc[data["kind"].eq(kind)]
+        name = names.get(kind, kind.capitalize())
+        fig.add_trace(go.Box(
+            name=name, x=rows["days"].to_numpy(), y=[name] * len(rows), orientation="h", boxpoints="all",
+            jitter=0.5, pointpos=0, marker={"color": colours.get(kind, _palette(index + 1)), "size": 7,
+                                            "opacity": 0.7},
+            line={"color": colours.get(kind, _palette(index + 1))}, fillcolor="rgba(0,0,0,0)",
+            customdata=list(zip(rows["id"].astype(str).map(_esc), rows["decision_id"].astype(str).map(_esc),
+                                strict=True)),
+            hovertemplate="%{customdata[0]} → %{customdata[1]}: %{x} days<extra></extra>",
+        ))
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(type="category", autorange="reversed", ticks="", showline=False)
+    fig.update_xaxes(title_text="Days from learning to decision", zeroline=True)
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# Flows and themes
+# --------------------------------------------------------------------------------------
+
+STAGES = ("learning", "theme", "change")
+STAGE_COLOURS = {"learning": SKY, "theme": ORANGE, "change": PRIMARY}
+
+
+def learning_flows(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """A Sankey from learning (source kinds and peer critiques) through themes to what changed,
+    nodes coloured by layer (peer critiques apart), widths in citations.
+    Takes :func:`metrics.learning_flows`."""
+    if _nothing(frame, "value"):
+        return empty_figure("How learning flows into change", NO_TRACES, size=size)
+    data = frame.assign(value=_ints(frame, "value"))
+    data = data.loc[data["value"] > 0]
+    nodes: list[tuple[str, str]] = []
+    for stage in STAGES:
+        for column, stage_column in (("source_label", "source_stage"), ("target_label", "target_stage")):
+            rows = data.loc[data[stage_column].astype(str).eq(stage), column].astype(str)
+            nodes.extend((stage, label) for label in rows if (stage, label) not in nodes)
+    extra = {(str(st), str(lb)) for cols in (("source_stage", "source_label"), ("target_stage", "target_label"))
+             for st, lb in zip(data[cols[0]], data[cols[1]], strict=True)} - set(nodes)
+    nodes.extend(sorted(extra))
+    index = {node: i for i, node in enumerate(nodes)}
+    full = [_esc(label) for _, label in nodes]
+    colours = [PURPLE if (stage, label) == ("learning", metrics.PEER_CRITIQUE)
+               else STAGE_COLOURS.get(stage, MISSING) for stage, label in nodes]
+    sources = [index[(str(st), str(lb))] for st, lb in zip(data["source_stage"], data["source_label"], strict=True)]
+    targets = [index[(str(st), str(lb))] for st, lb in zip(data["target_stage"], data["target_label"], strict=True)]
+    learning = data.loc[data["source_stage"].astype(str).eq("learning")]
+    inputs = learning.groupby(learning["source_label"].astype(str), sort=False)["value"].sum()
+    inputs = inputs.sort_values(ascending=False, kind="stable")
+    if len(inputs):
+        title = f"Top learning input: {_esc(_short(inputs.index[0], 24))}"
+        subtitle = f"{inputs.iloc[0]} of {int(inputs.sum())} citations; learning → theme → what changed"
+    else:
+        title, subtitle = "How learning flows into change", "Learning → theme → what changed"
+    fig = _figure(size, title, subtitle, height=_sizing(size).height + 40)
+    fig.add_trace(go.Sankey(
+        arrangement="snap",
+        node={"label": [_esc(_short(label, 36)) for _, label in nodes], "color": colours, "pad": 12,
+              "thickness": 16, "line": {"width": 0}, "customdata": full,
+              "hovertemplate": "<b>%{customdata}</b>: %{value} citations<extra></extra>"},
+        link={"source": sources, "target": targets, "value": data["value"].tolist(),
+              "color": [_rgba(colours[i], 0.35) for i in sources],
+              "customdata": [[full[i], full[j]] for i, j in zip(sources, targets, strict=True)],
+              "hovertemplate": "%{customdata[0]} → %{customdata[1]}: %{value} citations<extra></extra>"},
+    ))
+    fig.update_layout(margin={"l": 20, "r": 20, "b": 20})
+    return fig
+
+
+THEME_COUNTS = {"sources": "Sources", "critiques": "Critiques", "commitments": "Commitments",
+                "shipped": "Shipped", "decisions": "Decisions"}
+
+
+def theme_progress(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Per theme (a row each, in the table's order), the sources, critiques, commitments, shipped
+    artifacts and decision write-ups linked to it — counts in the cells, each column shaded
+    against its own maximum. Takes :func:`metrics.theme_summary`."""
+    if _nothing(frame):
+        return empty_figure("Progress per theme", NO_THEMES, size=size)
+    columns = [column for column in THEME_COUNTS if column in frame]
+    counts = pd.DataFrame({column: _ints(frame, column).to_numpy() for column in columns})
+    titles = [str(title) if not pd.isna(title) else str(tid) for title, tid in
+              zip(frame["title"], frame["theme_id"], strict=True)]
+    labels = _unique([_esc(f"{quarter} · {_short(title, 36)}") for quarter, title in
+                      zip(frame["quarter"].astype(str), titles, strict=True)], frame["theme_id"].astype(str))
+    shaded = counts / counts.max().replace(0, 1)
+    with_decision = int((counts["decisions"] > 0).sum()) if "decisions" in counts else 0
+    title = f"{with_decision} of {_plural(len(frame), 'theme')} led to a decision write-up"
+    subtitle = None
+    if "shipped" in counts:
+        subtitle = f"{int((counts['shipped'] > 0).sum())} shipped an artifact"
+    fig = _figure(size, title, subtitle, height=_tall(size, len(frame)))
+    fig.add_trace(go.Heatmap(
+        name="Linked rows", x=[THEME_COUNTS[c] for c in columns], y=labels, z=shaded.to_numpy(),
+        text=counts.to_numpy(), texttemplate="%{text}", zmin=0, zmax=1,
+        colorscale=[[0, THEME["secondaryBackgroundColor"]], [1, PRIMARY]],
+        hovertemplate="<b>%{y}</b><br>%{x}: %{text}<extra></extra>",
+    ))
+    fig.update_xaxes(side="top", type="category", showline=False, ticks="")
+    fig.update_yaxes(autorange="reversed", type="category", showline=False, ticks="")
+    return fig
+
+
+__all__ = [
+    "COLORWAY", "CONFIG_PATH", "DEFAULT_THEME", "PRESENTATION_TEMPLATE", "SIZING", "TEMPLATE", "TEMPLATES",
+    "THEME", "Size", "artifact_types", "build_template", "cadence", "commitments", "decisions_by_category",
+    "decisions_trend", "empty_figure", "learning_flows", "learning_mix", "load_theme", "pln_size",
+    "roles_heatmap", "score_trend", "scorecard", "source_kinds", "theme_progress", "time_to_impact",
+    "top_sources", "traced_share",
+]

@@ -1,0 +1,24 @@
+"""Themes: each quarter's learning theme, what good looks like, and the learning tied to it."""
+
+import streamlit as st
+
+from learnloop import charts, metrics, ui
+
+wb = ui.workbook()
+f = ui.filters()
+st.title("Themes")
+st.caption("A theme per quarter, with its definition of good — and everything the team did to learn it.")
+
+summary = metrics.theme_summary(wb, f)
+st.plotly_chart(charts.theme_progress(summary), theme=None, key="theme-progress")
+
+if summary.empty:
+    st.info("No themes in this selection. Add a row to the themes tab: theme_id, quarter, title.",
+            icon=":material/flag:")
+else:
+    st.dataframe(
+        summary[["quarter", "title", "team", "owner", "status", "definition_of_good", "sources", "critiques",
+                 "commitments", "shipped", "decisions"]],
+        hide_index=True, width="stretch",
+        column_config={"definition_of_good": st.column_config.TextColumn("Definition of good", width="large")},
+    )

@@ -136,7 +136,7 @@ class TabModel(pa.DataFrameModel):
             if name in raw:
                 parsed[name] = _parse(raw[name], meta, options)
             else:
-                parsed[name] = pd.Series(pd.NA, index=raw.index, dtype=_dtype_for(meta["kind"]))
+                parsed[name] = pd.Series(None, index=raw.index, dtype=_dtype_for(meta["kind"]))
             if meta["default"] is not None:
                 parsed[name] = parsed[name].fillna(meta["default"])
         if cls._id_column and cls._derived_id_prefix:

@@ -96,7 +96,9 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     """Validate one tab's raw rows against its model."""
     model = TABS[tab].model
     declared = model.columns()
-    grid = pd.DataFrame(list(rows), dtype="object") if len(rows) else pd.DataFrame(dtype="object")
+    width = max((len(row) for row in rows), default=0)  # rows of a CSV file or an API answer differ in length
+    grid = pd.DataFrame([[*row, *[None] * (width - len(row))] for row in rows], dtype="object") if len(rows) \
+        else pd.DataFrame(dtype="object")
     issues: list[Issue] = []
     positions: dict[str, int] = {}  # column -> 0-based position in the sheet, for A1 cell references
 
@@ -160,7 +162,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
                f"The {tab} tab has no {id_column} column, so rows are known by their row number "
                f"({model._derived_id_prefix}-r2, {model._derived_id_prefix}-r3, …). Add the column to keep ids "
                f"stable when rows move.")
-    elif id_column and model._derived_id_prefix:
+    elif id_column and model._derived_id_prefix and id_column in raw:
         for row in raw.index[parsers.is_blank(raw[id_column])]:
             report(row, id_column, None, "info",
                    f"{id_column} is blank, so this row is known as {parsed.at[row, id_column]}. "

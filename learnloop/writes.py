@@ -22,7 +22,7 @@ import pandas as pd
 from data_schemas import TABS, name_key
 from learnloop.errors import SourceError
 from learnloop.sources import sheets
-from learnloop.validate import validate_tab
+from learnloop.validate import HEADER_SEARCH_ROWS, validate_tab
 from learnloop.workbook import Workbook
 
 ID_PREFIXES = {"themes": "T", "sources": "S", "critiques": "C", "commitments": "K", "decisions": "D"}
@@ -110,13 +110,16 @@ def _reference_problems(tab: str, row: Mapping[str, str], wb: Workbook) -> dict[
 
 def append(reader: sheets.SheetReader, key: str, tab: str, row: Mapping[str, str]) -> Appended:
     """Append ``row`` (from :func:`prepare`) to the sheet's ``tab`` exactly once."""
-    meta = reader.metadata(key)
-    title = meta.contract_tabs().get(tab)
-    if title is None:
-        raise WriteFailed(f"The sheet has no {tab} tab. Run `learnloop init-sheet` to add it.", row)
+    try:  # success or WriteFailed: a failed look at the sheet must not lose the row either
+        meta = reader.metadata(key)
+        title = meta.contract_tabs().get(tab)
+        if title is None:
+            raise WriteFailed(f"The sheet has no {tab} tab. Run `learnloop init-sheet` to add it.", row)
+        header_row, header = _header(reader, key, tab, title)
+    except sheets.SheetError as exc:
+        raise WriteFailed(f"{exc} Your entry was not added.", row) from None
     client, access = reader.client, reader.access
     policy = reader.policy
-    header = _header(reader, key, title)
     cells = _in_header_order(tab, header, row)
     id_column = TABS[tab].model._id_column
     row_id = row.get(id_column, "") if id_column else ""
@@ -128,8 +131,9 @@ def append(reader: sheets.SheetReader, key: str, tab: str, row: Mapping[str, str
     while True:
         attempt += 1
         try:
-            # Anchored at A1: Google appends below the table that holds A1, starting in column A.
-            client.http_client.values_append(key, f"{sheets.quote_range(title)}!A1", params=dict(params), body=body)
+            # Anchored at the header row: Google appends below the table that holds it, starting in column A.
+            client.http_client.values_append(key, f"{sheets.quote_range(title)}!A{header_row}", params=dict(params),
+                                             body=body)
             return Appended(tab, row_id, dict(row), attempt)
         except Exception as exc:  # decide below whether the row may have landed
             failure = exc
@@ -154,12 +158,17 @@ def _jitter() -> float:
     return uuid.uuid4().int % 1000 / 1000
 
 
-def _header(reader: sheets.SheetReader, key: str, title: str) -> list[str]:
+def _header(reader: sheets.SheetReader, key: str, tab: str, title: str) -> tuple[int, list[str]]:
+    """The tab's header row (1-based) and labels, found as the reader finds it: below any title rows."""
+    # The whole tab: a bounded range such as 1:10 is refused when the tab's grid is smaller.
     body = sheets.call(lambda: reader.client.http_client.values_get(
-        key, f"{sheets.quote_range(title)}!1:1", params={"valueRenderOption": "UNFORMATTED_VALUE"}),
+        key, sheets.quote_range(title), params={"valueRenderOption": "UNFORMATTED_VALUE"}),
         access=reader.access, key=key, policy=reader.policy, writing=True)
-    values = body.get("values", [[]])
-    return [str(cell) for cell in (values[0] if values else [])]
+    rows = body.get("values", [])[:HEADER_SEARCH_ROWS]
+    keys = {name_key(column) for column in TABS[tab].model.columns()}
+    hits = [sum(isinstance(cell, str) and name_key(cell) in keys for cell in line) for line in rows]
+    at = hits.index(max(hits)) if hits and max(hits) else 0  # the first row naming the most columns
+    return at + 1, [str(cell) for cell in (rows[at] if rows else [])]
 
 
 def _in_header_order(tab: str, header: list[str], row: Mapping[str, str]) -> list[str]:
@@ -212,8 +221,9 @@ def init_sheet(reader: sheets.SheetReader, key: str) -> list[str]:
         done += [f"added tab {tab}" for tab in missing]
         meta = reader.metadata(key, fresh=True)
     for tab, title in meta.contract_tabs().items():
+        # The whole tab: a bounded range such as A1:Z5 is refused when the tab's grid is smaller.
         body = sheets.call(lambda title=title: reader.client.http_client.values_get(
-            key, f"{sheets.quote_range(title)}!A1:Z5"), access=reader.access, key=key, policy=reader.policy,
+            key, sheets.quote_range(title)), access=reader.access, key=key, policy=reader.policy,
             writing=True)
         if body.get("values"):
             continue

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import gspread
 import requests
 from google.auth import api_key as google_api_key
+from google.auth import exceptions as google_auth_errors
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
@@ -67,10 +68,13 @@ def edit_url(key: str, gid: int | None = None, cell: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class Access:
-    """How to reach the Sheets API: a service account, or an API key for public sheets."""
+    """How to reach the Sheets API: a service account, or an API key for public sheets.
 
-    service_account: Mapping[str, Any] | None = None
-    api_key: str | None = None
+    Secrets never appear in its repr (a reader is cached and may be logged or shown in a trace).
+    """
+
+    service_account: Mapping[str, Any] | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None  # replaces https://sheets.googleapis.com (stand-in, proxy)
     timeout: tuple[float, float] = (5.0, 20.0)
 
@@ -158,6 +162,9 @@ def is_transient(exc: BaseException) -> bool:
         return status in (408, 429) or status >= 500
     if isinstance(exc, gspread.exceptions.APIError):
         return True  # an error body that is not Google's JSON: a proxy or front end hiccup
+    if isinstance(exc, google_auth_errors.TransportError | google_auth_errors.RefreshError):
+        # Getting an access token failed: unreachable or 5xx is worth a retry, a refused key is not.
+        return isinstance(exc, google_auth_errors.TransportError) or exc.retryable
     return isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout
                       | requests.exceptions.ChunkedEncodingError | requests.exceptions.JSONDecodeError)
 
@@ -186,6 +193,12 @@ def explain(exc: BaseException | None, access: Access, key: str, writing: bool, 
     if status is not None:
         return SheetError(f"Google Sheets answered with an error ({status}) after {attempts} tries. "
                           "Learning Loop will try again on the next refresh.", status=status, transient=True)
+    if isinstance(exc, google_auth_errors.RefreshError) and not exc.retryable:
+        return SheetError("Google refused the service-account credentials. Check the service-account key (it may "
+                          "have been deleted or rotated).", status=401)
+    if isinstance(exc, google_auth_errors.TransportError | google_auth_errors.RefreshError):
+        return SheetError(f"Cannot sign in to Google (its token service failed) after {attempts} tries. Learning "
+                          "Loop will try again on the next refresh.", transient=True)
     if isinstance(exc, requests.exceptions.Timeout):
         return SheetError(f"Google Sheets did not answer in time after {attempts} tries. Learning Loop will try "
                           "again on the next refresh.", transient=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import requests
 
 from data_schemas import TABS, name_key
 from learnloop.errors import SourceError
@@ -25,6 +26,8 @@ from learnloop.sources import sheets
 from learnloop.validate import HEADER_SEARCH_ROWS, validate_tab
 from learnloop.workbook import Workbook
 
+# Longest wait for a timed-out append to land before the id column is read again.
+SETTLE_CAP_SECONDS = 30.0
 ID_PREFIXES = {"themes": "T", "sources": "S", "critiques": "C", "commitments": "K", "decisions": "D"}
 
 
@@ -141,6 +144,10 @@ def append(reader: sheets.SheetReader, key: str, tab: str, row: Mapping[str, str
         if not transient:
             raise WriteFailed(str(sheets.explain(failure, access, key, writing=True)), row) from None
         # The append may have landed even though its answer was lost: look before writing again.
+        if isinstance(failure, requests.exceptions.Timeout | requests.exceptions.ConnectionError):
+            # A request the client gave up on may still be carried out: give it twice as long as
+            # its answer was given before looking, so a late write is seen and not repeated.
+            time.sleep(min(SETTLE_CAP_SECONDS, 2 * access.timeout[1]))
         if row_id:
             try:
                 if _id_present(reader, key, title, header, id_column, row_id):  # type: ignore[arg-type]

@@ -318,8 +318,6 @@ def test_a_sheet_without_the_tab_says_to_run_init_sheet(
 
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: a write Google carries out only after the client gave up on it "
-                                        "(no idempotency key in values.append) is written twice")
 def test_a_write_applied_after_the_client_gave_up_is_not_repeated(
     sheets_standin: SheetsStandin, reader: sheets.SheetReader, small_sid: str,
 ) -> None:

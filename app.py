@@ -14,20 +14,21 @@ DASHBOARD = [
     st.Page("pages/commitments.py", title="Commitments", icon=":material/campaign:"),
     st.Page("pages/impact.py", title="Impact", icon=":material/trending_up:"),
 ]
+RETRO = [st.Page("pages/retro.py", title="Quarterly retro", icon=":material/slideshow:")]
 WORKBOOK = [
     st.Page("pages/add_entry.py", title="Add entry", icon=":material/add_circle:"),
     st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
 ]
-page = st.navigation({"Dashboard": DASHBOARD, "Workbook": WORKBOOK})
+page = st.navigation({"Dashboard": DASHBOARD, "Retro": RETRO, "Workbook": WORKBOOK})
 
-wb = ui.workbook()
+wb = ui.workbook(status=True)
 with st.sidebar:
     st.caption(f"Source: **{'demo workbook' if wb.source == 'demo' else wb.source}** · "
                f"data as of {wb.loaded_at:%H:%M} UTC")
     if st.button("Refresh now", icon=":material/refresh:", width="stretch"):
         ui.refresh()
         st.rerun()
-if page in DASHBOARD:
+if page in DASHBOARD or page in RETRO:
     ui.sidebar_filters(wb)
 else:
     st.session_state.pop("filters", None)

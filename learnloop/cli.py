@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -59,6 +60,66 @@ def demo(
     written = files.write_xlsx(tabs, out) if out.suffix.lower() == ".xlsx" else files.write_csv_folder(tabs, out)
     rows = sum(len(rows) - 1 for rows in tabs.values())
     typer.echo(f"Wrote the demo workbook ({len(tabs)} tabs, {rows} rows) to {written}.")
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+@app.command()
+def report(
+    source: SourceArg,
+    quarter: Annotated[str | None, typer.Option(
+        help="The quarter to write up, like 2026-Q3. Default: the last complete quarter.")] = None,
+    format: Annotated[ReportFormat | None, typer.Option(
+        "--format", help="md: the one-page Markdown write-up; html: a self-contained report with charts. "
+                         "Default: from the output file's name, else md.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="The file to write. Default: print to the terminal.")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Only this team (repeat for several).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="The day that counts as today, like 2026-10-02 (for dormant sources and overdue "
+                        "commitments). Default: today.")] = None,
+    fiscal_year_start_month: Annotated[
+        int, typer.Option(min=1, max=12, help="Month the fiscal year starts (1 = calendar quarters).")] = 1,
+    day_first: Annotated[bool, typer.Option("--day-first", help="Read 03/04/2026 as 3 April.")] = False,
+) -> None:
+    """Write a quarter's retro write-up: theme, scorecard, what changed, and what's next."""
+    import datetime as dt
+
+    from learnloop import filters, reports
+
+    try:
+        today = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"'{as_of}' is not a date; write it like 2026-10-02.", param_hint="--as-of") from exc
+    f = filters.Filters(teams=tuple(team or ()), as_of=today)
+    try:
+        label = filters.canonical_quarter(quarter) if quarter else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--quarter") from exc
+    options = ParseOptions(day_first=day_first, fiscal_year_start_month=fiscal_year_start_month)
+    try:
+        config = settings.from_environment()
+        reader = load.reader_for(dataclasses.replace(config, source=source, sheets=()))
+        wb = load.workbook(source, options, reader=reader, today=today)
+    except SourceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    label = label or reports.last_complete_quarter(wb, f)
+    kind = format or (ReportFormat.html if out is not None and out.suffix.lower() in (".html", ".htm")
+                      else ReportFormat.md)
+    text = (reports.quarter_report_html if kind is ReportFormat.html else reports.quarter_writeup_markdown)(
+        wb, f, label)
+    if wb.has_errors:
+        typer.echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate {source}` "
+                   "lists them.", err=True)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote the {label} {'report' if kind is ReportFormat.html else 'write-up'} to {out}.", err=True)
 
 
 @app.command("init-sheet")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from learnloop import exports, load, metrics, reports, settings
 from learnloop import filters as filtering
-from learnloop import load, metrics, settings
 from learnloop.errors import SourceError
 from learnloop.sources.sheets import SheetReader
 from learnloop.workbook import Workbook
@@ -70,14 +71,24 @@ def _run_inside_the_frame() -> None:
     page then clears that flag and reruns, so the frame renders the page as usual.
     """
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    if PagesManager.uses_pages_directory:
+    ctx = get_script_run_ctx()
+    if ctx is None or not PagesManager.uses_pages_directory:
+        return
+    # In that mode app.py itself is listed as a page; the app's own navigation never lists it.
+    main = Path(ctx.pages_manager.main_script_path).resolve()
+    if any(Path(page["script_path"]).resolve() == main for page in ctx.pages_manager.get_pages().values()):
         PagesManager.uses_pages_directory = False
         st.rerun()
 
 
-def workbook() -> Workbook:
-    """The validated workbook for this app, shared by every session and refreshed every few minutes."""
+def workbook(*, status: bool = False) -> Workbook:
+    """The validated workbook for this app, shared by every session and refreshed every few minutes.
+
+    With ``status`` (the frame's call), a failed refresh shows its banner; pages call it plainly
+    so the banner appears once.
+    """
     _run_inside_the_frame()
     config = current_settings()
     now = dt.datetime.now(dt.UTC)
@@ -97,8 +108,9 @@ def workbook() -> Workbook:
             refresh()
             st.rerun()
         st.stop()
-    st.warning(f"Showing data as of {previous.loaded_at:%H:%M} UTC: the read at {loaded.attempted_at:%H:%M} failed. "
-               f"{loaded.error} Next try at {retry_at:%H:%M} UTC.", icon=":material/cloud_off:")
+    if status:
+        st.warning(f"Showing data as of {previous.loaded_at:%H:%M} UTC: the read at {loaded.attempted_at:%H:%M} failed. "
+                   f"{loaded.error} Next try at {retry_at:%H:%M} UTC.", icon=":material/cloud_off:")
     return previous
 
 
@@ -171,3 +183,68 @@ def issues_table(frame: pd.DataFrame) -> None:
             "link": st.column_config.LinkColumn("Open cell", display_text="Open in Sheets"),
         },
     )
+
+
+def download_csv(frame: pd.DataFrame, name: str, *, label: str = "Download CSV") -> None:
+    """A button that downloads ``frame`` as ``name.csv``, safe to open in Excel (see
+    :func:`learnloop.exports.to_csv`). The file is made when clicked; ``name`` keys the button,
+    so it must be unique on the page."""
+    st.download_button(label, data=lambda: exports.to_csv(frame), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"download-{name}", on_click="ignore", icon=":material/download:", type="tertiary")
+
+
+def static_table(frame: pd.DataFrame) -> None:
+    """A small table in large, plain type (``st.table``), for slides. ``st.table`` reads Markdown
+    in every cell, so each cell is escaped first: sheet text is shown as typed, never as markup."""
+    def cell(value: object) -> str:
+        if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+            return ""
+        if isinstance(value, (pd.Timestamp, dt.datetime)):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return value.isoformat().replace("-", "\u2011")  # a non-breaking hyphen: dates stay on one line
+        return reports.escape_markdown(value)
+
+    shown = pd.DataFrame({reports.escape_markdown(str(column).replace("_", " ").capitalize()):
+                          [cell(value) for value in frame[column].to_numpy(dtype=object)] for column in frame.columns})
+    st.table(shown, hide_index=True, border="horizontal")
+
+
+#: Hides the sidebar's quarter-range slider on pages that pick their own quarter (the Retro).
+OWN_QUARTER_CSS = ".st-key-quarters { display: none; }"
+
+#: Presentation mode for screen-sharing a retro: no sidebar, header, toolbar or banners above the
+#: page, large high-contrast type, the page filling a 1280×720 or 1920×1080 screen. Our own
+#: constant: nothing from the sheet or the URL ever goes into a style block.
+PRESENTATION_CSS = """
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stStatusWidget"], [data-testid="stMainMenu"] { display: none !important; }
+/* Banners the frame shows above the page (the demo notice) are not part of a slide. */
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
+  > [data-testid="stElementContainer"]:has(> [data-testid="stAlert"]) { display: none !important; }
+.stApp, [data-testid="stMain"] { background: #FFFFFF; }
+[data-testid="stMainBlockContainer"] { max-width: none; padding: 0.75rem 2.5rem 0.5rem; color: #000000; }
+[data-testid="stMainBlockContainer"] h2 { font-size: clamp(2.4rem, 5vh, 3.4rem); line-height: 1.15;
+  padding: 0.25rem 0 0; color: #000000; }
+[data-testid="stMainBlockContainer"] h3 { font-size: clamp(1.7rem, 3.4vh, 2.4rem); color: #000000; }
+/* Type grows with the screen: about 21 px on a 720 px high screen, 29 px on a 1080 px one. */
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li {
+  font-size: clamp(1.3rem, 2.7vh, 2rem); line-height: 1.35; }
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p {
+  font-size: clamp(1.05rem, 2vh, 1.5rem); color: #1B1F24; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p { font-size: clamp(2.4rem, 4.6vh, 3.4rem);
+  line-height: 1.2; color: #000000; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p { font-size: clamp(1.2rem, 2.2vh, 1.6rem);
+  color: #1B1F24; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: clamp(1.2rem, 2.3vh, 1.7rem); color: #000000; }
+"""
+
+
+def page_css(*, own_quarter: bool = False, presentation: bool = False) -> None:
+    """Apply this module's CSS constants to the page: hide the sidebar's quarter range
+    (``own_quarter``), and switch to presentation mode (``presentation``)."""
+    css = (OWN_QUARTER_CSS if own_quarter else "") + (PRESENTATION_CSS if presentation else "")
+    if css:
+        st.html(f"<style>{css}</style>")

@@ -23,6 +23,7 @@ st.subheader(f"Open into {quarter}: {len(carried)} commitment(s) carried over")
 if not carried.empty:
     st.dataframe(carried[["title", "owner", "team", "quarter", "due_on", "state", "reason"]], hide_index=True,
                  width="stretch")
+    ui.download_csv(carried, f"carried-over-{quarter}")
 
 st.subheader("Ledger")
 if ledger.empty:
@@ -31,3 +32,4 @@ if ledger.empty:
 else:
     st.dataframe(ledger[["quarter", "title", "kind", "owner", "team", "due_on", "shipped_on", "state"]],
                  hide_index=True, width="stretch")
+    ui.download_csv(ledger, "commitments-ledger")

@@ -33,7 +33,9 @@ else:
         shown = shown.drop(columns=["link"])
     severity = st.pills("Show", ["error", "warning", "info"], default=["error", "warning"], selection_mode="multi",
                         key="health-severity")
-    ui.issues_table(shown[shown["severity"].isin(severity or ["error", "warning", "info"])])
+    visible = shown[shown["severity"].isin(severity or ["error", "warning", "info"])]
+    ui.issues_table(visible)
+    ui.download_csv(visible, "data-health-issues")
 
 left_out = {tab: rows for tab, rows in wb.quarantined.items() if len(rows)}
 if left_out:
@@ -41,6 +43,7 @@ if left_out:
     for tab, rows in left_out.items():
         with st.expander(f"{tab}: {len(rows)} row(s)"):
             st.dataframe(rows, width="stretch")
+            ui.download_csv(rows.reset_index(), f"rows-left-out-{tab}")
 
 ignored = {tab: columns for tab, columns in wb.ignored_columns.items() if columns}
 if ignored:

@@ -27,9 +27,11 @@ if search:
               .any(axis=1)]
 st.dataframe(log, hide_index=True, width="stretch",
              column_config={"summary": st.column_config.TextColumn("Summary", width="large")})
+ui.download_csv(log, "decision-log")
 
 reversed_ = metrics.reversals(wb, f)
 if not reversed_.empty:
     st.subheader(f"Reversals: {len(reversed_)}")
     st.dataframe(reversed_[["decision_id", "date", "summary", "status", "replaced_by", "days_in_force"]],
                  hide_index=True, width="stretch")
+    ui.download_csv(reversed_, "reversals")

@@ -22,3 +22,4 @@ if dormant.empty:
 else:
     st.dataframe(dormant, hide_index=True, width="stretch",
                  column_config={"days_since": st.column_config.NumberColumn("Days since", format="%d")})
+    ui.download_csv(dormant, "prune-candidates")

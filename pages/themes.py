@@ -22,3 +22,4 @@ else:
         hide_index=True, width="stretch",
         column_config={"definition_of_good": st.column_config.TextColumn("Definition of good", width="large")},
     )
+    ui.download_csv(summary, "themes")

@@ -186,7 +186,6 @@ def test_a_valid_critique_is_appended_to_the_sheet(sheets_standin: SheetsStandin
     assert len(rows) == len(raw_tabs()["critiques"])  # one more than the data rows before
 
 
-@pytest.mark.xfail(strict=True, reason="app.py and every page both call ui.workbook(), so the banner is drawn twice")
 def test_the_failure_banner_is_shown_once(sheets_standin: SheetsStandin) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()

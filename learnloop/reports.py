@@ -1,0 +1,633 @@
+"""Closing the loop: what the quarterly retro shows, and the write-up a team shares after it.
+
+:class:`Retro` gathers, for one quarter, everything the Retro page's slides and the write-ups
+show — each piece a call to :mod:`learnloop.metrics` (or a plain selection of rows), computed
+when first asked for. :func:`quarter_writeup_markdown` turns it into a one-page Markdown summary
+in the playbook's order: the theme and its definition of good, the five steps with their
+evidence, what changed in decisions, discovery cadence and bets, the quarter against earlier
+ones, and what's next. :func:`quarter_report_html` gives the same text as one self-contained
+HTML file with an interactive chart per section (plotly.js inline, once), so it opens offline
+and travels as an email attachment.
+
+Both are built from one small document model, so their text cannot drift apart. Text that
+comes from the sheet (titles, summaries, names, ids, the evidence sentences quoting them) is
+escaped on the way out: in Markdown it cannot make a link, an image, HTML or a table, and in
+HTML it is only ever text. Pure: no Streamlit, no I/O; "today" is ``f.as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from learnloop import charts, metrics
+from learnloop.filters import (
+    Filters,
+    current_quarter,
+    filtered,
+    fiscal_start,
+    next_quarter,
+    present_quarters,
+    previous_quarter,
+    quarter_bounds,
+    quarter_range,
+)
+from learnloop.workbook import Workbook
+
+#: How many quarters, ending with the retro's, the trend covers.
+TREND_QUARTERS = 4
+#: The three kinds of change a write-up records, in the order the write-up groups them.
+CATEGORY_HEADINGS = {"decision": "Decisions", "discovery_cadence": "Discovery cadence", "bet": "Bets"}
+_CATEGORY_COUNTS = {"decision": ("decision", "decisions"),
+                    "discovery_cadence": ("change to the discovery cadence", "changes to the discovery cadence"),
+                    "bet": ("bet", "bets")}
+STATE_LABELS = {"planned": "planned", "in_progress": "in progress", "overdue": "overdue", "shipped": "shipped",
+                 "shipped_late": "shipped late", "dropped": "dropped"}
+
+SOURCE_COLUMNS = ["source_id", "name", "kind", "owner", "team", "added_on", "pruned_on"]
+CRITIQUE_COLUMNS = ["critique_id", "date", "artifact_type", "artifact", "presenter", "roles", "team"]
+TREND_COLUMNS = ["quarter", "score", "critiques", "decisions", "shipped"]
+
+
+# --------------------------------------------------------------------------------------
+# Which quarter
+# --------------------------------------------------------------------------------------
+
+
+def last_complete_quarter(wb: Workbook, f: Filters) -> str:
+    """The quarter before the one that contains today (``f.as_of``): the one a retro looks back on."""
+    return previous_quarter(current_quarter(f, fiscal_start(wb)))
+
+
+def quarter_choices(wb: Workbook, f: Filters) -> list[str]:
+    """The quarters a retro can look at: every quarter the workbook has something in, and the
+    last complete quarter (so an empty workbook still has one), sorted."""
+    return sorted({*present_quarters(wb), last_complete_quarter(wb, f)})
+
+
+def trend_window(wb: Workbook, quarter: str) -> list[str]:
+    """Up to :data:`TREND_QUARTERS` quarters ending with ``quarter``, starting no earlier than the
+    first quarter the workbook has something in (so a young workbook shows no empty past)."""
+    first = quarter
+    for _ in range(TREND_QUARTERS - 1):
+        first = previous_quarter(first)
+    present = present_quarters(wb)
+    if present and present[0] > first:
+        first = min(present[0], quarter)
+    return quarter_range(first, quarter)
+
+
+# --------------------------------------------------------------------------------------
+# The retro's content
+# --------------------------------------------------------------------------------------
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    return values.fillna(False).astype(bool)
+
+
+class Retro:
+    """What the retro shows for ``quarter``: the teams, people and themes of ``f`` apply, its
+    quarter range does not (the retro looks at its own quarter, and at :func:`trend_window`)."""
+
+    def __init__(self, wb: Workbook, f: Filters, quarter: str) -> None:
+        self.wb = wb
+        self.f = replace(f, quarters=None)
+        self.quarter = quarter
+        self.previous = previous_quarter(quarter)
+        self.next = next_quarter(quarter)
+        self.start, self.end = quarter_bounds(quarter, fiscal_start(wb))
+        self.as_of: dt.date = f.today()
+        self.window: list[str] = trend_window(wb, quarter)
+        #: The filters with the range set to the quarter, and to the trend window.
+        self.in_quarter = replace(self.f, quarters=(quarter, quarter))
+        self.in_window = replace(self.f, quarters=(self.window[0], quarter))
+
+    # The scorecard and the headline numbers ----------------------------------------------
+
+    @cached_property
+    def card(self) -> metrics.Scorecard:
+        """:func:`metrics.scorecard` for the quarter."""
+        return metrics.scorecard(self.wb, self.f, self.quarter)
+
+    @cached_property
+    def previous_card(self) -> metrics.Scorecard:
+        return metrics.scorecard(self.wb, self.f, self.previous)
+
+    @cached_property
+    def kpis(self) -> list[metrics.Kpi]:
+        """:func:`metrics.kpis`: four headline numbers against the previous quarter."""
+        return metrics.kpis(self.wb, self.f, self.quarter)
+
+    # Themes ------------------------------------------------------------------------------
+
+    @cached_property
+    def themes(self) -> pd.DataFrame:
+        """The quarter's themes (dropped ones too): :func:`metrics.theme_summary` columns."""
+        return metrics.theme_summary(self.wb, self.in_quarter)
+
+    @cached_property
+    def next_themes(self) -> pd.DataFrame:
+        """The next quarter's themes that are not dropped."""
+        themes = metrics.theme_summary(self.wb, replace(self.f, quarters=(self.next, self.next)))
+        return themes.loc[~_flag(themes["status"].eq("dropped")).to_numpy()].reset_index(drop=True)
+
+    # Learning from ------------------------------------------------------------------------
+
+    @cached_property
+    def sources_added(self) -> pd.DataFrame:
+        """Sources added during the quarter, in the order added. Columns: :data:`SOURCE_COLUMNS`."""
+        rows = filtered(self.wb, "sources", self.in_quarter)
+        return rows.sort_values(["added_on", "source_id"], kind="stable")[SOURCE_COLUMNS].reset_index(drop=True)
+
+    @cached_property
+    def sources_pruned(self) -> pd.DataFrame:
+        """Sources pruned during the quarter (whenever added), in the order pruned."""
+        rows = filtered(self.wb, "sources", self.f)
+        start, end = pd.Timestamp(self.start), pd.Timestamp(self.end)
+        rows = rows.loc[_flag(rows["pruned_on"].between(start, end)).to_numpy()]
+        return rows.sort_values(["pruned_on", "source_id"], kind="stable")[SOURCE_COLUMNS].reset_index(drop=True)
+
+    @cached_property
+    def top_sources(self) -> pd.DataFrame:
+        """:func:`metrics.top_sources` for the quarter's decision write-ups: the most influential."""
+        return metrics.top_sources(self.wb, self.in_quarter)
+
+    @cached_property
+    def dormant(self) -> pd.DataFrame:
+        """:func:`metrics.dormant_sources` as of today: prune candidates for the quarter ahead."""
+        return metrics.dormant_sources(self.wb, self.f)
+
+    # Learning with ------------------------------------------------------------------------
+
+    @cached_property
+    def critiques(self) -> pd.DataFrame:
+        """Critiques held in the quarter, in date order. Columns: :data:`CRITIQUE_COLUMNS`."""
+        rows = filtered(self.wb, "critiques", self.in_quarter)
+        return rows.sort_values(["date", "critique_id"], kind="stable")[CRITIQUE_COLUMNS].reset_index(drop=True)
+
+    @cached_property
+    def roles(self) -> pd.DataFrame:
+        """:func:`metrics.roles_coverage` over the quarter's months."""
+        return metrics.roles_coverage(self.wb, self.in_quarter)
+
+    @cached_property
+    def artifact_types(self) -> pd.DataFrame:
+        """:func:`metrics.artifact_types` for the quarter's critiques."""
+        return metrics.artifact_types(self.wb, self.in_quarter)
+
+    # Shipped ------------------------------------------------------------------------------
+
+    @cached_property
+    def shipped(self) -> pd.DataFrame:
+        """Commitments shipped during the quarter (whenever made): :func:`metrics.commitment_ledger`
+        rows, ``state`` shipped or shipped_late, in the order shipped."""
+        ledger = metrics.commitment_ledger(self.wb, self.f)
+        if ledger.empty:
+            return ledger
+        shipped_on = pd.to_datetime(ledger["shipped_on"])
+        rows = ledger.loc[_flag(shipped_on.between(pd.Timestamp(self.start), pd.Timestamp(self.end))).to_numpy()]
+        return rows.sort_values(["shipped_on", "commitment_id"], kind="stable").reset_index(drop=True)
+
+    @cached_property
+    def carried(self) -> pd.DataFrame:
+        """:func:`metrics.carried_over`: commitments still open at the quarter's end that cross it."""
+        return metrics.carried_over(self.wb, self.f, self.quarter)
+
+    # What changed -------------------------------------------------------------------------
+
+    @cached_property
+    def decisions(self) -> pd.DataFrame:
+        """The quarter's decision write-ups, oldest first: :func:`metrics.decision_log` columns plus
+        ``category_key`` (decision, discovery_cadence, bet) and ``supersedes``."""
+        log = metrics.decision_log(self.wb, self.in_quarter)
+        rows = filtered(self.wb, "decisions", self.in_quarter)
+        log["category_key"] = log["decision_id"].map(dict(zip(rows["decision_id"], rows["category"], strict=True)))
+        log["supersedes"] = log["decision_id"].map(dict(zip(rows["decision_id"], rows["supersedes"], strict=True)))
+        return log.sort_values(["date", "decision_id"], kind="stable").reset_index(drop=True)
+
+    # Against earlier quarters -------------------------------------------------------------
+
+    @cached_property
+    def trend(self) -> pd.DataFrame:
+        """Per quarter of the trend window: playbook score, critiques held, decision write-ups and
+        artifacts shipped. Columns: :data:`TREND_COLUMNS`."""
+        scores = metrics.score_trend(self.wb, self.in_window)
+        decisions = metrics.decisions_per_quarter(self.wb, self.in_window)
+        shipped = metrics.commitments_per_quarter(self.wb, self.in_window)
+        held = filtered(self.wb, "critiques", self.in_window)["quarter"].dropna().astype(str).value_counts()
+        frame = pd.DataFrame({"quarter": self.window})
+        for name, table, column in (("score", scores, "score"), ("decisions", decisions, "decisions"),
+                                    ("shipped", shipped, "shipped")):
+            values = dict(zip(table["quarter"].astype(str), table[column], strict=True))
+            frame[name] = [int(values.get(quarter, 0)) for quarter in self.window]
+        frame["critiques"] = [int(held.get(quarter, 0)) for quarter in self.window]
+        return frame[TREND_COLUMNS]
+
+
+def retro(wb: Workbook, f: Filters, quarter: str) -> Retro:
+    """The :class:`Retro` for ``quarter``."""
+    return Retro(wb, f, quarter)
+
+
+# --------------------------------------------------------------------------------------
+# Escaping
+# --------------------------------------------------------------------------------------
+
+# Characters that can start markup inside a line: emphasis, code, links and images ([ ]),
+# autolinks and HTML (< >), entities (&), tables (|), strikethrough (~), maths ($).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$])")
+# What turns the start of a line into a block: a heading, quote, list item, rule or setext line.
+_MD_BLOCK_START = re.compile(r"^([#>+=-]|\d{1,9}[.)])")
+
+
+def escape_markdown(text: object, *, line_start: bool = False) -> str:
+    """Sheet text as inert Markdown (CommonMark, GitHub and Streamlit): one line, every character
+    that could start a link, image, HTML tag, entity, emphasis or table escaped with a backslash;
+    with ``line_start``, a leading ``#``, ``>``, ``-``, ``+``, ``=`` or ``1.`` is escaped too."""
+    out = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    if line_start:
+        out = _MD_BLOCK_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], out)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The write-up as a small document
+# --------------------------------------------------------------------------------------
+
+Style = Literal["plain", "sheet", "bold", "bold_sheet"]
+#: A piece of a line: our own words ("plain", "bold") or text from the sheet ("sheet", "bold_sheet").
+Run = tuple[Style, str]
+Line = tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: Literal["p", "h3", "ul", "ol"]
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    meta: Line
+    sections: tuple[Section, ...]
+
+
+def _p(*runs: Run) -> Block:
+    return Block("p", (tuple(runs),))
+
+
+def _h3(text: str) -> Block:
+    return Block("h3", ((("plain", text),),))
+
+
+def _list(kind: Literal["ul", "ol"], lines: Iterable[Line]) -> Block:
+    return Block(kind, tuple(lines))
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _date(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"  # type: ignore[arg-type]
+
+
+def _text(value: object) -> str | None:
+    """A cell as stripped text, None when blank."""
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _details(*parts: tuple[Style, str | None]) -> list[Run]:
+    """`` (a · b · c)`` from the parts that are not blank (nothing when all are)."""
+    kept = [(style, text) for style, text in parts if text]
+    if not kept:
+        return []
+    runs: list[Run] = [("plain", " (")]
+    for index, run in enumerate(kept):
+        if index:
+            runs.append(("plain", " · "))
+        runs.append(run)  # type: ignore[arg-type]
+    runs.append(("plain", ")"))
+    return runs
+
+
+def _theme_line(row: pd.Series) -> Line:
+    runs: list[Run] = [("bold_sheet", _text(row["title"]) or str(row["theme_id"]))]
+    runs += _details(("sheet", _text(row["team"])), ("sheet", _text(row["owner"])),
+                     ("plain", _text(row["status"]) or "active"))
+    good = _text(row["definition_of_good"])
+    runs += [("plain", " — definition of good: "), ("sheet", good)] if good else \
+        [("plain", " — no definition of good written down")]
+    return tuple(runs)
+
+
+def _kpi_text(value: float | int | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "share":
+        return f"{value:.0%}"
+    if unit == "score":
+        return f"{value:g} of 5"
+    return f"{value:g}"
+
+
+def _kpi_line(kpi: metrics.Kpi, previous: str) -> Line:
+    now, before = _kpi_text(kpi.value, kpi.unit), _kpi_text(kpi.previous, kpi.unit)
+    if kpi.value is None:
+        change = "none this quarter"
+    elif kpi.previous is None:
+        change = f"nothing to compare in {previous}"
+    elif kpi.value > kpi.previous:
+        change = f"up from {before} in {previous}"
+    elif kpi.value < kpi.previous:
+        change = f"down from {before} in {previous}"
+    else:
+        change = f"the same as {previous}"
+    return (("plain", f"{kpi.name}: {now}, {change}" if kpi.value is not None else f"{kpi.name}: {change}"),)
+
+
+def _themes_section(r: Retro) -> Section:
+    themes = r.themes
+    title = "Themes and definitions of good" if len(themes) > 1 else "Theme and definition of good"
+    if themes.empty:
+        blocks = (_p(("plain", f"No theme set for {r.quarter}. Pick one, and write down what good will "
+                               "look like.")),)
+    else:
+        blocks = (_list("ul", (_theme_line(row) for _, row in themes.iterrows())),)
+    return Section("themes", title, blocks)
+
+
+def _scorecard_section(r: Retro) -> Section:
+    card, before = r.card, r.previous_card
+    if card.score > before.score:
+        change = f"Up from {before.score} in {r.previous}."
+    elif card.score < before.score:
+        change = f"Down from {before.score} in {r.previous}."
+    else:
+        change = f"The same as {r.previous}."
+    steps = [(("plain", f"{'✓' if step.done else '✗'} "), ("bold", step.name), ("plain", " — "),
+              ("sheet", step.evidence)) for step in card.steps]
+    return Section("scorecard", f"Playbook scorecard: {card.score} of {len(card.steps)}",
+                   (_p(("plain", change)), _list("ol", steps)))
+
+
+def _decision_line(row: pd.Series) -> Line:
+    impact = row["impact"]
+    status = _text(row["status"])
+    runs: list[Run] = [("plain", f"{_date(row['date'])} · "), ("bold_sheet", _text(row["summary"]) or "")]
+    runs += _details(("sheet", _text(row["decision_id"])), ("sheet", _text(row["owner"])),
+                     ("plain", None if pd.isna(impact) else f"impact {int(impact)} of 5"),
+                     ("plain", status if status and status != "active" else None))
+    learned = [(label, _text(row[column])) for label, column in (("learned from", "learned_from"),
+                                                                 ("learned with", "learned_with"))]
+    learned = [(label, text) for label, text in learned if text]
+    if learned:
+        for index, (label, text) in enumerate(learned):
+            runs += [("plain", (" — " if index == 0 else "; ") + f"{label}: "), ("sheet", text)]  # type: ignore[list-item]
+    else:
+        runs.append(("plain", " — not traced to a source or critique"))
+    replaces = _text(row["supersedes"])
+    if replaces:
+        runs += [("plain", "; replaces "), ("sheet", replaces)]
+    return tuple(runs)
+
+
+def _changed_section(r: Retro) -> Section:
+    decisions = r.decisions
+    if decisions.empty:
+        return Section("changed", "What changed", (_p((
+            "plain", f"No decision write-up in {r.quarter}: the loop is still open. Write down what changed in "
+                     "a decision, the discovery cadence or a bet, and the learning it came from.")),))
+    counts = decisions["category_key"].value_counts()
+    parts = [_plural(int(counts[key]), *_CATEGORY_COUNTS[key]) for key in CATEGORY_HEADINGS if counts.get(key)]
+    blocks: list[Block] = [_p(("plain", f"{_plural(len(decisions), 'decision write-up')}: {_and(parts)}."))]
+    for key, heading in CATEGORY_HEADINGS.items():
+        blocks.append(_h3(heading))
+        rows = decisions.loc[decisions["category_key"].eq(key).to_numpy(dtype=bool)]
+        blocks.append(_list("ul", (_decision_line(row) for _, row in rows.iterrows())) if len(rows)
+                      else _p(("plain", "None this quarter.")))
+    return Section("changed", "What changed", tuple(blocks))
+
+
+def _trend_section(r: Retro) -> Section:
+    lines = [(("plain", f"{row.quarter}: {row.score} of {len(metrics.STEPS)} steps, "
+                        f"{_plural(int(row.critiques), 'critique')}, "
+                        f"{_plural(int(row.decisions), 'decision write-up')}, "
+                        f"{_plural(int(row.shipped), 'artifact')} shipped"),)
+             for row in r.trend.itertuples()]
+    return Section("trend", "Against earlier quarters", (
+        _list("ul", (_kpi_line(kpi, r.previous) for kpi in r.kpis)),
+        _p(("plain", "Quarter by quarter:")),
+        _list("ul", lines),
+    ))
+
+
+def _next_section(r: Retro) -> Section:
+    blocks: list[Block] = [_h3(f"Theme for {r.next}")]
+    if r.next_themes.empty:
+        blocks.append(_p(("plain", f"No theme set for {r.next} yet. Pick one, and write down what good will "
+                                   "look like.")))
+    else:
+        blocks.append(_list("ul", (_theme_line(row) for _, row in r.next_themes.iterrows())))
+
+    blocks.append(_h3("Open commitments carried over"))
+    if r.carried.empty:
+        blocks.append(_p(("plain", f"Nothing carried over: every commitment made by the end of {r.quarter} "
+                                   "shipped, was dropped or is due within it.")))
+    else:
+        blocks.append(_list("ul", (
+            (("bold_sheet", _text(row["title"]) or ""),
+             *_details(("sheet", _text(row["commitment_id"])), ("sheet", _text(row["owner"])),
+                       ("plain", f"due {_date(row['due_on'])}" if _date(row["due_on"]) else None)),
+             ("plain", f" — {STATE_LABELS.get(str(row['state']), str(row['state']))}; {row['reason']}"))
+            for _, row in r.carried.iterrows())))
+
+    blocks.append(_h3("Sources to prune"))
+    if r.dormant.empty:
+        blocks.append(_p(("plain", f"Every source in the network was engaged with in the last "
+                                   f"{metrics.DORMANT_DAYS} days.")))
+    else:
+        blocks.append(_p(("plain", f"No engagement for more than {metrics.DORMANT_DAYS} days:")))
+        blocks.append(_list("ul", (
+            (("bold_sheet", _text(row["name"]) or ""),
+             *_details(("sheet", _text(row["source_id"])), ("sheet", _text(row["kind"])),
+                       ("sheet", _text(row["owner"]))),
+             ("plain", f" — quiet for {_plural(int(row['days_since']), 'day')}, since {_date(row['last_engaged_on'])}"))
+            for _, row in r.dormant.iterrows())))
+    return Section("next", "What's next", tuple(blocks))
+
+
+def _scope(f: Filters) -> list[Run]:
+    parts: list[Run] = []
+    for label, values in (("team", f.teams), ("person", f.people), ("theme", f.themes)):
+        if values:
+            if parts:
+                parts.append(("plain", "; "))
+            plural = "people" if label == "person" else label + "s"
+            parts += [("plain", f"{label if len(values) == 1 else plural} "), ("sheet", ", ".join(values))]
+    return parts or [("plain", "all teams and people")]
+
+
+def writeup(wb: Workbook, f: Filters, quarter: str, r: Retro | None = None) -> Document:
+    """The write-up of ``quarter`` as a :class:`Document` (what both renderings print)."""
+    r = r or Retro(wb, f, quarter)
+    meta: Line = (("plain", f"{_date(r.start)} to {_date(r.end)} · as of {_date(r.as_of)} · workbook: "),
+                  ("sheet", "demo" if wb.source == "demo" else wb.source), ("plain", " · "), *_scope(r.f))
+    sections = (_themes_section(r), _scorecard_section(r), _changed_section(r), _trend_section(r), _next_section(r))
+    return Document(f"Learning retro: {quarter}", meta, sections)
+
+
+# --------------------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------------------
+
+
+def _md_line(line: Line) -> str:
+    out = []
+    for index, (style, text) in enumerate(line):
+        if style in ("sheet", "bold_sheet"):
+            text = escape_markdown(text, line_start=index == 0)
+        out.append(f"**{text}**" if style.startswith("bold") and text else text)
+    return "".join(out)
+
+
+def markdown_blocks(blocks: Iterable[Block]) -> str:
+    """Blocks of a section as Markdown (sheet text escaped), separated by blank lines."""
+    out = []
+    for block in blocks:
+        if block.kind == "p":
+            out.append(_md_line(block.lines[0]))
+        elif block.kind == "h3":
+            out.append(f"### {_md_line(block.lines[0])}")
+        else:
+            out.append("\n".join(f"{f'{n}.' if block.kind == 'ol' else '-'} {_md_line(line)}"
+                                 for n, line in enumerate(block.lines, start=1)))
+    return "\n\n".join(out)
+
+
+def render_markdown(doc: Document) -> str:
+    """A :class:`Document` as Markdown, sheet text escaped."""
+    parts = [f"# {doc.title}", _md_line(doc.meta)]
+    parts += [f"## {section.title}\n\n{markdown_blocks(section.blocks)}" for section in doc.sections]
+    return "\n\n".join(parts) + "\n"
+
+
+def quarter_writeup_markdown(wb: Workbook, f: Filters, quarter: str) -> str:
+    """The one-page Markdown write-up of ``quarter``: theme and definition of good, the five
+    playbook steps with their evidence, what changed (decisions, discovery cadence, bets), the
+    quarter against earlier ones, and what's next (next theme, open commitments carried over,
+    sources to prune). Teams, people and themes of ``f`` apply; its quarter range does not."""
+    return render_markdown(writeup(wb, f, quarter))
+
+
+# --------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------
+
+#: The report's own style sheet: system fonts, high contrast, no external resources.
+REPORT_CSS = """
+:root { color-scheme: light; }
+body { margin: 0; background: #ffffff; color: #111418;
+       font: 17px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+main { max-width: 62rem; margin: 0 auto; padding: 2rem 1.5rem 4rem; }
+h1 { font-size: 2rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.45rem; margin: 2.5rem 0 .5rem; padding-top: 1rem; border-top: 2px solid #d5dbe1; }
+h3 { font-size: 1.1rem; margin: 1.25rem 0 .25rem; }
+.meta { color: #3d4650; margin-top: 0; }
+ul, ol { padding-left: 1.6rem; }
+li { margin: .2rem 0; }
+figure.chart { margin: 1.25rem 0 0; }
+@media print { h2 { break-before: auto; } figure.chart { break-inside: avoid; } }
+"""
+
+
+def _html_line(line: Line) -> str:
+    out = []
+    for style, text in line:
+        escaped = html.escape(text, quote=False)
+        out.append(f"<strong>{escaped}</strong>" if style.startswith("bold") else escaped)
+    return "".join(out)
+
+
+def _html_block(block: Block) -> str:
+    if block.kind == "p":
+        return f"<p>{_html_line(block.lines[0])}</p>"
+    if block.kind == "h3":
+        return f"<h3>{_html_line(block.lines[0])}</h3>"
+    items = "\n".join(f"<li>{_html_line(line)}</li>" for line in block.lines)
+    return f"<{block.kind}>\n{items}\n</{block.kind}>"
+
+
+def report_charts(r: Retro, *, size: charts.Size = "screen") -> dict[str, go.Figure]:
+    """One chart per write-up section, by section key."""
+    return {
+        "themes": charts.theme_progress(r.themes, size=size),
+        "scorecard": charts.scorecard(r.card, size=size),
+        "changed": charts.learning_flows(metrics.learning_flows(r.wb, r.in_quarter), size=size),
+        "trend": charts.score_trend(metrics.score_trend(r.wb, r.in_window), size=size),
+        "next": charts.commitments(metrics.commitments_per_quarter(r.wb, r.in_window), size=size),
+    }
+
+
+def render_html(doc: Document, figures: dict[str, go.Figure]) -> str:
+    """A :class:`Document` as one self-contained HTML page, each section followed by its chart;
+    plotly.js is inlined with the first chart only."""
+    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{html.escape(doc.title)}</title>", f"<style>{REPORT_CSS}</style>", "</head>", "<body>",
+             "<main>", f"<h1>{html.escape(doc.title)}</h1>", f'<p class="meta">{_html_line(doc.meta)}</p>']
+    plotly_js_included = False
+    for section in doc.sections:
+        parts.append(f'<section id="{section.key}">')
+        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        parts += [_html_block(block) for block in section.blocks]
+        figure = figures.get(section.key)
+        if figure is not None:
+            chart = figure.to_html(full_html=False, include_plotlyjs=not plotly_js_included,
+                                   config={"displaylogo": False, "responsive": True},
+                                   default_width="100%", div_id=f"chart-{section.key}")
+            plotly_js_included = True
+            parts.append(f'<figure class="chart">{chart}</figure>')
+        parts.append("</section>")
+    parts += ["</main>", "</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+def quarter_report_html(wb: Workbook, f: Filters, quarter: str) -> str:
+    """The write-up of ``quarter`` as one self-contained HTML file: the text of
+    :func:`quarter_writeup_markdown` with an interactive chart under each section. plotly.js is
+    included inline once, and nothing is loaded from elsewhere, so it opens offline."""
+    r = Retro(wb, f, quarter)
+    return render_html(writeup(wb, f, quarter, r), report_charts(r))
+
+
+__all__ = [
+    "CATEGORY_HEADINGS", "REPORT_CSS", "STATE_LABELS", "TREND_QUARTERS", "Block", "Document", "Retro", "Section",
+    "escape_markdown", "last_complete_quarter", "markdown_blocks", "quarter_choices", "quarter_report_html",
+    "quarter_writeup_markdown", "render_html", "render_markdown", "report_charts", "retro", "trend_window",
+    "writeup",
+]

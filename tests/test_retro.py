@@ -1,0 +1,208 @@
+"""The Retro page: every slide on the demo, an empty and a messy workbook (AppTest), the slide,
+quarter and presentation mode read from the link, Next / Previous, and presentation mode in a real
+Chromium at 1280×720 and 1920×1080."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_schemas import TABS
+from learnloop import load, reports
+from learnloop.filters import Filters
+from learnloop.sources import files
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.fixtures.messy import MESSY_TABS
+from tests.fixtures.small import raw_tabs
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+RETRO = "pages/retro.py"
+SLIDES = ["Playbook scorecard", "What we learned from", "What we learned with", "What we shipped", "What changed",
+          "Against earlier quarters"]
+CHARTS = {1: 1, 2: 1, 3: 2, 4: 1, 5: 1, 6: 2}
+
+
+def run_retro(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(RETRO).run()
+    return at
+
+
+def heading(at: AppTest) -> str:
+    return at.header[0].value
+
+
+@pytest.fixture
+def demo_workbook(monkeypatch):
+    monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
+    monkeypatch.delenv("LEARNLOOP_SHEET", raising=False)
+
+
+@pytest.fixture
+def empty_workbook(tmp_path, monkeypatch):
+    tabs = {tab: [list(spec.model.columns())] for tab, spec in TABS.items()}
+    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(tabs, tmp_path / "empty.xlsx")))
+
+
+@pytest.fixture
+def messy_workbook(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(MESSY_TABS, tmp_path / "messy.xlsx")))
+
+
+@pytest.mark.parametrize("presentation", [False, True], ids=["screen", "presentation"])
+@pytest.mark.parametrize("workbook", ["demo_workbook", "empty_workbook", "messy_workbook"])
+@pytest.mark.parametrize("slide", range(1, 7))
+def test_every_slide_renders(request, workbook, slide, presentation):
+    request.getfixturevalue(workbook)
+    query = {"slide": str(slide)} | ({"presentation": "true"} if presentation else {})
+    at = run_retro(query)
+    assert not at.exception, at.exception
+    assert heading(at).startswith(SLIDES[slide - 1] + " · ")
+    assert len(at.get("plotly_chart")) == CHARTS[slide]
+    assert any("data as of" in caption.value for caption in at.caption)
+
+
+def test_the_link_restores_slide_quarter_and_presentation_mode(demo_workbook):
+    at = run_retro({"slide": "4", "quarter": "2026-Q1", "presentation": "true"})
+    assert not at.exception, at.exception
+    assert heading(at) == "What we shipped · 2026-Q1"
+    assert at.pagination(key="slide").value == 4
+    assert at.selectbox(key="quarter").value == "2026-Q1"
+    assert at.toggle(key="presentation").value is True
+    styles = [element.proto.body for element in at.get("html")]
+    assert any('[data-testid="stSidebar"]' in style for style in styles)
+
+
+def test_the_default_is_the_first_slide_of_the_last_complete_quarter(demo_workbook):
+    at = run_retro()
+    quarter = reports.last_complete_quarter(load.workbook("demo"), Filters())
+    assert at.selectbox(key="quarter").value == quarter
+    assert heading(at) == f"Playbook scorecard · {quarter}"
+    assert at.toggle(key="presentation").value is False
+    assert not [element for element in at.get("html") if "stSidebar" in element.proto.body]
+
+
+def test_next_and_previous_step_through_the_slides_and_update_the_link(demo_workbook):
+    at = run_retro()
+    at.button(key="retro-next").click().run()
+    assert heading(at).startswith("What we learned from")
+    assert at.query_params["slide"] == "2"
+    at.button(key="retro-next").click().run()
+    at.button(key="retro-next").click().run()
+    assert heading(at).startswith("What we shipped")
+    at.button(key="retro-previous").click().run()
+    assert heading(at).startswith("What we learned with")
+    for _ in range(4):
+        at.button(key="retro-previous").click().run()
+    assert heading(at).startswith("Playbook scorecard")  # stops at the first slide
+    for _ in range(8):
+        at.button(key="retro-next").click().run()
+    assert heading(at).startswith("Against earlier quarters")  # and at the last
+
+
+def test_next_and_previous_have_the_arrow_keys(demo_workbook):
+    at = run_retro()
+    assert at.button(key="retro-next").proto.shortcut.lower() == "right"
+    assert at.button(key="retro-previous").proto.shortcut.lower() == "left"
+
+
+def test_the_writeup_and_report_can_be_downloaded(demo_workbook):
+    at = run_retro()
+    keys = {button.key for button in at.get("download_button")}
+    assert {"download-writeup", "download-report"} <= keys
+
+
+def test_sheet_text_on_the_slides_is_escaped(tmp_path, monkeypatch):
+    tabs = raw_tabs()
+    tabs["decisions"][3][3] = "[click](https://evil.example) <img src=x onerror=alert(1)>"  # D-3, 2026-Q2
+    tabs["themes"][2][2] = "![pixel](https://evil.example/p.png)"                         # T-A2's title
+    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_csv_folder(tabs, tmp_path / "team")))
+    scorecard = run_retro({"quarter": "2026-Q2"})
+    text = "\n".join(element.value for element in scorecard.markdown)
+    assert r"!\[pixel\](https://evil.example/p.png)" in text and not re.search(r"(?<!\\)\[pixel", text)
+    changed = run_retro({"quarter": "2026-Q2", "slide": "5"})
+    text = "\n".join(element.value for element in changed.markdown)
+    assert r"\[click\](https://evil.example) \<img src=x onerror=alert(1)\>" in text
+    assert not re.search(r"(?<!\\)\[click|(?<!\\)<img", text)
+
+
+def test_presentation_tables_are_escaped_too(tmp_path, monkeypatch):
+    tabs = raw_tabs()
+    tabs["critiques"][4][3] = "[click](https://evil.example)"  # C-4, held 2026-04-01
+    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_csv_folder(tabs, tmp_path / "team")))
+    at = run_retro({"quarter": "2026-Q2", "slide": "3", "presentation": "true"})
+    assert not at.exception, at.exception
+    cells = at.table[0].value.to_numpy().ravel().tolist()
+    assert r"\[click\](https://evil.example)" in cells
+
+
+# --------------------------------------------------------------------------------------
+# Real browser
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server({"LEARNLOOP_SOURCE": "demo"}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_path()
+    assert executable, "Debian's chromium is not installed: `make test` installs it"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def open_retro(browser, url: str, width: int, height: int):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector(".main-svg", timeout=60_000)
+    page.wait_for_timeout(1_000)  # let fonts and the chart settle before measuring
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_presentation_mode_fits_the_scorecard_on_one_screen(server, browser, width, height):
+    page = open_retro(browser, f"{server}/retro?presentation=true", width, height)
+    scroll = page.evaluate("() => { const main = document.querySelector('[data-testid=stMain]');"
+                           " return [main.scrollHeight, main.clientHeight, main.scrollWidth, main.clientWidth]; }")
+    assert scroll[0] <= scroll[1], f"the slide scrolls: {scroll}"
+    assert scroll[2] <= scroll[3], f"the slide scrolls sideways: {scroll}"
+    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    assert not page.locator("[data-testid='stHeader']").is_visible()
+    assert page.locator("h2").first.inner_text().startswith("Playbook scorecard")
+    main = page.locator("[data-testid='stMain']")
+    assert main.get_by_text("data as of", exact=False).first.is_visible()
+    assert main.locator("li").get_by_text("Loop closed").is_visible()  # the fifth step's evidence
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"retro-presentation-{width}x{height}.png"))
+    page.close()
+
+
+@pytest.mark.browser
+def test_the_arrow_keys_step_through_the_slides(server, browser):
+    page = open_retro(browser, f"{server}/retro", 1280, 720)
+    page.mouse.click(5, 700)  # focus the page, not a widget
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url("**/retro?slide=2", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('h2').innerText.startsWith('What we learned from')",
+                           timeout=30_000)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.querySelector('h2').innerText.startsWith('Playbook scorecard')",
+                           timeout=30_000)
+    assert "slide=" not in page.url  # back on the default slide, the link is clean again
+    page.close()

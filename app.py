@@ -5,6 +5,8 @@ import streamlit as st
 from learnloop import ui
 
 st.set_page_config(page_title="Learning Loop", page_icon=":material/autorenew:", layout="wide")
+ui.ensure_frame()
+ui.require_access(ui.current_settings())
 
 DASHBOARD = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -18,6 +20,7 @@ RETRO = [st.Page("pages/retro.py", title="Quarterly retro", icon=":material/slid
 WORKBOOK = [
     st.Page("pages/add_entry.py", title="Add entry", icon=":material/add_circle:"),
     st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
 page = st.navigation({"Dashboard": DASHBOARD, "Retro": RETRO, "Workbook": WORKBOOK})
 
@@ -28,6 +31,8 @@ with st.sidebar:
     if st.button("Refresh now", icon=":material/refresh:", width="stretch"):
         ui.refresh()
         st.rerun()
+    if st.user.get("is_logged_in"):
+        st.button("Sign out", icon=":material/logout:", on_click=st.logout, type="tertiary")
 if page in DASHBOARD or page in RETRO:
     ui.sidebar_filters(wb)
 else:

@@ -37,6 +37,10 @@ class Settings:
     #: Seconds to wait for Google to answer one request, and to keep retrying one read.
     http_timeout: float = 20.0
     retry_seconds: float = 60.0
+    #: Sign-in is required (an ``[auth]`` table is in secrets), and who may then see the data.
+    auth: bool = False
+    allowed_emails: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
 
     @property
     def options(self) -> ParseOptions:
@@ -84,7 +88,16 @@ def resolve(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
         sheets_api_url=environ.get("LEARNLOOP_SHEETS_API_URL") or table.get("sheets_api_url") or None,
         http_timeout=float(environ.get("LEARNLOOP_HTTP_TIMEOUT", table.get("http_timeout", 20.0))),
         retry_seconds=float(environ.get("LEARNLOOP_RETRY_SECONDS", table.get("retry_seconds", 60.0))),
+        auth=_auth_configured(secrets.get("auth")),
+        allowed_emails=tuple(str(e).strip().lower() for e in table.get("allowed_emails", ()) if str(e).strip()),
+        allowed_domains=tuple(str(d).strip().lower().lstrip("@") for d in table.get("allowed_domains", ())
+                              if str(d).strip()),
     )
+
+
+def _auth_configured(auth: object) -> bool:
+    """Whether Streamlit's sign-in can run: ``[auth]`` with a redirect URI and a cookie secret."""
+    return isinstance(auth, Mapping) and bool(auth.get("redirect_uri")) and bool(auth.get("cookie_secret"))
 
 
 def _service_account(secrets: Mapping[str, Any], gsheets: Mapping[str, Any],

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from learnloop import exports, load, metrics, reports, settings
+from learnloop import access, exports, load, metrics, reports, settings
 from learnloop import filters as filtering
 from learnloop.errors import SourceError
 from learnloop.sources.sheets import SheetReader
@@ -63,7 +63,7 @@ def current_settings() -> settings.Settings:
     return settings.from_streamlit()
 
 
-def _run_inside_the_frame() -> None:
+def ensure_frame() -> None:
     """Make a deep link opened as a server's very first request go through app.py.
 
     Until app.py has called ``st.navigation`` once, Streamlit treats the ``pages/`` folder as
@@ -83,14 +83,38 @@ def _run_inside_the_frame() -> None:
         st.rerun()
 
 
+def _gate() -> None:
+    """The only page a refused visitor has; the gate draws its content itself."""
+
+
+def require_access(config: settings.Settings) -> access.Decision:
+    """Stop the run unless this visitor may see the data: a sign-in screen, or a refusal naming the account."""
+    signed_in = bool(config.auth and st.user.is_logged_in)
+    decision = access.decide(config, signed_in=signed_in, email=st.user.get("email") if signed_in else None)
+    if decision.allowed:
+        return decision
+    # Replace any navigation already on screen: a refused visitor learns nothing of the app's pages.
+    st.navigation([st.Page(_gate, title="Learning Loop", url_path="sign-in", default=True)], position="hidden")
+    st.title("Learning Loop")
+    if not signed_in:
+        st.write(decision.reason)
+        st.button("Sign in", icon=":material/login:", type="primary", on_click=st.login, key="sign-in")
+    else:
+        st.error(decision.reason, icon=":material/block:")
+        st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign-out")
+    st.stop()
+    return decision  # not reached: st.stop ends the run
+
+
 def workbook(*, status: bool = False) -> Workbook:
     """The validated workbook for this app, shared by every session and refreshed every few minutes.
 
     With ``status`` (the frame's call), a failed refresh shows its banner; pages call it plainly
     so the banner appears once.
     """
-    _run_inside_the_frame()
+    ensure_frame()
     config = current_settings()
+    require_access(config)  # again here, so no page can reach the data around the frame
     now = dt.datetime.now(dt.UTC)
     bucket = int(now.timestamp() // config.refresh_seconds)
     loaded = _load(config, bucket)

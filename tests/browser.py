@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import requests
@@ -33,16 +33,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: Mapping[str, str] | None = None, app: str = "app.py") -> Iterator[str]:
-    """Run ``streamlit run`` on a free loopback port; yield its URL once it answers."""
-    port = free_port()
+def streamlit_server(env: Mapping[str, str] | None = None, app: str = "app.py", *, port: int | None = None,
+                     args: Sequence[str] = ()) -> Iterator[str]:
+    """Run ``streamlit run`` on a loopback port (a free one by default); yield its URL once it answers."""
+    port = port or free_port()
     log = (ARTIFACTS / f"streamlit-{port}.log")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, **(env or {})}
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false", *args],
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:

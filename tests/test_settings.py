@@ -183,10 +183,19 @@ def test_the_secrets_example_parses_and_resolves() -> None:
     assert config.service_account["private_key"] not in repr(config)
     # Every commented-out alternative in the example resolves too, uncommented one at a time.
     text = (ROOT / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8")
-    gsheets = "\n".join(line[2:] for line in text.splitlines()
-                        if line.startswith("# ") and ("=" in line or line == "# [connections.gsheets]")
-                        and text.index(line) > text.index("st-gsheets-connection"))
+    block = text[text.index("st-gsheets-connection"):text.index("# Sign-in")]
+    gsheets = "\n".join(line[2:] for line in block.splitlines()
+                        if line.startswith("# ") and ("=" in line or line == "# [connections.gsheets]"))
     layout = tomllib.loads(gsheets)
     moved = resolve(layout, {})
     assert moved.source == layout["connections"]["gsheets"]["spreadsheet"]
     assert moved.service_account is not None and "spreadsheet" not in moved.service_account
+
+
+def test_the_secrets_example_sign_in_block_turns_sign_in_on() -> None:
+    text = (ROOT / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8")
+    block = text[text.index("# Sign-in"):]
+    auth = "\n".join(line[2:] for line in block.splitlines()
+                     if line.startswith("# ") and ("=" in line or line.startswith("# [")))
+    config = resolve(tomllib.loads(auth.replace("allowed_", "[learnloop]\nallowed_", 1)), {})
+    assert config.auth and config.allowed_domains == ("example.com",)

@@ -772,6 +772,17 @@ class Kpi:
     unit: Literal["score", "count", "share"] = "count"
 
 
+def kpi_text(value: float | int | None, unit: str) -> str:
+    """A headline number as people say it: "4 of 5", "68%", "12"; an en dash when there is none."""
+    if value is None:
+        return "–"
+    if unit == "share":
+        return f"{value:.0%}"
+    if unit == "score":
+        return f"{value:g} of 5"
+    return f"{value:g}"
+
+
 def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     """The four headline numbers for ``quarter``, each against the quarter before it:
 

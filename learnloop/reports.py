@@ -345,18 +345,8 @@ def _theme_line(row: pd.Series) -> Line:
     return tuple(runs)
 
 
-def _kpi_text(value: float | int | None, unit: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "share":
-        return f"{value:.0%}"
-    if unit == "score":
-        return f"{value:g} of 5"
-    return f"{value:g}"
-
-
 def _kpi_line(kpi: metrics.Kpi, previous: str) -> Line:
-    now, before = _kpi_text(kpi.value, kpi.unit), _kpi_text(kpi.previous, kpi.unit)
+    now, before = metrics.kpi_text(kpi.value, kpi.unit), metrics.kpi_text(kpi.previous, kpi.unit)
     if kpi.value is None:
         change = "none this quarter"
     elif kpi.previous is None:

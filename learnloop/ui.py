@@ -167,7 +167,7 @@ def filters() -> filtering.Filters:
 
 def kpi_value(kpi: metrics.Kpi) -> str:
     """A headline number as people say it: "4 of 5", "68%", "12"; an en dash when there is none."""
-    return _kpi_text(kpi.value, kpi.unit)
+    return metrics.kpi_text(kpi.value, kpi.unit)
 
 
 def kpi_delta(kpi: metrics.Kpi) -> str | None:
@@ -177,16 +177,6 @@ def kpi_delta(kpi: metrics.Kpi) -> str | None:
     if kpi.unit == "share":
         return f"{kpi.delta * 100:+.0f} pts"
     return f"{kpi.delta:+g}"
-
-
-def _kpi_text(value: float | int | None, unit: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "share":
-        return f"{value:.0%}"
-    if unit == "score":
-        return f"{value:g} of 5"
-    return f"{value:g}"
 
 
 def refresh() -> None:

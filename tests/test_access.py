@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from learnloop import access, settings
-from tests.browser import CHROMIUM_ARGS, chromium_path, free_port, streamlit_server
+from tests.browser import free_port, streamlit_server
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s" * 32, "client_id": "learnloop",
@@ -132,16 +132,6 @@ def gated_app(oidc_provider, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    assert executable, "Debian's chromium is not installed: `make test` installs it"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def sign_in(browser, url: str, subject: str):

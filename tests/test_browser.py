@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.browser import ARTIFACTS, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -19,16 +19,6 @@ def server():
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    assert executable, "Debian's chromium is not installed: `make test` installs it"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 720):

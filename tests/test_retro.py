@@ -14,7 +14,7 @@ from data_schemas import TABS
 from learnloop import load, reports
 from learnloop.filters import Filters
 from learnloop.sources import files
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.browser import ARTIFACTS, streamlit_server
 from tests.fixtures.messy import MESSY_TABS
 from tests.fixtures.small import raw_tabs
 
@@ -153,16 +153,6 @@ def server():
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    assert executable, "Debian's chromium is not installed: `make test` installs it"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def open_retro(browser, url: str, width: int, height: int):

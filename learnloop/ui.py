@@ -89,7 +89,7 @@ def _gate() -> None:
 
 def require_access(config: settings.Settings) -> access.Decision:
     """Stop the run unless this visitor may see the data: a sign-in screen, or a refusal naming the account."""
-    signed_in = bool(config.auth and st.user.is_logged_in)
+    signed_in = bool(config.auth and st.user.get("is_logged_in"))
     decision = access.decide(config, signed_in=signed_in, email=st.user.get("email") if signed_in else None)
     if decision.allowed:
         return decision
@@ -120,11 +120,15 @@ def workbook(*, status: bool = False) -> Workbook:
     loaded = _load(config, bucket)
     last_good = _last_good()
     which = (config.sources, config.options, config.sheets_api_url)
-    if loaded.workbook is not None:
-        last_good[which] = loaded.workbook
-        return loaded.workbook
-    retry_at = dt.datetime.fromtimestamp((bucket + 1) * config.refresh_seconds, dt.UTC)
     previous = last_good.get(which)
+    retry_at = dt.datetime.fromtimestamp((bucket + 1) * config.refresh_seconds, dt.UTC)
+    if loaded.workbook is not None:
+        broken = lost_tabs(previous, loaded.workbook) if previous is not None else []
+        if not broken:
+            last_good[which] = loaded.workbook
+            return loaded.workbook
+        # A tab that read fine before is gone or lost a required column: keep the last good data.
+        loaded = Loaded(None, " ".join(broken), loaded.attempted_at)
     if previous is None:
         st.error(f"Learning Loop cannot read its workbook. {loaded.error}", icon=":material/error:")
         st.caption(f"It will try again at {retry_at:%H:%M} UTC, or use Refresh now.")
@@ -136,6 +140,15 @@ def workbook(*, status: bool = False) -> Workbook:
         st.warning(f"Showing data as of {previous.loaded_at:%H:%M} UTC: the read at {loaded.attempted_at:%H:%M} failed. "
                    f"{loaded.error} Next try at {retry_at:%H:%M} UTC.", icon=":material/cloud_off:")
     return previous
+
+
+def lost_tabs(before: Workbook, now: Workbook) -> list[str]:
+    """Problems with whole tabs (deleted, renamed, a required column gone) that the earlier read did not have."""
+    def broken(wb: Workbook) -> dict[str, str]:
+        return {issue.tab: issue.message for issue in wb.issues if issue.row is None and issue.severity == "error"}
+
+    earlier = broken(before)
+    return [message for tab, message in broken(now).items() if tab not in earlier and len(before.tables[tab])]
 
 
 def sidebar_filters(wb: Workbook) -> filtering.Filters:
@@ -180,8 +193,9 @@ def kpi_delta(kpi: metrics.Kpi) -> str | None:
 
 
 def refresh() -> None:
-    """Drop cached reads so the next run reads the workbook again."""
+    """Drop cached reads, and what is known of the sheet's tabs, so the next run reads everything again."""
     _load.clear()
+    _reader.clear()
 
 
 def issues_table(frame: pd.DataFrame) -> None:

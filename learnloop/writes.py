@@ -111,8 +111,13 @@ def _reference_problems(tab: str, row: Mapping[str, str], wb: Workbook) -> dict[
     return problems
 
 
-def append(reader: sheets.SheetReader, key: str, tab: str, row: Mapping[str, str]) -> Appended:
-    """Append ``row`` (from :func:`prepare`) to the sheet's ``tab`` exactly once."""
+def append(reader: sheets.SheetReader, key: str, tab: str, row: Mapping[str, str], *,
+           look_first: bool = False) -> Appended:
+    """Append ``row`` (from :func:`prepare`) to the sheet's ``tab`` exactly once.
+
+    ``look_first`` is for sending a row again after a :class:`WriteFailed`: an earlier try may
+    have landed late, so the id column is read before anything is written.
+    """
     try:  # success or WriteFailed: a failed look at the sheet must not lose the row either
         meta = reader.metadata(key)
         title = meta.contract_tabs().get(tab)
@@ -128,6 +133,12 @@ def append(reader: sheets.SheetReader, key: str, tab: str, row: Mapping[str, str
     row_id = row.get(id_column, "") if id_column else ""
     body = {"values": [cells], "majorDimension": "ROWS"}
     params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+    if look_first and row_id:
+        try:
+            if _id_present(reader, key, title, header, id_column, row_id):  # type: ignore[arg-type]
+                return Appended(tab, row_id, dict(row), 0, confirmed_by_reread=True)
+        except sheets.SheetError as exc:
+            raise WriteFailed(f"{exc} Your entry was not added.", row) from None
 
     deadline = time.monotonic() + policy.max_seconds
     attempt = 0

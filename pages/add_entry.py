@@ -35,17 +35,24 @@ with st.form(f"add-{tab}", clear_on_submit=False, border=True):
     values = forms.entry_fields(tab, wb, key=f"add-{tab}")
     submitted = st.form_submit_button(f"Add {labels[tab].lower()}", type="primary", icon=":material/add:")
 
+# A row whose write failed keeps its id, so sending it again can never add it twice.
+pending_key = f"add-pending-id-{tab}"
+id_column = TABS[tab].model._id_column
 if submitted:
+    pending = st.session_state.get(pending_key)
     try:
-        row = writes.prepare(tab, values, wb)
+        row = writes.prepare(tab, {**values, id_column: pending} if pending else values, wb)
         with st.spinner("Adding the row to the sheet…"):
-            done = writes.append(ui.sheet_reader(config), sheets.sheet_key(target) or target, tab, row)
+            done = writes.append(ui.sheet_reader(config), sheets.sheet_key(target) or target, tab, row,
+                                 look_first=bool(pending))
     except writes.WriteRefused as refused:
         st.error("Nothing was written. Fix these fields and submit again:\n\n" + forms.problems_list(refused.problems),
                  icon=":material/error:")
     except writes.WriteFailed as failed:
+        st.session_state[pending_key] = failed.row.get(id_column)
         st.error(f"{failed} Your entry is still in the form.", icon=":material/cloud_off:")
     else:
+        st.session_state.pop(pending_key, None)
         ui.refresh()
         st.success(f"Added {done.id} to the {tab} tab.", icon=":material/check_circle:")
         st.dataframe(forms.preview(done.row), hide_index=True)

@@ -329,3 +329,21 @@ def test_a_write_applied_after_the_client_gave_up_is_not_repeated(
     while any(not a.applied and a.status is None for a in sheets_standin.appends) and time.monotonic() < deadline:
         time.sleep(0.05)  # until the late write has landed
     assert ids_in(sheets_standin, small_sid, "critiques")[row["critique_id"]] == 1
+
+
+def test_sending_a_failed_row_again_looks_first_and_never_adds_it_twice(
+    sheets_standin: SheetsStandin, reader: sheets.SheetReader, small_sid: str,
+) -> None:
+    row = critique()
+    sheets_standin.inject("500", endpoints="values_get", times=None)
+    with pytest.raises(writes.WriteFailed) as failed:
+        writes.append(reader, small_sid, "critiques", row)
+    sheets_standin.clear_faults()
+    # Say that try was carried out after all, later than anyone looked: the row is in the sheet.
+    header, *rows = sheets_standin.values(small_sid, "critiques")
+    for position, column in enumerate(header):
+        sheets_standin.set_cell(small_sid, "critiques", len(rows) + 1, position, row.get(column, ""))
+    appends_before = sheets_standin.counts["append"]
+    again = writes.append(reader, small_sid, "critiques", failed.value.row, look_first=True)
+    assert again.confirmed_by_reread and sheets_standin.counts["append"] == appends_before
+    assert ids_in(sheets_standin, small_sid, "critiques")[row["critique_id"]] == 1

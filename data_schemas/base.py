@@ -141,8 +141,11 @@ class TabModel(pa.DataFrameModel):
                 parsed[name] = parsed[name].fillna(meta["default"])
         if cls._id_column and cls._derived_id_prefix:
             ids = parsed[cls._id_column]
-            derived = cls._derived_id_prefix + "-r" + pd.Series(raw.index.astype(str), index=raw.index)
-            parsed[cls._id_column] = ids.fillna(derived.astype("string"))
+            blank = ids.isna().to_numpy(dtype=bool)
+            if blank.any():  # only the rows without an id need one made from their row number
+                rows = raw.index[blank]
+                derived = cls._derived_id_prefix + "-r" + pd.Series(rows.astype(str), index=rows)
+                parsed[cls._id_column] = ids.fillna(derived.astype("string"))
         if cls._quarter_from:
             parsed["quarter"] = parsers.quarter_of(parsed[cls._quarter_from], options.fiscal_year_start_month)
         return pd.DataFrame(parsed, index=raw.index)

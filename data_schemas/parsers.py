@@ -4,15 +4,33 @@ Each parser takes a column of raw cells (``object`` dtype: str, int, float, bool
 date/datetime, or missing) and returns the parsed column. A cell that cannot be
 parsed becomes missing; the loader compares raw and parsed cells to report it, so
 parsers never raise and never need to know about issues.
+
+A column of text only (``string`` dtype, or ``object`` cells that are all ``str`` or
+missing) takes a fast path on Arrow-backed strings; any other mix of cell types is split
+by each cell's exact type in one pass, never by a Python call per cell. Either way every
+cell is read exactly as it would be on its own (``benchmarks/README.md`` tells the story).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+
+try:  # pandas' C helpers: one pass over a column of Python objects
+    from pandas._libs import lib as _lib
+except ImportError:  # pragma: no cover
+    _lib = None
+
+try:  # Arrow-backed strings: pandas' default string storage wherever pyarrow is installed
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:  # pragma: no cover - pandas falls back to Python strings, and so do these parsers
+    pa = pc = None
 
 # Google Sheets' and Excel's error values, as they arrive through the API or openpyxl.
 SPREADSHEET_ERRORS = frozenset(
@@ -42,35 +60,334 @@ _QUARTER = re.compile(r"^(?:(?P<y1>\d{4})\s*[-_/ ]?\s*Q(?P<q1>[1-4])|Q(?P<q2>[1-
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*")
 
 
+def _re2_class(predicate: Callable[[str], bool], below: int = 0x10000) -> str:
+    """An RE2 character class of the code points below ``below`` for which ``predicate`` holds."""
+    ranges: list[list[int]] = []
+    for point in range(below):
+        if predicate(chr(point)):
+            if ranges and ranges[-1][1] == point - 1:
+                ranges[-1][1] = point
+            else:
+                ranges.append([point, point])
+    return "[" + "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+
+
+# ``_LIST_SPLIT`` for Arrow (RE2). Python's ``\s`` is Unicode white space (what ``str.isspace`` says,
+# none of it past U+3000), RE2's only ASCII: the class is spelt out so both split alike.
+_SPACE_RE2 = _re2_class(str.isspace)
+_LIST_SPLIT_RE2 = f"{_SPACE_RE2}*[,;]{_SPACE_RE2}*"
+_NUMERIC_TYPES = (int, float, np.integer, np.floating)
+_NOT_NUMERIC_TYPES = (bool, np.bool_)
+# Cell types whose text is never blank (``str()`` of any such value has a visible character).
+_NEVER_BLANK_TYPES = (bool, int, float, np.bool_, np.integer, np.floating, dt.date, dt.datetime, pd.Timestamp)
+
+
+# --------------------------------------------------------------------------------------
+# Cell types, in one pass over a column
+# --------------------------------------------------------------------------------------
+
+
+def _cells(raw: pd.Series) -> np.ndarray:
+    return raw.to_numpy(dtype=object)
+
+
+def _types(cells: np.ndarray) -> np.ndarray:
+    """The exact type of every cell (``type(cell)``), in one C-level pass."""
+    return np.fromiter(map(type, cells), dtype=object, count=len(cells))
+
+
+def _of_type(types: np.ndarray, *classes: type) -> np.ndarray:
+    """Cells whose type is exactly one of ``classes`` (what ``kinds.isin([...])`` asks)."""
+    mask = np.zeros(len(types), dtype=bool)
+    for cls in classes:
+        boxed = np.empty((), dtype=object)  # compared as an object: numpy reads a bare np.float64 as a dtype
+        boxed[()] = cls
+        mask |= types == boxed
+    return mask
+
+
+def _where_type(types: np.ndarray, keep: Callable[[type], bool]) -> np.ndarray:
+    """Cells whose type passes ``keep``, asked once per distinct type (``isinstance`` per cell, in effect)."""
+    kinds = [kind for kind in pd.unique(types) if keep(kind)]
+    return _of_type(types, *kinds)
+
+
+def _is_text_dtype(raw: pd.Series) -> bool:
+    """``string`` dtype: every cell a str or ``pd.NA`` (``str`` dtype's NaN reads as a float cell)."""
+    return isinstance(raw.dtype, pd.StringDtype) and raw.dtype.na_value is pd.NA
+
+
+def _all_text(types: np.ndarray) -> bool:
+    """Only ``str`` cells and ``None`` / ``pd.NA`` (the cells text() and friends treat alike)."""
+    distinct = pd.unique(types)
+    return all(kind is str or kind is type(None) or kind is type(pd.NA) for kind in distinct)
+
+
+def _as_string(cells: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(cells, dtype="string"), index=index, copy=False)
+
+
+def _arrow(values: pd.Series) -> pa.Array | None:
+    """The Arrow array behind a ``string`` Series, or None when it is not Arrow-backed."""
+    if pa is None:
+        return None
+    array = getattr(values.array, "_pa_array", None)
+    if array is None:
+        return None
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _true(mask: pa.Array) -> np.ndarray:
+    """An Arrow boolean array as numpy booleans, null read as False."""
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _string_series(array: pa.Array, index: pd.Index) -> pd.Series:
+    """A ``string`` Series over an Arrow string array (no copy)."""
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=index, copy=False)
+
+
+def text_column(cells: np.ndarray) -> pa.Array | None:
+    """``cells`` as an Arrow string array when every cell is a ``str`` or None, else None.
+
+    One C-level check, one conversion: most columns of a sheet are text only.
+    """
+    if pa is None or _lib is None or not len(cells) or not _lib.is_string_array(cells, skipna=True):
+        return None
+    try:
+        return pa.array(cells, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):  # NaN or pd.NA among the blanks
+        return None
+
+
+class Cells:
+    """One column of raw cells, read once: each cell's type, which cells are text, which are blank.
+
+    What a validator asks of every column of a sheet (blank rows, spreadsheet errors, the text
+    people see) comes from here without a Python call per cell; :func:`is_blank`,
+    :func:`spreadsheet_errors` and :func:`text` give the same answers for a Series.
+    """
+
+    def __init__(self, cells: np.ndarray | pa.Array) -> None:
+        if pa is not None and isinstance(cells, pa.Array):  # a column of text only, already in Arrow
+            self.__dict__["arrow"] = cells
+            self.__dict__["text_only"] = True
+            return
+        self.cells = cells
+        arrow = text_column(cells)
+        if arrow is not None:  # most columns are text only: they go straight to Arrow
+            self.__dict__["arrow"] = arrow
+            self.__dict__["text_only"] = True
+
+    def __len__(self) -> int:
+        return len(self.__dict__["arrow"]) if "cells" not in self.__dict__ else len(self.cells)
+
+    @cached_property
+    def cells(self) -> np.ndarray:
+        """The cells as Python objects (str or None for a column read from Arrow)."""
+        return self.arrow.to_numpy(zero_copy_only=False)
+
+    def take(self, positions: np.ndarray) -> np.ndarray:
+        """The cells at ``positions``, as Python objects."""
+        if "cells" not in self.__dict__ and self.__dict__.get("arrow") is not None:
+            return self.arrow.take(pa.array(positions, type=pa.int64())).to_numpy(zero_copy_only=False)
+        return self.cells[positions]
+
+    def subset(self, keep: np.ndarray) -> Cells:
+        """The cells where ``keep`` is True, with what was already worked out."""
+        out = Cells.__new__(Cells)
+        if "cells" in self.__dict__:
+            out.cells = self.cells[keep]
+        for name in ("types", "strings", "blank", "errors"):
+            if name in self.__dict__:
+                out.__dict__[name] = self.__dict__[name][keep]
+        for name in ("distinct_types", "text_only"):
+            if name in self.__dict__:
+                out.__dict__[name] = self.__dict__[name]
+        if "arrow" in self.__dict__:
+            arrow = self.__dict__["arrow"]
+            out.__dict__["arrow"] = None if arrow is None else arrow.filter(pa.array(keep))
+        return out
+
+    @cached_property
+    def types(self) -> np.ndarray:
+        """The exact type of every cell."""
+        return _types(self.cells)
+
+    @cached_property
+    def distinct_types(self) -> list[type]:
+        return list(pd.unique(self.types))
+
+    @cached_property
+    def text_only(self) -> bool:
+        """Every cell a ``str`` or None (so the column reads the same as a ``string`` column)."""
+        return all(kind is str or kind is type(None) for kind in self.distinct_types)
+
+    @cached_property
+    def strings(self) -> np.ndarray:
+        """Cells that are ``str`` (or a subclass)."""
+        if self.text_only and self.arrow is not None:
+            return self.arrow.is_valid().to_numpy(zero_copy_only=False)
+        return _where_type(self.types, lambda kind: issubclass(kind, str))
+
+    @cached_property
+    def arrow(self) -> pa.Array | None:
+        """The ``str`` cells as an Arrow string array, null elsewhere (None without pyarrow)."""
+        if pa is None:  # pragma: no cover
+            return None
+        if self.text_only:
+            return pa.array(self.cells, type=pa.large_string())
+        return pa.array(np.where(self.strings, self.cells, None), type=pa.large_string())
+
+    def as_string(self, index: pd.Index) -> pd.Series:
+        """The column as a ``string`` Series; only for :attr:`text_only` columns."""
+        if self.arrow is None:  # pragma: no cover
+            return pd.Series(pd.array(self.cells, dtype="string"), index=index, copy=False)
+        return _string_series(self.arrow, index)
+
+    @cached_property
+    def trimmed(self) -> pa.Array:
+        """The text cells with white space trimmed (Arrow's white space is Python's ``str.isspace``)."""
+        return pc.utf8_trim_whitespace(self.arrow)
+
+    @cached_property
+    def blank(self) -> np.ndarray:
+        """:func:`is_blank`: missing, or only white space."""
+        if self.text_only and self.arrow is not None:  # None is Arrow's null
+            return pc.fill_null(pc.equal(self.trimmed, ""), True).to_numpy(zero_copy_only=False)
+        blank = pd.isna(self.cells)
+        if self.strings.any():
+            if self.arrow is not None:
+                blank |= _true(pc.equal(self.trimmed, ""))
+            else:  # pragma: no cover
+                strings = pd.Series(pd.array(self.cells[self.strings], dtype="string"))
+                blank[self.strings] = strings.str.strip().eq("").to_numpy(dtype=bool)
+        never = _where_type(self.types, lambda kind: issubclass(kind, (str, *_NEVER_BLANK_TYPES)))
+        other = ~blank & ~never
+        if other.any():  # any other object reads as the str() it has
+            rest = pd.Series(self.cells[other], dtype="object")
+            blank[other] = (rest.isna() | rest.astype("string").str.strip().eq("").fillna(True)).to_numpy(dtype=bool)
+        return blank
+
+    @cached_property
+    def errors(self) -> np.ndarray:
+        """:func:`spreadsheet_errors`: text cells holding ``#REF!``, ``#N/A`` and the like."""
+        # Every error value starts with "#" once stripped: only those cells are read closely.
+        if self.text_only and self.arrow is not None:
+            candidates = _true(pc.starts_with(self.trimmed, "#"))
+        elif not self.strings.any():
+            return np.zeros(len(self), dtype=bool)
+        elif self.arrow is not None:
+            candidates = _true(pc.starts_with(self.trimmed, "#"))
+        else:  # pragma: no cover
+            candidates = self.strings & pd.Series(self.cells).map(lambda v: isinstance(v, str) and "#" in v).to_numpy()
+        found = np.zeros(len(self), dtype=bool)
+        if candidates.any():
+            picked = pd.Series(self.take(np.flatnonzero(candidates)), dtype="object")
+            found[candidates] = picked.str.strip().str.upper().isin(SPREADSHEET_ERRORS).to_numpy(dtype=bool)
+        return found
+
+
+def _on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``fn(values)``, with ``fn`` applied to each distinct value once and spread back: a column of
+    choices, quarters or links repeats a few values many times. ``fn`` must work cell by cell."""
+    if not _is_text_dtype(values) or len(values) < 64:
+        return fn(values)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if len(uniques) * 2 > len(values):
+        return fn(values)
+    first = np.empty(len(uniques), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the first row holding each value
+    done = fn(values.iloc[first])
+    result = done.iloc[codes]
+    result.index = values.index
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Blank cells and spreadsheet errors
+# --------------------------------------------------------------------------------------
+
+
+# What ``missing | text == ""`` gives: Arrow booleans where strings are Arrow-backed.
+_BLANK_DTYPE = (pd.Series([False]) | pd.Series([""], dtype="string").eq("")).dtype
+
+
 def is_blank(raw: pd.Series) -> pd.Series:
     """Missing cells and cells holding only white space."""
-    text = raw.astype("string")
-    return raw.isna() | text.str.strip().eq("").fillna(True)
+    if raw.dtype != object:
+        return raw.isna() | raw.astype("string").str.strip().eq("").fillna(True)
+    blank = Cells(_cells(raw)).blank
+    return pd.Series(pd.array(blank, dtype=_BLANK_DTYPE), index=raw.index, name=raw.name)
 
 
 def spreadsheet_errors(raw: pd.Series) -> pd.Series:
     """Cells that hold a spreadsheet error value such as ``#REF!``."""
+    if raw.dtype != object:
+        return _spreadsheet_errors(raw)
+    cells = Cells(_cells(raw))
+    if not cells.strings.any():
+        return pd.Series(False, index=raw.index)
+    return pd.Series(cells.errors, index=raw.index, name=raw.name)
+
+
+def _spreadsheet_errors(raw: pd.Series) -> pd.Series:
     strings = raw.map(lambda value: isinstance(value, str))
     if not strings.any():
         return pd.Series(False, index=raw.index)
     return strings & raw.where(strings, "").str.strip().str.upper().isin(SPREADSHEET_ERRORS)
 
 
+# --------------------------------------------------------------------------------------
+# Text, choices and numbers
+# --------------------------------------------------------------------------------------
+
+
 def text(raw: pd.Series) -> pd.Series:
     """Trimmed text; numbers as typed (``4`` not ``4.0``), dates as ISO, blanks missing."""
-    kinds = raw.map(type)
-    out = pd.Series(pd.NA, index=raw.index, dtype="object")
-    strings = kinds.eq(str)
-    out[strings] = raw[strings]
-    floats = kinds.isin([float, np.float64])
+    if _is_text_dtype(raw):
+        array = _arrow(raw)
+        if array is not None:
+            return _string_series(_trimmed(array), raw.index)
+        result = raw.astype("string").str.strip().rename(None)  # pragma: no cover
+        return result.mask(result.eq(""))  # pragma: no cover
+    if raw.dtype == object:
+        cells = Cells(_cells(raw))
+        if cells.text_only and cells.arrow is not None:
+            return _string_series(_trimmed(cells.arrow), raw.index)
+        return _text_of(cells, raw)
+    return _text_of(Cells(_cells(raw)), raw)
+
+
+def _trimmed(array: pa.Array) -> pa.Array:
+    """Strings trimmed (as ``.str.strip()`` trims them), empty ones null."""
+    stripped = pc.utf8_trim_whitespace(array)
+    lengths = pc.binary_length(stripped)
+    if pc.all(pc.equal(lengths, pc.binary_length(array))).as_py() is not False and \
+            (pc.min(lengths).as_py() or 0) > 0:
+        return array  # nothing trimmed and nothing empty: keep the very same strings, not a copy
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, type=stripped.type), stripped)
+
+
+def _text_of(cells: Cells, raw: pd.Series) -> pd.Series:
+    values, kinds = cells.cells, cells.types
+    out = np.full(len(values), pd.NA, dtype=object)
+    strings = _of_type(kinds, str)
+    out[strings] = values[strings]
+    floats = _of_type(kinds, float, np.float64)
     if floats.any():
-        values = raw[floats].astype(float)
-        whole = np.isfinite(values) & (values == np.floor(values))
-        out[floats] = values.map(repr).where(~whole, values[whole].astype("int64").astype(str))
-    others = ~strings & ~floats & raw.notna()
+        numbers = pd.Series(values[floats].astype(float))
+        whole = np.isfinite(numbers) & (numbers == np.floor(numbers))
+        out[floats] = numbers.map(repr).where(~whole, numbers[whole].astype("int64").astype(str)).to_numpy(dtype=object)
+    others = ~strings & ~floats & ~pd.isna(values)
     if others.any():
-        out[others] = raw[others].map(_scalar_text)
-    result = out.astype("string").str.strip()
+        ints = others & _of_type(kinds, int)
+        if ints.any():  # str(int), as _scalar_text gives it
+            out[ints] = pd.Series(values[ints], dtype="object").astype(str).to_numpy(dtype=object)
+        rest = others & ~ints
+        if rest.any():
+            out[rest] = [_scalar_text(value) for value in values[rest]]
+    result = pd.Series(out, index=raw.index, dtype="object").astype("string").str.strip()
     return result.mask(result.eq(""))
 
 
@@ -86,6 +403,10 @@ def _scalar_text(value: object) -> str:
 
 def enum_key(values: pd.Series) -> pd.Series:
     """Case-, space- and hyphen-insensitive form of a choice: "Peer-Circle" -> "peer_circle"."""
+    return _on_distinct(values, _enum_key)
+
+
+def _enum_key(values: pd.Series) -> pd.Series:
     return values.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
 
 
@@ -97,16 +418,24 @@ def choice(raw: pd.Series, aliases: dict[str, str] | None = None) -> pd.Series:
 
 def number(raw: pd.Series) -> pd.Series:
     """A number from a numeric cell or text such as ``"4"``; anything else is missing."""
-    numeric = raw.map(lambda value: isinstance(value, int | float | np.integer | np.floating)
-                      and not isinstance(value, bool | np.bool_))
-    out = pd.Series(np.nan, index=raw.index, dtype="float64")
+    cells = _cells(raw)
+    kinds = _types(cells)
+    numeric = _where_type(kinds, lambda kind: issubclass(kind, _NUMERIC_TYPES)
+                          and not issubclass(kind, _NOT_NUMERIC_TYPES))
+    out = np.full(len(cells), np.nan, dtype="float64")
     if numeric.any():
-        out[numeric] = raw[numeric].astype("float64")
-    rest = ~numeric & raw.notna()
+        out[numeric] = cells[numeric].astype("float64")
+    rest = ~numeric & raw.notna().to_numpy()
     if rest.any():
         typed = pd.to_numeric(text(raw[rest]).str.replace(",", "", regex=False), errors="coerce")
         out[rest] = typed.astype("Float64").to_numpy("float64", na_value=np.nan)
-    return out.where(np.isfinite(out))
+    result = pd.Series(out, index=raw.index, dtype="float64")
+    return result.where(np.isfinite(result))
+
+
+# --------------------------------------------------------------------------------------
+# Dates and quarters
+# --------------------------------------------------------------------------------------
 
 
 def date(raw: pd.Series, *, day_first: bool = False) -> pd.Series:
@@ -119,23 +448,42 @@ def date(raw: pd.Series, *, day_first: bool = False) -> pd.Series:
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     if raw.empty:
         return out
-    kinds = raw.map(type)
+    cells = _cells(raw)
+    kinds = _types(cells)
+    present = set(pd.unique(kinds))
 
-    stamps = kinds.isin([dt.datetime, pd.Timestamp, dt.date])
+    def of_type(*classes: type) -> np.ndarray:  # only the types the column has are looked for
+        return _of_type(kinds, *(cls for cls in classes if cls in present))
+
+    days = of_type(dt.date)
+    if days.any():  # date cells (an .xlsx, the demo): midnight of that day
+        out.iloc[np.flatnonzero(days)] = pd.to_datetime(pd.Series(cells[days], dtype="object")).to_numpy()
+    stamps = of_type(dt.datetime, pd.Timestamp)
     if stamps.any():
         out[stamps] = pd.to_datetime(raw[stamps].map(_as_datetime)).dt.normalize()
 
-    numeric = kinds.isin([int, float, np.int64, np.float64])
+    numeric = of_type(int, float, np.int64, np.float64)
     if numeric.any():
-        serial = raw[numeric].astype("float64")
-        plausible = serial.between(*PLAUSIBLE_SERIALS)
-        days = np.floor(serial[plausible])
-        out[days.index] = SERIAL_EPOCH + pd.to_timedelta(days, unit="D")
+        serial = cells[numeric].astype("float64")
+        plausible = (serial >= PLAUSIBLE_SERIALS[0]) & (serial <= PLAUSIBLE_SERIALS[1])
+        days = np.floor(serial[plausible]).astype("int64").astype("timedelta64[D]")
+        out.iloc[np.flatnonzero(numeric)[plausible]] = np.datetime64(SERIAL_EPOCH.date(), "us") + days
 
-    strings = kinds.eq(str)
+    strings = of_type(str)
     if strings.any():
-        out[strings] = _date_from_text(raw[strings].str.strip(), day_first=day_first)
+        filled = strings.copy()
+        filled[strings] = cells[strings] != ""  # an empty cell is no date: skip it
+        if filled.any():
+            positions = np.flatnonzero(filled)
+            out.iloc[positions] = _on_distinct_dates(raw.iloc[positions].str.strip(), day_first=day_first)
     return out
+
+
+def _on_distinct_dates(values: pd.Series, *, day_first: bool) -> np.ndarray:
+    """:func:`_date_from_text` of each cell, read once per distinct text (dates repeat a lot)."""
+    codes, uniques = pd.factorize(values)
+    parsed = _date_from_text(pd.Series(uniques, dtype=values.dtype), day_first=day_first)
+    return parsed.to_numpy()[codes]
 
 
 def _as_datetime(value: object) -> dt.datetime:
@@ -145,31 +493,70 @@ def _as_datetime(value: object) -> dt.datetime:
 
 
 def _date_from_text(values: pd.Series, *, day_first: bool) -> pd.Series:
+    if values.dtype == object and len(values) <= 256:
+        return _dates(_date_parts_few(values, day_first=day_first), values.index)
+    return _dates(_date_parts(values, day_first=day_first), values.index)
+
+
+def _date_parts_few(values: pd.Series, *, day_first: bool) -> pd.DataFrame:
+    """:func:`_date_parts` for a few texts: the same patterns, each text matched on its own."""
+    parts = []
+    for text_ in values:
+        year = month = day = np.nan
+        if found := _ISO.search(text_):
+            year, month, day = float(found["y"]), float(found["m"]), float(found["d"])
+        elif found := _SLASH.search(text_):
+            a, b = float(found["a"]), float(found["b"])
+            month_first = a > 12 or (a <= 12 and b <= 12 and day_first)
+            year, month, day = float(found["y"]), (b if month_first else a), (a if month_first else b)
+        else:
+            for pattern in (_DAY_MONTH, _MONTH_DAY):
+                if found := pattern.search(text_):
+                    year, day = float(found["y"]), float(found["d"])
+                    month = float(MONTHS.get(found["mon"].lower(), np.nan))
+                    break
+        parts.append((year, month, day))
+    return pd.DataFrame(parts, columns=["year", "month", "day"], index=values.index, dtype="float64")
+
+
+def _date_parts(values: pd.Series, *, day_first: bool) -> pd.DataFrame:
     year = pd.Series(np.nan, index=values.index)
     month = year.copy()
     day = year.copy()
+    todo = pd.Series(True, index=values.index)
 
     def fill(found: pd.DataFrame, y: pd.Series, m: pd.Series, d: pd.Series) -> None:
         hit = found.notna().all(axis=1)
-        year[hit[hit].index] = y[hit].astype(float)
-        month[hit[hit].index] = m[hit].astype(float)
-        day[hit[hit].index] = d[hit].astype(float)
+        where = hit[hit].index
+        year[where] = y[hit].astype(float)
+        month[where] = m[hit].astype(float)
+        day[where] = d[hit].astype(float)
+        todo[where] = False
 
+    # The forms exclude one another, so each text is only tried until one form fits.
     iso = values.str.extract(_ISO)
     fill(iso, iso["y"], iso["m"], iso["d"])
 
-    slash = values.str.extract(_SLASH)
-    a, b = slash["a"].astype(float), slash["b"].astype(float)
-    month_first = (a > 12) | ((a <= 12) & (b <= 12) & day_first)
-    fill(slash, slash["y"], b.where(month_first, a), a.where(month_first, b))
+    rest = values[todo]
+    if len(rest):
+        slash = rest.str.extract(_SLASH)
+        a, b = slash["a"].astype(float), slash["b"].astype(float)
+        month_first = (a > 12) | ((a <= 12) & (b <= 12) & day_first)
+        fill(slash, slash["y"], b.where(month_first, a), a.where(month_first, b))
 
     for pattern in (_DAY_MONTH, _MONTH_DAY):
-        named = values.str.extract(pattern)
+        rest = values[todo]
+        if not len(rest):
+            break
+        named = rest.str.extract(pattern)
         fill(named, named["y"], named["mon"].str.lower().map(MONTHS), named["d"])
 
-    parts = pd.DataFrame({"year": year, "month": month, "day": day})
+    return pd.DataFrame({"year": year, "month": month, "day": day})
+
+
+def _dates(parts: pd.DataFrame, index: pd.Index) -> pd.Series:
     found = parts.notna().all(axis=1)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    out = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
     if found.any():
         out[found] = pd.to_datetime(parts[found].astype("int64"), errors="coerce")
     return out
@@ -177,18 +564,45 @@ def _date_from_text(values: pd.Series, *, day_first: bool) -> pd.Series:
 
 def quarter(raw: pd.Series) -> pd.Series:
     """A quarter label in its canonical form ``2026-Q1``; accepts ``2026 Q1``, ``Q1-2026`` and the like."""
-    found = text(raw).str.extract(_QUARTER)
+    return _on_distinct(text(raw), _quarter_from_text).rename(None)
+
+
+def _quarter_from_text(values: pd.Series) -> pd.Series:
+    found = values.str.extract(_QUARTER)
     year = found["y1"].fillna(found["y2"])
+    # ``\d`` matches the digits of every script ("٢٠٢٦ Q1"): the label is always in ASCII digits.
+    other_digits = year.notna() & ~year.fillna("").str.isascii()
+    if other_digits.any():
+        year = year.mask(other_digits, year[other_digits].map(lambda digits: str(int(digits))))
     number_ = found["q1"].fillna(found["q2"])
     return (year + "-Q" + number_).astype("string")
 
 
 def quarter_of(dates: pd.Series, fiscal_year_start_month: int = 1) -> pd.Series:
     """The quarter a date falls in; fiscal years are named by the calendar year in which they end."""
+    if len(dates) < 64 or dates.dtype.kind != "M":
+        return _quarter_of(dates, fiscal_year_start_month)
+    # The quarter depends on the month alone: label each month present once.
+    codes, months = pd.factorize(dates.to_numpy().astype("datetime64[M]"))
+    index = months.astype("int64")
+    year, month = index // 12 + 1970, index % 12 + 1
+    fiscal_year = year + ((fiscal_year_start_month != 1) & (month >= fiscal_year_start_month))
+    quarter_ = (month - fiscal_year_start_month) % 12 // 3 + 1
+    labels = pd.array([f"{y}-Q{q}" for y, q in zip(fiscal_year.tolist(), quarter_.tolist(), strict=True)],
+                      dtype="string")
+    return pd.Series(labels.take(codes, allow_fill=True), index=dates.index, name=dates.name)
+
+
+def _quarter_of(dates: pd.Series, fiscal_year_start_month: int) -> pd.Series:
     months_in = (dates.dt.month - fiscal_year_start_month) % 12
     fiscal_year = dates.dt.year + ((fiscal_year_start_month != 1) & (dates.dt.month >= fiscal_year_start_month))
     label = fiscal_year.astype("Int64").astype("string") + "-Q" + (months_in // 3 + 1).astype("Int64").astype("string")
     return label.where(dates.notna())
+
+
+# --------------------------------------------------------------------------------------
+# Lists and links
+# --------------------------------------------------------------------------------------
 
 
 def item_list(raw: pd.Series, canonical: dict[str, str] | None = None) -> pd.Series:
@@ -198,6 +612,34 @@ def item_list(raw: pd.Series, canonical: dict[str, str] | None = None) -> pd.Ser
     present = values.dropna()
     if present.empty:
         return values
+    if _arrow(values) is None:  # pragma: no cover - Python-backed strings
+        return _item_list_python(values, present, canonical)
+    return _on_distinct(values, lambda distinct: _item_list_of_text(distinct, canonical))
+
+
+def _item_list_of_text(values: pd.Series, canonical: dict[str, str] | None) -> pd.Series:
+    array = _arrow(values)
+    # Split every cell at once, then work on (row, item) pairs: no Python call per cell or per row.
+    lists = pc.split_pattern_regex(array, _LIST_SPLIT_RE2)
+    items = pc.list_flatten(lists)
+    rows = pc.list_parent_indices(lists).to_numpy()
+    filled = pc.not_equal(items, "")
+    items, rows = items.filter(filled), rows[filled.to_numpy(zero_copy_only=False)]
+    if canonical is not None and len(items):
+        keys = enum_key(pd.Series(pd.array(items, dtype="string")))
+        items = pa.array(keys.map(canonical).fillna(keys).to_numpy(dtype=object), type=pa.large_string())
+    if len(items):  # a repeated item is kept where it first appears in its cell
+        first = ~pd.DataFrame({"row": rows, "item": pd.array(items, dtype="string")}).duplicated().to_numpy()
+        items, rows = items.filter(pa.array(first)), rows[first]
+    counts = np.bincount(rows, minlength=len(values))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), type=pa.int32())
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, items.cast(pa.large_string())),
+                            pa.scalar(", ", type=pa.large_string()))
+    result = pd.Series(pd.array(joined, dtype="string"), index=values.index)
+    return result.mask(pd.Series(counts == 0, index=values.index))
+
+
+def _item_list_python(values: pd.Series, present: pd.Series, canonical: dict[str, str] | None) -> pd.Series:
     items = present.str.split(_LIST_SPLIT).explode()
     items = items[items.ne("")]
     if canonical is not None:
@@ -206,12 +648,41 @@ def item_list(raw: pd.Series, canonical: dict[str, str] | None = None) -> pd.Ser
     return joined.reindex(values.index).astype("string")
 
 
+def distinct(values: pd.Series) -> object:
+    """The distinct values of a column, missing ones left out, to test membership with :func:`isin`."""
+    array = _arrow(values) if _is_text_dtype(values) else None
+    if array is None:
+        return set(values.dropna())
+    return pc.unique(array.drop_null())
+
+
+def isin(values: pd.Series, known: object) -> np.ndarray:
+    """Whether each value is one of ``known`` (from :func:`distinct`); missing values never are."""
+    array = _arrow(values) if isinstance(values.dtype, pd.StringDtype) else None
+    if array is not None and isinstance(known, pa.Array):
+        return _true(pc.is_in(array, value_set=known.cast(array.type)))
+    if isinstance(known, pa.Array):
+        known = known.to_pylist()
+    return values.isin(known).fillna(False).to_numpy(dtype=bool)
+
+
 def list_items(values: pd.Series) -> pd.Series:
     """The items of a normalised list column, one per row of the result (index repeated)."""
-    return values.dropna().str.split(", ").explode()
+    present = values.dropna()
+    array = _arrow(present) if _is_text_dtype(present) and len(present) else None
+    if array is None:
+        return present.str.split(", ").explode()
+    lists = pc.split_pattern(array, ", ")
+    items = pc.list_flatten(lists).cast(pa.large_string())
+    rows = pc.list_parent_indices(lists).to_numpy()
+    return pd.Series(pd.array(items, dtype="str"), index=present.index[rows], name=values.name, copy=False)
 
 
 def url(raw: pd.Series) -> pd.Series:
     """A web address; only http(s) links are kept so a cell can never become a script link."""
     values = text(raw)
-    return values.where(values.str.match(r"^https?://[^\s]+$", case=False).fillna(False))
+    return values.where(_on_distinct(values, _is_url).fillna(False))
+
+
+def _is_url(values: pd.Series) -> pd.Series:
+    return values.str.match(r"^https?://[^\s]+$", case=False)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
+import numpy as np
 import pandas as pd
 import pandera.errors
+import pyarrow as pa
 from openpyxl.utils import get_column_letter
+from pandas._libs import lib
 
 from data_schemas import TABS, ParseOptions, TabModel, name_key, parse_options, parsers, tab_for
 from learnloop.workbook import Issue, Severity, Workbook
@@ -91,14 +94,21 @@ def _missing_tab(tab: str, sheet: str | None) -> TabResult:
                      [Issue(tab, None, None, None, "error", message, sheet)])
 
 
+#: Kinds whose parser reads a cell only through :func:`parsers.text`: a column of text cells can be
+#: handed to them as Arrow-backed ``string`` instead of Python objects, with the same result.
+_TEXT_KINDS = frozenset({"id", "text", "choice", "choice_list", "id_list", "url", "quarter"})
+
+
 def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions(),
                  sheet: str | None = None) -> TabResult:
-    """Validate one tab's raw rows against its model."""
+    """Validate one tab's raw rows against its model.
+
+    Each column is read once (:class:`parsers.Cells`: cell types, blanks, spreadsheet errors) and
+    parsed as a whole; Python only runs per issue, and only the cells with an issue are shown.
+    """
     model = TABS[tab].model
-    declared = model.columns()
-    width = max((len(row) for row in rows), default=0)  # rows of a CSV file or an API answer differ in length
-    grid = pd.DataFrame([[*row, *[None] * (width - len(row))] for row in rows], dtype="object") if len(rows) \
-        else pd.DataFrame(dtype="object")
+    declared = _declared(model)
+    table = rows if isinstance(rows, ColumnarTab) else ColumnarTab.from_rows(rows)
     issues: list[Issue] = []
     positions: dict[str, int] = {}  # column -> 0-based position in the sheet, for A1 cell references
 
@@ -107,21 +117,24 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
         cell = f"{get_column_letter(positions[column] + 1)}{row}" if row and column in positions else None
         issues.append(Issue(tab, row, column, None if blank else str(value), severity, message, sheet, cell))
 
-    if grid.empty:
+    if not len(table) or not table.width:
         report(None, None, None, "warning", f"The {tab} tab is empty. Add a header row: {', '.join(declared)}.")
         return TabResult(empty_table(tab), _quarantine_frame(tab, pd.DataFrame()), issues)
 
-    header_at = _find_header(grid, declared)
-    columns, ignored = _map_header(grid.iloc[header_at], declared)
+    header_at = _find_header(table[:HEADER_SEARCH_ROWS], declared)
+    columns, ignored = _map_header(pd.Series(table[header_at], dtype="object"), declared)
     positions.update(columns)
     for label in ignored.values():
         report(1 + header_at, str(label), None, "info",
                f"Column '{label}' is not part of the {tab} tab and is ignored.")
-    data = grid.iloc[header_at + 1:]
-    data.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(data), name="row")
-    data = data.loc[~data.apply(parsers.is_blank).all(axis=1)]
-    raw = pd.DataFrame({name: data[position] for name, position in columns.items()}, index=data.index,
-                       dtype="object")
+    index = pd.RangeIndex(header_at + 2, len(table) + 1, name="row")
+    cells = [parsers.Cells(column[header_at + 1:]) for column in table.columns]
+    keep = ~np.logical_and.reduce([column.blank for column in cells])
+    index = index[keep]
+    if not keep.all():
+        cells = [column.subset(keep) for column in cells]
+    by_name = {name: cells[position] for name, position in columns.items()}
+    raw = _RawCells(by_name, index)
 
     missing = [name for name in model.required_columns() if name not in columns]
     if missing:
@@ -129,71 +142,77 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
             report(None, name, None, "error",
                    f"The {tab} tab has no '{name}' column. Add a column headed {name}: it is required, "
                    f"so the tab cannot be read until it is there.")
-        return TabResult(empty_table(tab), _quarantine_frame(tab, raw), issues, list(map(str, ignored.values())))
-
-    shown = raw.apply(parsers.text)  # the values as an editor reads them, for messages
+        return TabResult(empty_table(tab), _quarantine_frame(tab, raw.frame()), issues,
+                         list(map(str, ignored.values())))
 
     # Spreadsheet errors (#REF!, #N/A...) are never data: report them and parse the cell as blank.
-    errors_found = raw.apply(parsers.spreadsheet_errors)
-    cell_problems: dict[tuple[int, str], tuple[Severity, str]] = {}
-    for name in raw.columns:
-        for row in raw.index[errors_found[name]]:
-            cell_problems[(row, name)] = ("error", f"The cell shows the spreadsheet error {shown.at[row, name]}. "
-                                                   f"Fix the formula or type the value itself: "
-                                                   f"{_what_to_type(declared[name])}.")
-    clean = raw.mask(errors_found)
-
+    errors_found = {name: column.errors for name, column in by_name.items()}
     with parse_options(options):
         try:
-            parsed = model.validate(clean, lazy=True)
+            parsed = model.validate(raw.clean(errors_found, declared), lazy=True)
             failures = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
         except pandera.errors.SchemaErrors as exc:
             parsed = exc.data
             failures = exc.failure_cases
+    unreadable = {name: ~(column.blank | errors_found[name]) & parsed[name].isna().to_numpy(dtype=bool)
+                  for name, column in by_name.items()}
+    failing = [(int(failure.index), str(failure.check), str(failure.column))
+               for failure in failures.itertuples(index=False)
+               if not (failure.index is None or pd.isna(failure.index))]
 
-    for name in raw.columns:
+    # The values as an editor reads them, for messages: only on rows that have something to say.
+    problem_rows = {int(row) for masks in (errors_found, unreadable) for mask in masks.values()
+                    for row in index[mask]}
+    problem_rows.update(row for row, _, _ in failing)
+    shown = raw.shown(sorted(problem_rows))
+
+    cell_problems: dict[tuple[int, str], tuple[Severity, str]] = {}
+    for name, mask in errors_found.items():
+        for row in index[mask]:
+            cell_problems[(row, name)] = ("error", f"The cell shows the spreadsheet error {shown.value(row, name)}. "
+                                                   f"Fix the formula or type the value itself: "
+                                                   f"{_what_to_type(declared[name])}.")
+    for name, mask in unreadable.items():
         meta = declared[name]
-        unreadable = ~parsers.is_blank(clean[name]) & parsed[name].isna()
-        for row in raw.index[unreadable]:
-            cell_problems.setdefault((row, name), _severity_for(meta, _unreadable_message(name, meta, shown.at[row, name])))
+        for row in index[mask]:
+            cell_problems.setdefault((row, name), _severity_for(meta, _unreadable_message(name, meta, shown.value(row, name))))
     id_column = model._id_column
-    if id_column and model._derived_id_prefix and id_column not in raw and len(raw):
+    if id_column and model._derived_id_prefix and id_column not in by_name and len(index):
         report(None, id_column, None, "info",
                f"The {tab} tab has no {id_column} column, so rows are known by their row number "
                f"({model._derived_id_prefix}-r2, {model._derived_id_prefix}-r3, …). Add the column to keep ids "
                f"stable when rows move.")
-    elif id_column and model._derived_id_prefix and id_column in raw:
-        for row in raw.index[parsers.is_blank(raw[id_column])]:
+    elif id_column and model._derived_id_prefix and id_column in by_name:
+        blank_ids = by_name[id_column].blank
+        for row, derived in zip(index[blank_ids], parsed[id_column].to_numpy(dtype=object)[blank_ids], strict=True):
             report(row, id_column, None, "info",
-                   f"{id_column} is blank, so this row is known as {parsed.at[row, id_column]}. "
+                   f"{id_column} is blank, so this row is known as {derived}. "
                    f"Type an id to keep it stable when rows move.")
 
-    for failure in failures.itertuples(index=False):
-        if failure.index is None or pd.isna(failure.index):
-            continue
-        row = int(failure.index)
-        check = str(failure.check)
+    first_rows = _first_rows(parsed, id_column, [row for row, check, _ in failing if check == "unique_id"])
+    for row, check, column_name in failing:
         rule = model._row_rules.get(check)
         if rule is not None:
             column_name = rule.column or id_column or ""
-            value = shown.at[row, column_name] if column_name in shown else None
-            first = _first_row_with(parsed, column_name, row) if check == "unique_id" else None
+            value = shown.value(row, column_name) if column_name in shown else None
+            first = first_rows.get(row) if check == "unique_id" else None
             text = rule.message.format(first=first, column=column_name)
             message = f"'{value}' {text}." if value is not None and not pd.isna(value) else f"{column_name} {text}."
             cell_problems.setdefault((row, column_name), (rule.severity, message))
             continue
-        name = str(failure.column)
+        name = column_name
         if name not in declared:
             continue
         meta = declared[name]
         if check == "not_nullable":
             problem = ("error", f"{name} is required. Type {_what_to_type(meta)}.")
         else:
-            problem = _severity_for(meta, _check_message(name, meta, shown.at[row, name], parsed.at[row, name]))
+            problem = _severity_for(meta, _check_message(name, meta, shown.value(row, name), parsed.at[row, name]))
         cell_problems.setdefault((row, name), problem)
 
     order = {name: position for position, name in enumerate(declared)}
     quarantined_rows = sorted({row for (row, _), (severity, _) in cell_problems.items() if severity == "error"})
+    dropped: dict[str, list[int]] = {}
     for (row, name), (severity, message) in sorted(cell_problems.items(),
                                                    key=lambda item: (item[0][0], order.get(item[0][1], 0))):
         if severity == "error":
@@ -202,22 +221,175 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
             consequence = " The unknown items are left out; the rest of the row is kept."
         else:
             consequence = " The value is left out; the rest of the row is kept."
-        report(row, name, shown.at[row, name] if name in shown else None, severity, message + consequence)
+        report(row, name, shown.value(row, name) if name in shown else None, severity, message + consequence)
         if severity == "warning":
-            parsed.at[row, name] = _drop_value(parsed.at[row, name], declared[name])
+            dropped.setdefault(name, []).append(row)
+    for name, rows_ in dropped.items():
+        _drop_values(parsed, name, rows_, declared[name])
 
-    kept = parsed.drop(index=quarantined_rows)
+    kept = parsed.drop(index=quarantined_rows) if quarantined_rows else parsed
     kept = _typed(model, kept)
-    return TabResult(kept, _quarantine_frame(tab, raw.loc[quarantined_rows]), issues,
+    left_out = raw.frame(quarantined_rows) if quarantined_rows else pd.DataFrame(index=index[:0])
+    return TabResult(kept, _quarantine_frame(tab, left_out), issues,
                      list(map(str, ignored.values())))
 
 
-def _find_header(grid: pd.DataFrame, declared: Mapping[str, Any]) -> int:
+def _declared(model: type[TabModel]) -> dict[str, dict[str, Any]]:
+    """``model.columns()``, read once per model."""
+    cached = _DECLARED.get(model)
+    if cached is None:
+        cached = _DECLARED[model] = model.columns()
+    return cached
+
+
+_DECLARED: dict[type[TabModel], dict[str, dict[str, Any]]] = {}
+
+
+class ColumnarTab(Sequence[list[Any]]):
+    """A raw tab held column by column: a column of text only as an Arrow string array, any other
+    as an array of its cells. Still a sequence of rows (padded with None to the widest row), so it
+    is a raw tab like any other; the validator reads its columns directly.
+
+    A sheet read keeps each tab this way from the moment its JSON is parsed: the cells' Python
+    objects are dropped at once, so a sheet at the 10-million-cell limit is held once, not twice.
+    """
+
+    def __init__(self, columns: list[Any], length: int) -> None:
+        self.columns = columns
+        self.length = length
+
+    @classmethod
+    def from_rows(cls, rows: RawTab, *, compact: bool = False) -> ColumnarTab:
+        """``rows`` by column; with ``compact``, text-only columns become Arrow arrays at once."""
+        if not len(rows):
+            return cls([], 0)
+        grid = _grid(rows)
+        columns = [grid[:, position].copy() for position in range(grid.shape[1])]
+        del grid
+        if compact:
+            for position, column in enumerate(columns):
+                arrow = parsers.text_column(column)
+                if arrow is not None:
+                    columns[position] = arrow
+        return cls(columns, len(rows))
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, position: int) -> list[Any]: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[list[Any]]: ...
+
+    def __getitem__(self, position: int | slice) -> list[Any] | list[list[Any]]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(self.length))]
+        if position < 0:
+            position += self.length
+        if not 0 <= position < self.length:
+            raise IndexError(position)
+        return [column[position].as_py() if isinstance(column, pa.Array) else column[position]
+                for column in self.columns]
+
+
+def _grid(rows: RawTab) -> np.ndarray:
+    """The rows as one 2-D array of cells, short rows padded with None (an API drops trailing blanks)."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    try:
+        return lib.to_object_array(rows)
+    except (TypeError, ValueError):  # pragma: no cover - rows that are not lists of scalars
+        width = max(len(row) for row in rows)
+        grid = np.empty((len(rows), width), dtype=object)
+        for i, row in enumerate(rows):
+            grid[i, :len(row)] = list(row)
+        return grid
+
+
+class _RawCells:
+    """A tab's data cells by column name (sheet row numbers as index), kept as :class:`parsers.Cells`."""
+
+    def __init__(self, columns: dict[str, parsers.Cells], index: pd.Index) -> None:
+        self.columns = columns
+        self.index = index
+
+    def series(self, name: str, positions: np.ndarray | None = None) -> pd.Series:
+        if positions is None:
+            return pd.Series(self.columns[name].cells, index=self.index, dtype="object", name=name)
+        return pd.Series(self.columns[name].take(positions), index=self.index[positions], dtype="object", name=name)
+
+    def frame(self, rows: list[int] | None = None) -> pd.DataFrame:
+        """The raw cells (of ``rows`` only, when given) as an ``object`` frame."""
+        positions = None if rows is None else self.index.get_indexer(rows)
+        index = self.index if positions is None else self.index[positions]
+        return pd.DataFrame({name: self.series(name, positions) for name in self.columns}, index=index,
+                            dtype="object")
+
+    def shown(self, rows: list[int]) -> _Shown:
+        """The cells of ``rows`` as an editor reads them (:func:`parsers.text`), column by column as asked."""
+        return _Shown(self, rows)
+
+    def clean(self, errors: Mapping[str, np.ndarray], declared: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+        """What the model parses: spreadsheet errors blanked (as NaN, as ``mask`` blanks them), and
+        columns of text only as Arrow-backed strings where the parser reads nothing but text."""
+        out = {}
+        for name, column in self.columns.items():
+            if errors[name].any():
+                out[name] = self.series(name).mask(pd.Series(errors[name], index=self.index))
+            elif column.text_only and declared[name]["kind"] in _TEXT_KINDS:
+                out[name] = column.as_string(self.index)
+            else:
+                out[name] = self.series(name)
+        return pd.DataFrame(out, index=self.index)
+
+
+class _Shown:
+    """Cells of some rows as an editor reads them; each column is read when first asked for."""
+
+    def __init__(self, raw: _RawCells, rows: list[int]) -> None:
+        self.raw = raw
+        self.positions = raw.index.get_indexer(rows)
+        self.columns: dict[str, pd.Series] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.raw.columns
+
+    def value(self, row: int, name: str) -> Any:
+        column = self.columns.get(name)
+        if column is None:
+            column = self.columns[name] = parsers.text(self.raw.series(name, self.positions))
+        return column.at[row]
+
+
+def _first_rows(parsed: pd.DataFrame, column: str | None, rows: list[int]) -> dict[int, int]:
+    """For each of ``rows``, the first row holding the same ``column`` value (for duplicate ids)."""
+    if not rows or not column:
+        return {}
+    values = parsed[column]
+    wanted = values.loc[rows]
+    same = values[values.isin(wanted.dropna().unique()).fillna(False).to_numpy(dtype=bool)]
+    firsts = same[~same.duplicated(keep="first").to_numpy(dtype=bool)]
+    first_of = dict(zip(firsts.to_numpy(dtype=object), firsts.index, strict=True))
+    return {row: int(first_of[value]) for row, value in zip(rows, wanted.to_numpy(dtype=object), strict=True)
+            if value in first_of}
+
+
+def _drop_values(parsed: pd.DataFrame, name: str, rows: list[int], meta: Mapping[str, Any]) -> None:
+    """What is left of cells with a warning: the known items of a list, otherwise nothing."""
+    for row in rows:
+        parsed.at[row, name] = _drop_value(parsed.at[row, name], meta)
+
+
+def _find_header(grid: Sequence[Sequence[Any]], declared: Mapping[str, Any]) -> int:
     """The first row, among the first few, that names the most known columns (a title row may sit above)."""
     keys = {name_key(name) for name in declared}
     best, best_hits = 0, 0
     for position in range(min(HEADER_SEARCH_ROWS, len(grid))):
-        hits = sum(name_key(cell) in keys for cell in grid.iloc[position] if isinstance(cell, str))
+        hits = sum(name_key(cell) in keys for cell in grid[position] if isinstance(cell, str))
         if hits > best_hits:
             best, best_hits = position, hits
     return best
@@ -290,13 +462,24 @@ def _drop_value(value: object, meta: Mapping[str, Any]) -> object:
 
 def _typed(model: type[TabModel], frame: pd.DataFrame) -> pd.DataFrame:
     """Kept rows with one dtype per kind, the same as an empty tab's."""
-    empty = empty_table_for(model)
-    return frame.astype(empty.dtypes.to_dict())
+    dtypes = {name: dtype for name, dtype in _empty(model).dtypes.items() if frame[name].dtype != dtype}
+    return frame.astype(dtypes) if dtypes else frame
 
 
 def empty_table_for(model: type[TabModel]) -> pd.DataFrame:
-    with parse_options(ParseOptions()):
-        return model.parse_cells(pd.DataFrame(columns=list(model.columns()), dtype="object"))
+    return _empty(model).copy()
+
+
+_EMPTY: dict[type[TabModel], pd.DataFrame] = {}
+
+
+def _empty(model: type[TabModel]) -> pd.DataFrame:
+    """The model's empty table, parsed once per model (callers copy it)."""
+    cached = _EMPTY.get(model)
+    if cached is None:
+        with parse_options(ParseOptions()):
+            cached = _EMPTY[model] = model.parse_cells(pd.DataFrame(columns=list(model.columns()), dtype="object"))
+    return cached
 
 
 def _quarantine_frame(tab: str, raw: pd.DataFrame) -> pd.DataFrame:
@@ -311,12 +494,12 @@ def _quarantine_frame(tab: str, raw: pd.DataFrame) -> pd.DataFrame:
 def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> None:
     """Drop (with a warning) references to ids that no kept row of the other tab has."""
     known = {
-        tab: set(results[tab].kept[TABS[tab].model._id_column].dropna())
+        tab: parsers.distinct(results[tab].kept[TABS[tab].model._id_column])
         for tab in TABS if TABS[tab].model._id_column
     }
     for tab, result in results.items():
         frame = result.kept
-        for name, meta in TABS[tab].model.columns().items():
+        for name, meta in _declared(TABS[tab].model).items():
             target = meta["refers_to"]
             if not target or frame.empty:
                 continue
@@ -324,21 +507,25 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> No
             values = frame[name]
             if meta["kind"] == "id_list":
                 items = parsers.list_items(values)
-                unknown = items[~items.isin(known[target])]
-                rows = dict.fromkeys(unknown.index)
-                for row in rows:
-                    missing = ", ".join(unknown.loc[[row]])
-                    kept_items = [i for i in values.at[row].split(", ") if i in known[target]]
+                unknown = items[~parsers.isin(items, known[target])]
+                if unknown.empty:
+                    continue
+                missing = unknown.groupby(level=0, sort=False).agg(", ".join)  # rows in order of appearance
+                targets = set(known[target].to_pylist() if isinstance(known[target], pa.Array) else known[target])
+                for row, missing_ids in missing.items():
+                    kept_items = [i for i in values.at[row].split(", ") if i in targets]
                     frame.at[row, name] = ", ".join(kept_items) if kept_items else pd.NA
                     result.issues.append(Issue(
-                        tab, int(row), name, missing, "warning",
-                        f"'{missing}' in {name} is not a {target_id} in the {target} tab. Use ids listed there; "
+                        tab, int(row), name, missing_ids, "warning",
+                        f"'{missing_ids}' in {name} is not a {target_id} in the {target} tab. Use ids listed there; "
                         f"the unknown ones are left out.", sheet))
             else:
-                unknown = values.notna() & ~values.isin(known[target])
-                for row in frame.index[unknown]:
+                unknown = values.notna().to_numpy(dtype=bool) & ~parsers.isin(values, known[target])
+                if not unknown.any():
+                    continue
+                for row, value in zip(frame.index[unknown], values.to_numpy(dtype=object)[unknown], strict=True):
                     result.issues.append(Issue(
-                        tab, int(row), name, str(values.at[row]), "warning",
-                        f"'{values.at[row]}' is not a {target_id} in the {target} tab. Use an id listed there, "
+                        tab, int(row), name, str(value), "warning",
+                        f"'{value}' is not a {target_id} in the {target} tab. Use an id listed there, "
                         f"or leave it blank. The value is left out; the rest of the row is kept.", sheet))
-                    frame.at[row, name] = pd.NA
+                frame[name] = values.mask(pd.Series(unknown, index=frame.index))

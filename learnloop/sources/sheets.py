@@ -15,19 +15,30 @@ from typing import Any, TypeVar
 
 import gspread
 import requests
+import urllib3
 from google.auth import api_key as google_api_key
 from google.auth import exceptions as google_auth_errors
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
+from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
 
 from data_schemas import TABS, tab_for
 from learnloop.errors import SourceError
+from learnloop.validate import ColumnarTab, RawTab
+
+try:  # a batchGet of a sheet at Google's limit is hundreds of MB of JSON: orjson reads it several times faster
+    import orjson
+except ImportError:  # pragma: no cover - the standard library reads it too
+    orjson = None  # type: ignore[assignment]
 
 GOOGLE_SHEETS_URL = "https://sheets.googleapis.com"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 METADATA_TTL_SECONDS = 3600.0
+# While a sheet lacks a contract tab (deleted by mistake, not added yet), its tab list is read again
+# after a minute rather than an hour, so a restored or newly added tab is seen at the next refresh.
+MISSING_TAB_TTL_SECONDS = 60.0
 # Sheets' own render options: numbers as numbers and dates as serial numbers whatever the locale.
 READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                "majorDimension": "ROWS"}
@@ -243,7 +254,7 @@ class SheetMeta:
 @dataclass(frozen=True)
 class SheetRead:
     meta: SheetMeta
-    tabs: dict[str, list[list[Any]]]
+    tabs: dict[str, RawTab]
 
 
 def fetch_metadata(client: gspread.Client, key: str, *, access: Access, policy: RetryPolicy) -> SheetMeta:
@@ -262,22 +273,129 @@ def quote_range(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
+def _read_body(response: requests.Response) -> bytes:
+    """The whole body in one read, with the errors requests raises when it reads a body itself."""
+    try:
+        return response.raw.read(decode_content=True)
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from exc
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from exc
+
+
+def _get_value_ranges(client: gspread.Client, url: str, params: Mapping[str, Any], count: int) -> list[RawTab]:
+    """GET a ``values:batchGet`` as gspread's client does (an :class:`gspread.exceptions.APIError` for
+    an error answer) and return the values of each of its ``count`` ranges, as raw tabs.
+
+    A batchGet of a sheet at Google's limit is hundreds of MB of JSON. The body is read into one
+    buffer (``response.json()`` would hold it twice: chunks, then joined), each range is parsed on its
+    own (with orjson where installed: several times faster than the standard library) and kept by
+    column at once (:class:`ColumnarTab`), so the Python objects of only one range exist at a time.
+    """
+    http = client.http_client
+    response = http.session.request("get", url, params=params, timeout=http.timeout, stream=True)
+    try:
+        if not response.ok:
+            raise gspread.exceptions.APIError(response)
+        body = _read_body(response)
+    finally:
+        response.close()
+    spans = _range_spans(body, count) if orjson is not None else None
+    if spans is not None:
+        view = memoryview(body)
+        tabs: list[RawTab] = []
+        for start, end in spans:
+            try:
+                value_range = orjson.loads(view[start:end])
+            except orjson.JSONDecodeError:
+                break
+            if not isinstance(value_range, dict):
+                break
+            tabs.append(ColumnarTab.from_rows(value_range.get("values", []), compact=True))
+            del value_range
+        else:
+            return tabs
+        del tabs
+    parsed = _loads(body, response)
+    del body
+    ranges = parsed.get("valueRanges", [])
+    tabs = []
+    for position, value_range in enumerate(ranges):
+        tabs.append(ColumnarTab.from_rows(value_range.get("values", []), compact=True))
+        ranges[position] = None  # its cells are kept by column now
+    return tabs
+
+
+def _loads(body: bytes, response: requests.Response) -> Any:
+    """The body as JSON: what ``response.json()`` gives, and raises when it is not JSON."""
+    if orjson is not None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # not JSON orjson accepts: let requests decide, and raise its own error
+    response._content = body  # what requests would have read: its decoder then says what is wrong
+    return response.json()
+
+
+_RANGE_KEY = b'"range"'
+_JSON_SPACE = b" \t\r\n"
+
+
+def _range_spans(body: bytes, count: int) -> list[tuple[int, int]] | None:
+    """Where each of the ``count`` objects of ``valueRanges`` starts and ends in the body, or None.
+
+    Each starts with its "range" key. Outside a string, ``{`` then ``"range"`` then ``:`` can only be
+    such an object's first key (inside a string every quote is escaped, and values are arrays); each
+    span is then checked by parsing it on its own. None (read the body whole) when anything differs.
+    """
+    starts = []
+    at = body.find(_RANGE_KEY)
+    while at != -1:
+        before = at - 1
+        while before >= 0 and body[before] in _JSON_SPACE:
+            before -= 1
+        after = at + len(_RANGE_KEY)
+        while after < len(body) and body[after] in _JSON_SPACE:
+            after += 1
+        if before >= 0 and body[before] == ord("{") and after < len(body) and body[after] == ord(":"):
+            starts.append(before)
+        at = body.find(_RANGE_KEY, at + len(_RANGE_KEY))
+    if len(starts) != count:
+        return None
+    spans = []
+    for position, start in enumerate(starts):
+        limit = starts[position + 1] if position + 1 < count else body.rfind(b"]")
+        end = body.rfind(b"}", start, limit) + 1
+        if end <= start:
+            return None
+        spans.append((start, end))
+    return spans
+
+
 def fetch_values(client: gspread.Client, meta: SheetMeta, *, access: Access,
-                 policy: RetryPolicy) -> dict[str, list[list[Any]]]:
-    """The values of every contract tab, in one ``values:batchGet`` request."""
+                 policy: RetryPolicy) -> dict[str, RawTab]:
+    """The values of every contract tab, in one ``values:batchGet`` request.
+
+    Each tab comes as a :class:`ColumnarTab`: a sequence of rows like any raw tab, held by column.
+    """
     titles = list(meta.contract_tabs().values())
     if not titles:
         return {}
-    body = call(lambda: client.http_client.values_batch_get(
-        meta.key, [quote_range(t) for t in titles], params=dict(READ_PARAMS)), access=access, key=meta.key, policy=policy)
-    ranges = body.get("valueRanges", [])
+    params = {**READ_PARAMS, "ranges": [quote_range(t) for t in titles]}
+    tabs = call(lambda: _get_value_ranges(client, SPREADSHEET_VALUES_BATCH_URL % meta.key, params, len(titles)),
+                access=access, key=meta.key, policy=policy)
     # Google drops trailing empty cells and rows; the validator pads rows as it builds its frame.
-    return {title: value_range.get("values", []) for title, value_range in zip(titles, ranges, strict=False)}
+    return dict(zip(titles, tabs, strict=False))
 
 
 @dataclass
 class SheetReader:
-    """Reads one or more spreadsheets; keeps their metadata for an hour so a refresh is one request."""
+    """Reads one or more spreadsheets; keeps their metadata for an hour (a minute while a contract tab
+    is missing) so a refresh is one request."""
 
     access: Access
     policy: RetryPolicy = field(default_factory=RetryPolicy)
@@ -296,8 +414,10 @@ class SheetReader:
     def metadata(self, key: str, *, fresh: bool = False) -> SheetMeta:
         with self._lock:
             cached = self._metadata.get(key)
-        if cached and not fresh and time.monotonic() - cached[0] < self.metadata_ttl:
-            return cached[1]
+        if cached and not fresh:
+            ttl = min(self.metadata_ttl, MISSING_TAB_TTL_SECONDS) if missing_tabs_hint(cached[1]) else self.metadata_ttl
+            if time.monotonic() - cached[0] < ttl:
+                return cached[1]
         meta = fetch_metadata(self.client, key, access=self.access, policy=self.policy)
         with self._lock:
             self._metadata[key] = (time.monotonic(), meta)

@@ -1,0 +1,278 @@
+"""``make bench``: Learning Loop against the floor of the Sheets path and against peers, at three sizes.
+
+    python -m benchmarks                    # team, org and limit; peers and the browser too
+    python -m benchmarks --sizes team,org   # some sizes only (results.json keeps the others)
+    python -m benchmarks --quick            # a tiny workbook, no browser, no peer: proves the harness
+
+Writes ``benchmarks/results.json``, prints the table, and puts it into README.md and
+benchmarks/README.md between their ``bench-table`` markers. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks import generate, runners
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results.json"
+READMES = (ROOT / "README.md", ROOT / "benchmarks" / "README.md")
+MARKERS = ("<!-- bench-table:start (written by `make bench`) -->", "<!-- bench-table:end -->")
+
+#: name -> (what is scaled, target): rows in all, or cells across the five tabs.
+SIZES: dict[str, tuple[str, int]] = {"team": ("rows", 500), "org": ("rows", 100_000), "limit": ("cells", 10_000_000)}
+QUICK_PAIRS = 1
+
+
+def pairs_for(size: str) -> int:
+    if size == "tiny":
+        return QUICK_PAIRS
+    unit, target = SIZES[size]
+    return generate.pairs_for_rows(target) if unit == "rows" else generate.pairs_for_cells(target)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f"{pages / 2**30:.0f} GiB"
+    except (ValueError, OSError):
+        memory = "? GiB"
+    return (f"{cpu}, {os.cpu_count()} cores, {memory} RAM; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}")
+
+
+def timed(fn: Callable[[], Any], runs: int, *, discard_first: bool = False) -> tuple[float, list[float], Any]:
+    """Median seconds of ``runs`` calls (after one untimed call when ``discard_first``), all times, last result."""
+    result: Any = None
+    times: list[float] = []
+    for i in range(runs + (1 if discard_first else 0)):
+        result = None
+        gc.collect()
+        started = time.perf_counter()
+        result = fn()
+        took = time.perf_counter() - started
+        if not (discard_first and i == 0):
+            times.append(took)
+    return statistics.median(times), times, result
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bench_size(size: str, *, runs: int, peer: bool, browser: bool, rss_runs: int) -> dict[str, Any]:
+    pairs = pairs_for(size)
+    log(f"[{size}] generating {pairs} team pairs and starting the stand-in…")
+    with runners.serve(pairs) as server:
+        info = server.info
+        log(f"[{size}] {info['rows']:,} rows, {info['cells']:,} cells (generated in {info['generate_s']} s)")
+        out: dict[str, Any] = {"pairs": pairs, "rows": info["rows"], "cells": info["cells"], "runs": runs}
+        times: dict[str, list[float]] = {}
+        token = runners.access_token(server)
+
+        # One untimed load first: the stand-in renders and keeps its replies, modules are imported.
+        runners.floor(server, token)
+        runners.learnloop(server)
+
+        out["floor_s"], times["floor"], _ = timed(lambda: runners.floor(server, token), runs)
+        log(f"[{size}] floor {out['floor_s']:.3f} s")
+
+        cold_reads, refresh_reads = [], []
+
+        def cold() -> Any:
+            server.reset()
+            wb = runners.learnloop(server)
+            cold_reads.append(server.reads())
+            return wb
+
+        out["learnloop_s"], times["learnloop"], wb = timed(cold, runs)
+        log(f"[{size}] learnloop {out['learnloop_s']:.3f} s")
+        sheet_reader = runners.reader(server)
+        runners.learnloop(server, sheet_reader)
+
+        def refresh() -> Any:
+            server.reset()
+            refreshed = runners.learnloop(server, sheet_reader)
+            refresh_reads.append(server.reads())
+            return refreshed
+
+        out["refresh_s"], times["refresh"], _ = timed(refresh, runs)
+        out["read_requests_cold"] = max(cold_reads)
+        out["read_requests_refresh"] = max(refresh_reads)
+        out["issues"] = {severity: wb.count(severity) for severity in ("error", "warning", "info")}
+        out["kept_rows"] = sum(len(frame) for frame in wb.tables.values())
+        out["quarantined"] = {tab: len(frame) for tab, frame in wb.quarantined.items()}
+
+        out["metrics_s"], times["metrics"], _ = timed(lambda loaded=wb: runners.metrics(loaded), runs,
+                                                      discard_first=True)
+        log(f"[{size}] metrics {out['metrics_s']:.3f} s")
+        del wb
+        gc.collect()
+
+        probes = [runners.peak_rss(server) for _ in range(rss_runs)]
+        out["peak_rss_mb"] = statistics.median(p["peak_rss_mb"] for p in probes)
+        out["imports_rss_mb"] = statistics.median(p["imports_rss_mb"] for p in probes)
+        log(f"[{size}] peak RSS {out['peak_rss_mb']:.0f} MB")
+
+        out["naive_s"], times["naive"], _ = timed(lambda: runners.naive(server), runs, discard_first=True)
+        log(f"[{size}] naive {out['naive_s']:.3f} s")
+
+        if peer:
+            result = runners.peer(server, runs + 1)
+            times["peer"] = result["times"][1:]  # the first run is the stand-in's warm-up
+            out["peer_s"] = statistics.median(times["peer"])
+            log(f"[{size}] peer {out['peer_s']:.3f} s")
+
+        if browser:
+            out_browser = bench_browser(server, runs=max(runs, 5))
+        stats = server.ask("stats")
+        out["standin"] = {"uncached_render_s": stats["render_s"], "maxrss_mb": stats["maxrss_mb"]}
+        if stats["internal_errors"]:
+            raise RuntimeError(f"the stand-in crashed {stats['internal_errors']} time(s)")
+    out["ratios"] = ratios(out)
+    out["runs_s"] = times
+    if browser:
+        out["_browser"] = out_browser
+    return out
+
+
+def bench_browser(server: runners.Server, runs: int) -> dict[str, Any]:
+    from benchmarks.browser import first_chart
+
+    log("[browser] Overview and hello page in Chromium…")
+    result = first_chart(server, runs)
+    log(f"[browser] first chart {result['first_chart_s']:.3f} s, hello {result['hello_first_chart_s']:.3f} s")
+    return result
+
+
+def ratios(size: dict[str, Any]) -> dict[str, float]:
+    out = {"learnloop_vs_floor": size["learnloop_s"] / size["floor_s"],
+           "naive_vs_learnloop": size["naive_s"] / size["learnloop_s"]}
+    if "peer_s" in size:
+        out["peer_vs_learnloop"] = size["peer_s"] / size["learnloop_s"]
+    return out
+
+
+def run(sizes: list[str], *, runs: int = 3, peer: bool = True, browser: bool = True,
+        browser_size: str = "team", rss_runs: int = 3) -> dict[str, Any]:
+    """Every figure for ``sizes``; the browser figures ride along with ``browser_size``."""
+    results: dict[str, Any] = {}
+    if peer and not runners.peer_available():
+        raise SystemExit(f"The peer venv is missing: {runners.PEER_VENV} (see benchmarks/README.md).")
+    for size in sizes:
+        results[size] = bench_size(size, runs=runs, peer=peer, browser=browser and size == browser_size,
+                                   rss_runs=rss_runs)
+        if "_browser" in results[size]:
+            results["browser"] = {"workbook": size, **results[size].pop("_browser")}
+    results["machine"] = machine()
+    results["date"] = time.strftime("%Y-%m-%d")
+    return results
+
+
+# ------------------------------------------------------------------------------ the table ---
+
+COLUMNS = [("rows", "rows", "{:,}"), ("cells", "cells", "{:,}"), ("floor_s", "floor s", "{:.3f}"),
+           ("learnloop_s", "Learning Loop s", "{:.3f}"), ("naive_s", "naive s", "{:.3f}"),
+           ("peer_s", "peer s", "{:.3f}"), ("metrics_s", "metrics s", "{:.3f}"),
+           ("peak_rss_mb", "peak RSS MB", "{:,.0f}"), ("read_requests_cold", "reads cold", "{}"),
+           ("read_requests_refresh", "reads refresh", "{}")]
+RATIOS = [("learnloop_vs_floor", "LL / floor"), ("naive_vs_learnloop", "naive / LL"),
+          ("peer_vs_learnloop", "peer / LL")]
+
+
+def table(results: dict[str, Any]) -> str:
+    sizes = [name for name, value in results.items() if isinstance(value, dict) and "floor_s" in value]
+    head = ["size", *(title for _, title, _ in COLUMNS), *(title for _, title in RATIOS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in sizes:
+        size = results[name]
+        cells = [name]
+        cells += [fmt.format(size[key]) if key in size else "–" for key, _, fmt in COLUMNS]
+        cells += [f"{size['ratios'][key]:.2f}" if key in size.get("ratios", {}) else "–" for key, _ in RATIOS]
+        lines.append("| " + " | ".join(cells) + " |")
+    browser = results.get("browser")
+    if browser:
+        lines.append("")
+        lines.append(f"Browser ({browser['workbook']} workbook, medians of {len(browser['runs_s']['first_chart'])} "
+                     f"visits): Overview's first chart **{browser['first_chart_s']:.2f} s**, one-chart hello page "
+                     f"**{browser['hello_first_chart_s']:.2f} s**, ratio **{browser['ratio']:.2f}**.")
+    lines.append("")
+    lines.append(f"Machine: {results.get('machine', '?')} ({results.get('date', '?')}). Each time is the median "
+                 f"of {max((results[s]['runs'] for s in sizes), default=0)} runs in one process run.")
+    return "\n".join(lines)
+
+
+def write_tables(results: dict[str, Any]) -> None:
+    block = f"{MARKERS[0]}\n{table(results)}\n{MARKERS[1]}"
+    for path in READMES:
+        if not path.exists():
+            continue
+        text = path.read_text()
+        start, end = text.find(MARKERS[0]), text.find(MARKERS[1])
+        if start == -1 or end == -1:
+            continue
+        path.write_text(text[:start] + block + text[end + len(MARKERS[1]):])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a tiny workbook, no browser, no peer; writes nothing "
+                        "unless --out is given")
+    parser.add_argument("--sizes", default="team,org,limit", help="comma list of team, org, limit")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is reported)")
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--out", type=Path, help=f"results file (default {RESULTS.relative_to(ROOT)})")
+    parser.add_argument("--table", action="store_true", help="print the table of the results file and exit")
+    args = parser.parse_args(argv)
+
+    if args.table:
+        print(table(json.loads((args.out or RESULTS).read_text())))
+        return 0
+    if args.quick:
+        results = run(["tiny"], runs=args.runs, peer=False, browser=False, rss_runs=1)
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(table(results))
+        return 0
+
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown sizes {unknown}; choose from {list(SIZES)}")
+    results = run(sizes, runs=args.runs, peer=not args.no_peer, browser=not args.no_browser)
+    out = args.out or RESULTS
+    if out.exists():  # a partial run keeps the other sizes' figures
+        previous = json.loads(out.read_text())
+        results = {**previous, **results}
+        if args.no_browser and "browser" in previous:
+            results["browser"] = previous["browser"]
+    ordered = {key: results[key] for key in [*SIZES, "browser", "machine", "date"] if key in results}
+    out.write_text(json.dumps(ordered, indent=2) + "\n")
+    print(table(ordered))
+    if out == RESULTS:
+        write_tables(ordered)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

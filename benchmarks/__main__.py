@@ -176,7 +176,8 @@ def run(sizes: list[str], *, runs: int = 3, peer: bool = True, browser: bool = T
     """Every figure for ``sizes``; the browser figures ride along with ``browser_size``."""
     results: dict[str, Any] = {}
     if peer and not runners.peer_available():
-        raise SystemExit(f"The peer venv is missing: {runners.PEER_VENV} (see benchmarks/README.md).")
+        log(f"[peer] making {runners.PEER_VENV} with {runners.PEER_PACKAGE} from PyPI…")
+        runners.ensure_peer_venv()
     for size in sizes:
         results[size] = bench_size(size, runs=runs, peer=peer, browser=browser and size == browser_size,
                                    rss_runs=rss_runs)

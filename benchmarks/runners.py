@@ -168,8 +168,22 @@ def naive(server: Server) -> Any:
     return validate_workbook(raw, source=spreadsheet.title, options=ParseOptions(day_first=False))
 
 
+PEER_PACKAGE = "st-gsheets-connection"
+
+
 def peer_available() -> bool:
     return PEER_PYTHON.exists()
+
+
+def ensure_peer_venv() -> None:
+    """Make ``benchmarks/.venv-peer`` with st-gsheets-connection from PyPI when it is not there yet.
+
+    A venv of its own: st-gsheets-connection needs gspread < 6, Learning Loop gspread 6.
+    """
+    if peer_available():
+        return
+    subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    subprocess.run([str(PEER_PYTHON), "-m", "pip", "install", "--quiet", PEER_PACKAGE], check=True)
 
 
 def peer(server: Server, runs: int) -> dict[str, Any]:

@@ -106,9 +106,12 @@ def _of_type(types: np.ndarray, *classes: type) -> np.ndarray:
     return mask
 
 
-def _where_type(types: np.ndarray, keep: Callable[[type], bool]) -> np.ndarray:
+def _where_type(types: np.ndarray, keep: Callable[[type], bool], distinct: list[type] | None = None) -> np.ndarray:
     """Cells whose type passes ``keep``, asked once per distinct type (``isinstance`` per cell, in effect)."""
-    kinds = [kind for kind in pd.unique(types) if keep(kind)]
+    distinct = list(pd.unique(types)) if distinct is None else distinct
+    kinds = [kind for kind in distinct if keep(kind)]
+    if len(kinds) == len(distinct):  # every cell, or (no cells at all) none: no pass over the column
+        return np.ones(len(types), dtype=bool)
     return _of_type(types, *kinds)
 
 
@@ -228,7 +231,7 @@ class Cells:
         """Cells that are ``str`` (or a subclass)."""
         if self.text_only and self.arrow is not None:
             return self.arrow.is_valid().to_numpy(zero_copy_only=False)
-        return _where_type(self.types, lambda kind: issubclass(kind, str))
+        return _where_type(self.types, lambda kind: issubclass(kind, str), self.distinct_types)
 
     @cached_property
     def arrow(self) -> pa.Array | None:
@@ -262,7 +265,7 @@ class Cells:
             else:  # pragma: no cover
                 strings = pd.Series(pd.array(self.cells[self.strings], dtype="string"))
                 blank[self.strings] = strings.str.strip().eq("").to_numpy(dtype=bool)
-        never = _where_type(self.types, lambda kind: issubclass(kind, (str, *_NEVER_BLANK_TYPES)))
+        never = _where_type(self.types, lambda kind: issubclass(kind, (str, *_NEVER_BLANK_TYPES)), self.distinct_types)
         other = ~blank & ~never
         if other.any():  # any other object reads as the str() it has
             rest = pd.Series(self.cells[other], dtype="object")

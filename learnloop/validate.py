@@ -485,7 +485,8 @@ def _empty(model: type[TabModel]) -> pd.DataFrame:
 def _quarantine_frame(tab: str, raw: pd.DataFrame) -> pd.DataFrame:
     """Quarantined rows as typed in the sheet (text), under the tab's column names."""
     names = list(TABS[tab].model.columns())
-    frame = raw.apply(parsers.text) if len(raw) else pd.DataFrame(index=raw.index)
+    frame = pd.DataFrame({name: parsers.text(raw[name]) for name in raw.columns}, index=raw.index) if len(raw) \
+        else pd.DataFrame(index=raw.index)
     frame = frame.reindex(columns=names)
     frame.index.name = "row"
     return frame

@@ -201,7 +201,7 @@ class Cells:
         out = Cells.__new__(Cells)
         if "cells" in self.__dict__:
             out.cells = self.cells[keep]
-        for name in ("types", "strings", "blank", "errors"):
+        for name in ("types", "strings", "blank", "errors", "error_candidates"):
             if name in self.__dict__:
                 out.__dict__[name] = self.__dict__[name][keep]
         for name in ("distinct_types", "text_only"):
@@ -254,6 +254,19 @@ class Cells:
         return pc.utf8_trim_whitespace(self.arrow)
 
     @cached_property
+    def error_candidates(self) -> np.ndarray:
+        """Text cells that start with "#" once trimmed: every error value does."""
+        return _true(pc.starts_with(self.trimmed, "#"))
+
+    def scan(self) -> None:
+        """Work out blanks and error candidates together, then let the trimmed copy of the text go."""
+        if self.__dict__.get("arrow") is not None and "blank" not in self.__dict__:
+            self.blank  # noqa: B018 - cached
+            if self.strings.any():
+                self.error_candidates  # noqa: B018 - cached
+        self.__dict__.pop("trimmed", None)
+
+    @cached_property
     def blank(self) -> np.ndarray:
         """:func:`is_blank`: missing, or only white space."""
         if self.text_only and self.arrow is not None:  # None is Arrow's null
@@ -277,11 +290,11 @@ class Cells:
         """:func:`spreadsheet_errors`: text cells holding ``#REF!``, ``#N/A`` and the like."""
         # Every error value starts with "#" once stripped: only those cells are read closely.
         if self.text_only and self.arrow is not None:
-            candidates = _true(pc.starts_with(self.trimmed, "#"))
+            candidates = self.error_candidates
         elif not self.strings.any():
             return np.zeros(len(self), dtype=bool)
         elif self.arrow is not None:
-            candidates = _true(pc.starts_with(self.trimmed, "#"))
+            candidates = self.error_candidates
         else:  # pragma: no cover
             candidates = self.strings & pd.Series(self.cells).map(lambda v: isinstance(v, str) and "#" in v).to_numpy()
         found = np.zeros(len(self), dtype=bool)

@@ -57,6 +57,7 @@ def validate_workbook(
         else:
             results[tab] = _missing_tab(tab, sheet)
     _check_references(results, sheet)
+    _release_memory()
 
     for result in results.values():
         issues.extend(result.issues)
@@ -129,6 +130,8 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
                f"Column '{label}' is not part of the {tab} tab and is ignored.")
     index = pd.RangeIndex(header_at + 2, len(table) + 1, name="row")
     cells = [parsers.Cells(column[header_at + 1:]) for column in table.columns]
+    for column in cells:
+        column.scan()
     keep = ~np.logical_and.reduce([column.blank for column in cells])
     index = index[keep]
     if not keep.all():
@@ -230,8 +233,17 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     kept = parsed.drop(index=quarantined_rows) if quarantined_rows else parsed
     kept = _typed(model, kept)
     left_out = raw.frame(quarantined_rows) if quarantined_rows else pd.DataFrame(index=index[:0])
-    return TabResult(kept, _quarantine_frame(tab, left_out), issues,
+    quarantined = _quarantine_frame(tab, left_out)
+    del parsed, cells, by_name, raw, shown
+    _release_memory()
+    return TabResult(kept, quarantined, issues,
                      list(map(str, ignored.values())))
+
+
+def _release_memory() -> None:
+    """Give memory Arrow freed back to the system: a tab at the sheet limit frees hundreds of MB,
+    which the allocator would otherwise keep while the next tab is read."""
+    pa.default_memory_pool().release_unused()
 
 
 def _declared(model: type[TabModel]) -> dict[str, dict[str, Any]]:

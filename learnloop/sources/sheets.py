@@ -6,10 +6,12 @@ Everything here takes its inputs as arguments (sheet key, credentials, base URL)
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -304,30 +306,51 @@ def _get_value_ranges(client: gspread.Client, url: str, params: Mapping[str, Any
         body = _read_body(response)
     finally:
         response.close()
-    spans = _range_spans(body, count) if orjson is not None else None
-    if spans is not None:
-        view = memoryview(body)
-        tabs: list[RawTab] = []
-        for start, end in spans:
-            try:
-                value_range = orjson.loads(view[start:end])
-            except orjson.JSONDecodeError:
-                break
-            if not isinstance(value_range, dict):
-                break
+    with _collector_paused():
+        spans = _range_spans(body, count) if orjson is not None else None
+        if spans is not None:
+            view = memoryview(body)
+            tabs: list[RawTab] = []
+            for start, end in spans:
+                try:
+                    value_range = orjson.loads(view[start:end])
+                except orjson.JSONDecodeError:
+                    break
+                if not isinstance(value_range, dict):
+                    break
+                tabs.append(ColumnarTab.from_rows(value_range.get("values", []), compact=True))
+                del value_range
+            else:
+                return tabs
+            del tabs
+        parsed = _loads(body, response)
+        del body
+        ranges = parsed.get("valueRanges", [])
+        tabs = []
+        for position, value_range in enumerate(ranges):
             tabs.append(ColumnarTab.from_rows(value_range.get("values", []), compact=True))
-            del value_range
-        else:
-            return tabs
-        del tabs
-    parsed = _loads(body, response)
-    del body
-    ranges = parsed.get("valueRanges", [])
-    tabs = []
-    for position, value_range in enumerate(ranges):
-        tabs.append(ColumnarTab.from_rows(value_range.get("values", []), compact=True))
-        ranges[position] = None  # its cells are kept by column now
-    return tabs
+            ranges[position] = None  # its cells are kept by column now
+        return tabs
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while a batchGet body becomes tabs.
+
+    Parsing a body makes a list per row, hundreds of thousands of them, and every few hundred new
+    lists the collector runs; its full passes walk every object the process holds. Lists of JSON
+    values cannot form a reference cycle, so those passes find nothing: at 100,000 rows they were a
+    third of the time spent parsing. The collector is turned back on afterwards, only if it was on; a
+    load on another thread at the same time can at worst turn it back on early.
+    """
+    was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _loads(body: bytes, response: requests.Response) -> Any:

@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from data_schemas import parsers
@@ -218,21 +219,30 @@ def filtered(wb: Workbook, tab: str, f: Filters, *, by_quarter: bool = True) -> 
 
     With ``by_quarter=False`` the quarter range is not applied (teams, people and themes still
     are): metrics that need history before the range, or a quarter of their own, use that.
+    Each selection is made once per workbook; callers get their own shallow copy of it.
     """
+    quarters = f.quarters if by_quarter else None
+    if quarters is None and not (f.teams or f.people or f.themes):
+        return wb.tables[tab].copy(deep=False)
+    key = ("filtered", tab, quarters, f.teams, f.people, f.themes)
+    return wb.derived.get(key, lambda: _select(wb, tab, f, quarters)).copy(deep=False)
+
+
+def _select(wb: Workbook, tab: str, f: Filters, quarters: tuple[str, str] | None) -> pd.DataFrame:
     frame = wb.tables[tab]
     if frame.empty:
         return frame
-    keep = pd.Series(True, index=frame.index)
-    if by_quarter and f.quarters is not None:
-        keep &= _in_range(frame["quarter"], f.quarters)
+    keep = np.ones(len(frame), dtype=bool)
+    if quarters is not None:
+        keep &= _in_range(frame["quarter"], quarters).to_numpy(dtype=bool)
     if f.teams:
         wanted = {team.casefold() for team in f.teams}
-        keep &= _flag(team_of(wb, tab).str.casefold().isin(wanted))
+        keep &= _flag(team_of(wb, tab).str.casefold().isin(wanted)).to_numpy(dtype=bool)
     if f.people:
-        keep &= _person_mask(frame, tab, f.people)
+        keep &= _person_mask(frame, tab, f.people).to_numpy(dtype=bool)
     if f.themes:
-        keep &= _flag(frame["theme_id"].isin(list(f.themes)))
-    return frame.loc[keep.to_numpy(dtype=bool)]
+        keep &= _flag(frame["theme_id"].isin(list(f.themes))).to_numpy(dtype=bool)
+    return frame.loc[keep]
 
 
 def apply(wb: Workbook, f: Filters, *, by_quarter: bool = True) -> Workbook:
@@ -249,6 +259,10 @@ def apply(wb: Workbook, f: Filters, *, by_quarter: bool = True) -> Workbook:
 def present_quarters(wb: Workbook) -> list[str]:
     """Every quarter the workbook has something in, sorted: theme quarters, and the quarters of
     every source added or pruned, critique, commitment made or shipped, and decision."""
+    return list(wb.derived.get("present_quarters", lambda: _present_quarters(wb)))
+
+
+def _present_quarters(wb: Workbook) -> tuple[str, ...]:
     fiscal = fiscal_start(wb)
     labels = [wb.tables[tab]["quarter"] for tab in TAB_NAMES]
     labels.append(parsers.quarter_of(wb.tables["sources"]["pruned_on"], fiscal))
@@ -256,7 +270,7 @@ def present_quarters(wb: Workbook) -> list[str]:
     found: set[str] = set()
     for series in labels:
         found.update(str(label) for label in series.dropna().unique())
-    return sorted(label for label in found if _QUARTER_LABEL.match(label))
+    return tuple(sorted(label for label in found if _QUARTER_LABEL.match(label)))
 
 
 def quarters_in_scope(wb: Workbook, f: Filters) -> list[str]:
@@ -283,6 +297,11 @@ def available(wb: Workbook) -> dict[str, object]:
     ``people``: list of everyone named as an owner, presenter or participant (sorted, ignoring
     case); ``themes``: dict theme_id -> title, ordered by quarter, team and id.
     """
+    choices = wb.derived.get("available", lambda: _available(wb))
+    return {name: value.copy() for name, value in choices.items()}
+
+
+def _available(wb: Workbook) -> dict[str, list[str] | dict[str, str]]:
     teams = [str(team).strip() for tab in TAB_NAMES for team in wb.tables[tab]["team"].dropna().unique()]
     people = [name for tab in TAB_NAMES for name in names_in(wb.tables[tab], tab)]
     themes = wb.tables["themes"].sort_values(["quarter", "team", "theme_id"], na_position="last")
@@ -290,6 +309,6 @@ def available(wb: Workbook) -> dict[str, object]:
         "quarters": present_quarters(wb),
         "teams": _sorted_names([team for team in teams if team]),
         "people": _sorted_names(people),
-        "themes": {str(tid): str(title) for tid, title in zip(themes["theme_id"], themes["title"], strict=True)
-                   if not pd.isna(tid)},
+        "themes": {str(tid): str(title) for tid, title in zip(themes["theme_id"].tolist(), themes["title"].tolist(),
+                                                               strict=True) if not pd.isna(tid)},
     }

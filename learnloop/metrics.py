@@ -24,10 +24,13 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from data_schemas import parsers
 from data_schemas.critiques import ARTIFACT_TYPES, ROLES
@@ -50,6 +53,8 @@ MIN_ACTIVE_SOURCES = 3
 PEER_ROLES = ("PM", "Design", "Eng")
 #: Default age, in days, after which an unpruned source with no engagement is a prune candidate.
 DORMANT_DAYS = 90
+#: Every quarter has three months (calendar or fiscal).
+MONTHS_PER_QUARTER = 3
 
 STEPS: tuple[tuple[int, str, str], ...] = (
     (1, "theme_set", "Theme set"),
@@ -101,6 +106,25 @@ def _flag(values: pd.Series) -> pd.Series:
     return values.fillna(False).astype(bool)
 
 
+def _text(values: pd.Series | Iterable[object]) -> pa.Array:
+    """``values`` as Arrow text (missing values null), for Arrow's hash lookups."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(list(values), dtype="object")
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        values = values.astype("string")
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def _isin(values: pd.Series, wanted: pd.Series | Iterable[object]) -> np.ndarray:
+    """Which of ``values`` are among ``wanted`` (compared as text), as a mask; missing values never
+    are. Arrow's hash lookup: pandas' ``isin`` on Arrow text builds a Python list per call."""
+    found = pc.is_in(_text(values), value_set=_text(wanted), skip_nulls=True)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
 def _bounds(wb: Workbook, quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     start, end = quarter_bounds(quarter, fiscal_start(wb))
     return pd.Timestamp(start), pd.Timestamp(end)
@@ -123,9 +147,9 @@ def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None) -> pd.Data
 
 
 def _counts(labels: pd.Series, index: list[str]) -> np.ndarray:
-    """How often each of ``index`` occurs in ``labels`` (0 when absent)."""
-    counts = labels.dropna().astype(str).value_counts()
-    return counts.reindex(index, fill_value=0).to_numpy(dtype="int64")
+    """How often each of ``index`` occurs in ``labels`` (compared as text; 0 when absent)."""
+    positions = pc.drop_null(pc.index_in(_text(labels), value_set=_text(index))).to_numpy(zero_copy_only=False)
+    return np.bincount(positions, minlength=len(index)).astype("int64")
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -143,33 +167,50 @@ def _and(items: list[str]) -> str:
 
 
 def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:
-    """``table[value]`` of the row whose ``table[key]`` equals each key (first match wins; missing
-    when none), aligned with ``keys``. Safe for any dtype and for empty tables."""
-    table = table.loc[table[key].notna().to_numpy(dtype=bool)]
-    index = pd.Index(table[key].astype(str).to_numpy())
-    unique = ~index.duplicated()
-    values = table[value].array[unique]
-    positions = index[unique].get_indexer(keys.astype(str).to_numpy())
-    return pd.Series(pd.api.extensions.take(values, positions, allow_fill=True), index=keys.index)
+    """``table[value]`` of the row whose ``table[key]`` equals each key (compared as text; first
+    match wins; missing when none), aligned with ``keys``. Safe for any dtype and for empty tables."""
+    found = pc.index_in(_text(keys), value_set=_text(table[key]), skip_nulls=True)
+    positions = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    return pd.Series(pd.api.extensions.take(table[value].array, positions, allow_fill=True), index=keys.index)
 
 
 def _traced(decisions: pd.DataFrame) -> pd.Series:
     return decisions["source_ids"].notna() | decisions["critique_ids"].notna()
 
 
-def _citations(decisions: pd.DataFrame, column: str) -> pd.DataFrame:
-    """One row per (decision, cited id) for an id-list column: decision_id, decided_on, quarter,
-    category, theme_id, id."""
+def _citations(wb: Workbook, decisions: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One row per (decision, cited id) for the rows of ``decisions`` (a selection of the workbook's
+    decisions) and an id-list column: decision_id, decided_on, quarter, category, theme_id, id,
+    theme (the theme's title), learned_on (the cited source's ``added_on`` or critique's date) and,
+    for sources, kind."""
+    every = wb.derived.get(("citations", column), lambda: _every_citation(wb, column))
+    if len(decisions) == len(wb.decisions):
+        return every.drop(columns="position")
+    chosen = np.zeros(len(wb.decisions), dtype=bool)
+    chosen[wb.decisions.index.get_indexer(decisions.index)] = True
+    return every.loc[chosen[every["position"].to_numpy()]].drop(columns="position").reset_index(drop=True)
+
+
+def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
+    decisions = wb.decisions
     items = parsers.list_items(decisions[column])
-    rows = decisions.loc[items.index]
-    return pd.DataFrame({
-        "decision_id": rows["decision_id"].to_numpy(),
-        "decided_on": rows["date"].to_numpy(),
-        "quarter": rows["quarter"].to_numpy(),
-        "category": rows["category"].to_numpy(),
-        "theme_id": rows["theme_id"].to_numpy(),
-        "id": items.astype(str).to_numpy(),
+    positions = decisions.index.get_indexer(items.index)
+    cited = pd.DataFrame({
+        "position": positions,
+        "decision_id": decisions["decision_id"].astype("str").array.take(positions),
+        "decided_on": decisions["date"].array.take(positions),
+        "quarter": decisions["quarter"].astype("str").array.take(positions),
+        "category": decisions["category"].astype("str").array.take(positions),
+        "theme_id": decisions["theme_id"].astype("str").array.take(positions),
+        "id": items.astype(str).array,
     })
+    cited["theme"] = _lookup(cited["theme_id"], wb.themes, "theme_id", "title").to_numpy()
+    if column == "source_ids":
+        cited["learned_on"] = _lookup(cited["id"], wb.sources, "source_id", "added_on").to_numpy()
+        cited["kind"] = _lookup(cited["id"], wb.sources, "source_id", "kind").to_numpy()
+    else:
+        cited["learned_on"] = _lookup(cited["id"], wb.critiques, "critique_id", "date").to_numpy()
+    return cited
 
 
 def _roles_by_month(critiques: pd.DataFrame) -> pd.DataFrame:
@@ -234,86 +275,206 @@ class Scorecard:
         )
 
 
-def _scorecard(wb: Workbook, tables: dict[str, pd.DataFrame], quarter: str) -> Scorecard:
+_QUARTER = "step_quarter"
+
+
+def _tagged(frame: pd.DataFrame, columns: list[str], labels: pd.Series) -> pd.DataFrame:
+    """``columns`` of the rows of ``frame`` that have a quarter label, with that label in ``step_quarter``."""
+    keep = labels.notna().to_numpy(dtype=bool)
+    data = {column: frame[column].array[keep] for column in columns}
+    data[_QUARTER] = labels.astype("string").array[keep]
+    return pd.DataFrame(data, index=frame.index[keep])
+
+
+def _step_rows(wb: Workbook, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The rows each playbook step looks at, each tagged with the quarter it counts for
+    (``step_quarter``): themes, the sources active at the end of the quarter of the kept theme
+    they are tied to, sources added and pruned, critiques, commitments shipped and decisions."""
     fiscal = fiscal_start(wb)
-    start, end = _bounds(wb, quarter)
+    themes, sources = tables["themes"], tables["sources"]
+    set_themes = _tagged(themes, ["theme_id", "title", "status"], themes["quarter"])
+    set_themes = set_themes.assign(dropped=_flag(set_themes["status"].eq("dropped")).to_numpy(dtype=bool))
+
+    # Sources tied to a theme kept in the quarter, in the network on the quarter's last day.
+    kept = set_themes.loc[~set_themes["dropped"].to_numpy(), ["theme_id", _QUARTER]].dropna()
+    kept = kept.drop_duplicates().astype({"theme_id": str})
+    candidates = sources.loc[_isin(sources["theme_id"], kept["theme_id"]), ["source_id", "theme_id", "added_on",
+                                                                            "pruned_on"]]
+    tied = candidates.assign(position=np.arange(len(candidates)), theme_id=candidates["theme_id"].astype(str))
+    tied = tied.merge(kept, on="theme_id", how="inner")
+    ends = {quarter: pd.Timestamp(quarter_bounds(quarter, fiscal)[1]) for quarter in kept[_QUARTER].unique()}
+    end = pd.to_datetime(tied[_QUARTER].map(ends))
+    in_network = ((tied["added_on"] <= end) & ~(tied["pruned_on"] <= end)).to_numpy(dtype=bool)
+    active = tied.loc[in_network].sort_values([_QUARTER, "position"], kind="stable")
+
+    critiques = tables["critiques"]
+    held = _tagged(critiques, ["date", "roles"], critiques["quarter"])
+    commitments = tables["commitments"]
+    shipped = _tagged(commitments, ["commitment_id", "title"], parsers.quarter_of(commitments["shipped_on"], fiscal))
+    decisions = tables["decisions"]
+    return {
+        "themes": set_themes,
+        "active_sources": active,
+        "added": _tagged(sources, ["source_id"], sources["quarter"]),
+        "pruned": _tagged(sources, ["source_id"], parsers.quarter_of(sources["pruned_on"], fiscal)),
+        "critiques": held,
+        "shipped": shipped,
+        "decisions": _tagged(decisions, ["decision_id"], decisions["quarter"]),
+    }
+
+
+def _roles_present(held: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
+    """For each quarter (rows) and role (columns, in :data:`ROLES` order): was that role at a critique?"""
+    pairs = held[[_QUARTER, "roles"]].dropna().drop_duplicates()
+    present: dict[str, set[str]] = {quarter: set() for quarter in quarters}
+    for quarter, cell in zip(pairs[_QUARTER].tolist(), pairs["roles"].astype(str).tolist(), strict=True):
+        present[quarter].update(cell.split(", "))
+    return pd.DataFrame([[role in present[quarter] for role in ROLES] for quarter in quarters],
+                        index=pd.Index(quarters, name="quarter"), columns=list(ROLES), dtype=bool)
+
+
+def _step_facts(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The numbers each step is judged on, one row per quarter that has any, and whether each step is done."""
+    quarters = sorted(set().union(*(frame[_QUARTER].unique().tolist() for frame in rows.values())))
+    def per_quarter(frame: pd.DataFrame) -> np.ndarray:
+        return _counts(frame[_QUARTER], quarters)
+
+    themes = rows["themes"]
+    dropped = themes["dropped"].to_numpy(dtype=bool)
+    held = rows["critiques"]
+    months = pd.Series(held["date"].to_numpy().astype("datetime64[M]"), index=held.index)
+    months_with = months.groupby(held[_QUARTER].to_numpy()).nunique().reindex(quarters, fill_value=0)
+    facts = pd.DataFrame({
+        "themes": _counts(themes[_QUARTER][~dropped], quarters),
+        "dropped_themes": _counts(themes[_QUARTER][dropped], quarters),
+        "active_sources": per_quarter(rows["active_sources"]),
+        "added": per_quarter(rows["added"]),
+        "pruned": per_quarter(rows["pruned"]),
+        "critiques": per_quarter(held),
+        "months_with_critiques": months_with.to_numpy(dtype="int64"),
+        "shipped": per_quarter(rows["shipped"]),
+        "decisions": per_quarter(rows["decisions"]),
+    }, index=pd.Index(quarters, name="quarter"))
+    roles = _roles_present(held, quarters)
+    facts = facts.join(roles)
+    facts["theme_set"] = facts["themes"] >= 1
+    facts["pln_curated"] = (facts["active_sources"] >= MIN_ACTIVE_SOURCES) & (facts["added"] + facts["pruned"] > 0)
+    facts["peer_circle"] = (facts["months_with_critiques"] == MONTHS_PER_QUARTER) & roles[list(PEER_ROLES)].all(axis=1)
+    facts["artifact_shipped"] = facts["shipped"] >= 1
+    facts["loop_closed"] = facts["decisions"] >= 1
+    return facts
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """:func:`_step_rows`, each table ordered by quarter (sheet order within one), where each
+    quarter's rows start and end, and :func:`_step_facts`."""
+
+    rows: dict[str, pd.DataFrame]
+    spans: dict[str, dict[str, tuple[int, int]]]
+    facts: pd.DataFrame
+
+    def rows_in(self, quarter: str) -> dict[str, pd.DataFrame]:
+        return {name: frame.iloc[slice(*self.spans[name].get(quarter, (0, 0)))] for name, frame in self.rows.items()}
+
+    def facts_for(self, quarters: list[str]) -> pd.DataFrame:
+        """The facts of ``quarters``; a quarter with nothing in it has every count 0 and no step done."""
+        missing = [quarter for quarter in dict.fromkeys(quarters) if quarter not in self.facts.index]
+        facts = self.facts
+        if missing:
+            nothing = pd.DataFrame({column: np.zeros(len(missing), dtype=dtype) for column, dtype in facts.dtypes.items()},
+                                   index=pd.Index(missing, name="quarter"))
+            facts = pd.concat([facts, nothing])
+        return facts.loc[quarters]
+
+
+def _steps(wb: Workbook, f: Filters) -> _Steps:
+    """:func:`_step_rows` and :func:`_step_facts` for ``f``'s teams, people and themes (every
+    quarter), worked out once per workbook: the scorecards, KPIs and score trend all read them."""
+    def compute() -> _Steps:
+        rows = _step_rows(wb, _tables(wb, f, by_quarter=False))
+        ordered, spans = {}, {}
+        for name, frame in rows.items():
+            codes, quarters = pd.factorize(frame[_QUARTER], sort=True)
+            ordered[name] = frame.take(np.argsort(codes, kind="stable"))
+            ends = np.cumsum(np.bincount(codes, minlength=len(quarters)))
+            spans[name] = {str(q): (int(end - count), int(end)) for q, end, count in
+                           zip(quarters, ends, np.bincount(codes, minlength=len(quarters)), strict=True)}
+        return _Steps(ordered, spans, _step_facts(rows))
+
+    return wb.derived.get(("steps", f.teams, f.people, f.themes), compute)
+
+
+def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
+    steps = _steps(wb, f)
+    rows = steps.rows_in(quarter)
+    facts = steps.facts_for([quarter]).iloc[0]
     names = {number: name for number, _, name in STEPS}
     keys = {number: key for number, key, _ in STEPS}
 
-    def step(number: int, done: bool, evidence: str, detail: dict[str, Any]) -> Step:
-        return Step(number, names[number], bool(done), evidence, detail, keys[number])
+    def step(number: int, evidence: str, detail: dict[str, Any]) -> Step:
+        return Step(number, names[number], bool(facts[keys[number]]), evidence, detail, keys[number])
 
     # 1 Theme set
-    themes = tables["themes"]
-    of_quarter = themes.loc[_flag(themes["quarter"].eq(quarter)).to_numpy()]
-    dropped = _flag(of_quarter["status"].eq("dropped")).to_numpy()
-    kept, dropped_themes = of_quarter.loc[~dropped], of_quarter.loc[dropped]
+    themes = rows["themes"]
+    dropped = themes["dropped"].to_numpy(dtype=bool)
+    kept, dropped_themes = themes.loc[~dropped], themes.loc[dropped]
     if len(kept):
         evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(kept["title"].astype(str))
     else:
         evidence = "No theme set" + (f" ({_plural(len(dropped_themes), 'theme')} dropped)" if len(dropped_themes) else "")
-    one = step(1, len(kept) >= 1, evidence, {
+    one = step(1, evidence, {
         "themes": kept["theme_id"].astype(str).tolist(),
         "dropped": dropped_themes["theme_id"].astype(str).tolist(),
     })
 
     # 2 PLN curated
-    sources = tables["sources"]
-    tied = sources.loc[_flag(sources["theme_id"].isin(kept["theme_id"].dropna().tolist())).to_numpy()]
-    active = tied.loc[((tied["added_on"] <= end) & ~(tied["pruned_on"] <= end)).to_numpy(dtype=bool)]
-    added = int(sources["added_on"].between(start, end).sum())
-    pruned = int(sources["pruned_on"].between(start, end).sum())
+    active = int(facts["active_sources"])
+    added, pruned = int(facts["added"]), int(facts["pruned"])
     reviewed = added + pruned > 0
-    evidence = f"{_plural(len(active), 'active source')} on this quarter's themes"
-    if len(active) < MIN_ACTIVE_SOURCES:
+    evidence = f"{_plural(active, 'active source')} on this quarter's themes"
+    if active < MIN_ACTIVE_SOURCES:
         evidence += f" ({MIN_ACTIVE_SOURCES} needed)"
     evidence += f"; reviewed: {added} added, {pruned} pruned" if reviewed else "; not reviewed: nothing added or pruned"
-    two = step(2, len(active) >= MIN_ACTIVE_SOURCES and reviewed, evidence, {
-        "active_sources": len(active),
+    two = step(2, evidence, {
+        "active_sources": active,
         "needed": MIN_ACTIVE_SOURCES,
-        "source_ids": active["source_id"].astype(str).tolist(),
+        "source_ids": rows["active_sources"]["source_id"].astype(str).tolist(),
         "added": added,
         "pruned": pruned,
         "reviewed": reviewed,
     })
 
     # 3 Peer circle monthly
-    critiques = tables["critiques"]
-    held = critiques.loc[_flag(critiques["quarter"].eq(quarter)).to_numpy()]
-    months = quarter_months(quarter, fiscal)
-    with_critique = set(held["date"].dt.to_period("M").dropna())
-    months_with = sum(month in with_critique for month in months)
-    present = {role for cell in held["roles"].dropna().astype(str).unique() for role in cell.split(", ")}
-    missing = [role for role in PEER_ROLES if role not in present]
-    evidence = f"Critiques in {months_with} of {len(months)} months; "
+    months_with = int(facts["months_with_critiques"])
+    present = [role for role in ROLES if facts[role]]
+    missing = [role for role in PEER_ROLES if not facts[role]]
+    evidence = f"Critiques in {months_with} of {MONTHS_PER_QUARTER} months; "
     evidence += f"{_and(list(PEER_ROLES))} all present" if not missing else f"{_and(missing)} missing"
-    three = step(3, months_with == len(months) and not missing, evidence, {
-        "critiques": len(held),
+    three = step(3, evidence, {
+        "critiques": int(facts["critiques"]),
         "months_with_critiques": months_with,
-        "months": len(months),
-        "roles_present": [role for role in ROLES if role in present],
+        "months": MONTHS_PER_QUARTER,
+        "roles_present": present,
         "roles_missing": missing,
     })
 
     # 4 Artifact shipped
-    commitments = tables["commitments"]
-    shipped_quarter = parsers.quarter_of(commitments["shipped_on"], fiscal)
-    shipped = commitments.loc[_flag(shipped_quarter.eq(quarter)).to_numpy()]
+    shipped = rows["shipped"]
     if len(shipped):
         evidence = f"{_plural(len(shipped), 'artifact')} shipped: " + "; ".join(shipped["title"].astype(str))
     else:
         evidence = "No artifact shipped this quarter"
-    four = step(4, len(shipped) >= 1, evidence, {
+    four = step(4, evidence, {
         "shipped": len(shipped),
         "commitment_ids": shipped["commitment_id"].astype(str).tolist(),
     })
 
     # 5 Loop closed
-    decisions = tables["decisions"]
-    written = decisions.loc[_flag(decisions["quarter"].eq(quarter)).to_numpy()]
+    written = rows["decisions"]
     evidence = (f"{_plural(len(written), 'decision write-up')}" if len(written)
                 else "No decision write-up this quarter")
-    five = step(5, len(written) >= 1, evidence, {
+    five = step(5, evidence, {
         "decisions": len(written),
         "decision_ids": written["decision_id"].astype(str).tolist(),
     })
@@ -334,7 +495,7 @@ def scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
 
     Teams, people and themes filters apply; the quarter range does not (``quarter`` is the quarter).
     """
-    return _scorecard(wb, _tables(wb, f, by_quarter=False), quarter)
+    return _scorecard(wb, f, quarter)
 
 
 def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
@@ -343,14 +504,14 @@ def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
     Columns: ``quarter``, ``score`` and one True/False column per step: ``theme_set``,
     ``pln_curated``, ``peer_circle``, ``artifact_shipped``, ``loop_closed``.
     """
-    tables = _tables(wb, f, by_quarter=False)
-    rows = []
-    for quarter in quarters_in_scope(wb, f):
-        card = _scorecard(wb, tables, quarter)
-        rows.append([quarter, card.score, *(s.done for s in card.steps)])
-    if not rows:
+    quarters = quarters_in_scope(wb, f)
+    if not quarters:
         return _empty(SCORE_TREND_COLUMNS)
-    return pd.DataFrame(rows, columns=SCORE_TREND_COLUMNS)
+    facts = _steps(wb, f).facts_for(quarters)
+    steps = [key for _, key, _ in STEPS]
+    out = facts[steps].reset_index()
+    out.insert(1, "score", facts[steps].sum(axis=1).to_numpy(dtype="int64"))
+    return out[SCORE_TREND_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------
@@ -393,8 +554,10 @@ def monthly_streak(wb: Workbook, f: Filters) -> int:
     """
     critiques = filtered(wb, "critiques", f, by_quarter=False)
     dates = critiques["date"].dropna()
-    held = set(dates[dates <= _today(f)].dt.to_period("M"))
-    month = pd.Period(f.today(), freq="M")
+    # Months counted from 1970-01, so "the month before" is minus one.
+    held = set(np.unique(dates[dates <= _today(f)].to_numpy().astype("datetime64[M]").astype("int64")).tolist())
+    today = f.today()
+    month = (today.year - 1970) * 12 + today.month - 1
     if month not in held:
         month -= 1
     streak = 0
@@ -556,16 +719,9 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``quarter`` (the decision's), ``learned_on``, ``decided_on``, ``days``.
     """
     decisions = filtered(wb, "decisions", f)
-    parts = []
-    for kind, column, table, id_column, date_column in (
-        ("source", "source_ids", wb.sources, "source_id", "added_on"),
-        ("critique", "critique_ids", wb.critiques, "critique_id", "date"),
-    ):
-        cited = _citations(decisions, column)
-        cited["learned_on"] = _lookup(cited["id"], table, id_column, date_column)
-        cited["kind"] = kind
-        parts.append(cited)
-    pairs = pd.concat(parts, ignore_index=True)
+    parts = [_citations(wb, decisions, column).assign(kind=kind)
+             for kind, column in (("source", "source_ids"), ("critique", "critique_ids"))]
+    pairs = pd.concat([part[TIME_TO_IMPACT_COLUMNS[:-1]] for part in parts], ignore_index=True)
     pairs = pairs.loc[pairs["learned_on"].notna()]
     if pairs.empty:
         return _empty(TIME_TO_IMPACT_COLUMNS)
@@ -595,12 +751,12 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
 
     Columns: ``source_id``, ``name``, ``kind``, ``decisions``.
     """
-    cited = _citations(filtered(wb, "decisions", f), "source_ids")
+    cited = _citations(wb, filtered(wb, "decisions", f), "source_ids")
     if cited.empty:
         return _empty(TOP_SOURCES_COLUMNS)
-    counts = cited.groupby("id").size().rename("decisions").reset_index().rename(columns={"id": "source_id"})
-    details = wb.sources[["source_id", "name", "kind"]].astype({"source_id": str})
-    ranked = counts.merge(details, on="source_id", how="left")
+    ranked = cited.groupby("id").size().rename("decisions").reset_index().rename(columns={"id": "source_id"})
+    for column in ("name", "kind"):
+        ranked[column] = _lookup(ranked["source_id"], wb.sources, "source_id", column).array
     ranked = ranked.sort_values(["decisions", "source_id"], ascending=[False, True], kind="stable")
     ranked["decisions"] = ranked["decisions"].astype("int64")
     return ranked[TOP_SOURCES_COLUMNS].head(n).reset_index(drop=True)
@@ -653,29 +809,41 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
     decisions = filtered(wb, "decisions", f)
     if decisions.empty:
         return _empty(DECISION_LOG_COLUMNS)
-    themes = wb.themes.drop_duplicates("theme_id").set_index("theme_id")["title"]
+    every = wb.derived.get("decision_log", lambda: _decision_log(wb))
+    log = every.iloc[wb.decisions.index.get_indexer(decisions.index)]
+    return log.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
 
-    def names(column: str, tab: str, id_column: str, label: str) -> pd.Series:
-        lookup = wb.tables[tab].drop_duplicates(id_column).set_index(id_column)[label]
-        items = parsers.list_items(decisions[column])
-        named = items.map(lookup).fillna(items).astype(str)
-        return named.groupby(level=0).agg(", ".join).reindex(decisions.index)
 
-    log = pd.DataFrame({
+def _decision_log(wb: Workbook) -> pd.DataFrame:
+    """:func:`decision_log`'s columns for every decision of the workbook, in sheet order."""
+    decisions = wb.decisions
+    return pd.DataFrame({
         "decision_id": decisions["decision_id"],
         "date": decisions["date"].dt.date,
         "quarter": decisions["quarter"],
         "category": decisions["category"].str.replace("_", " "),
         "summary": decisions["summary"],
-        "theme": decisions["theme_id"].map(themes),
-        "learned_from": names("source_ids", "sources", "source_id", "name"),
-        "learned_with": names("critique_ids", "critiques", "critique_id", "artifact"),
+        "theme": _lookup(decisions["theme_id"], wb.themes, "theme_id", "title"),
+        "learned_from": _joined_names(decisions, "source_ids", wb.sources, "source_id", "name"),
+        "learned_with": _joined_names(decisions, "critique_ids", wb.critiques, "critique_id", "artifact"),
         "impact": decisions["impact"].astype("Int64"),
         "owner": decisions["owner"],
         "team": decisions["team"],
         "status": decisions["status"],
     })
-    return log.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _joined_names(rows: pd.DataFrame, column: str, table: pd.DataFrame, id_column: str, label: str) -> pd.Series:
+    """For each row, the ``label`` of every id its list column ``column`` names (the id itself when
+    ``table`` has no such id), joined with ", "; missing when the row names none."""
+    items = parsers.list_items(rows[column])
+    named = _lookup(items, table, id_column, label).astype("string").fillna(items.astype("string"))
+    # list_items keeps the rows' order, so each row's names are one run: join the runs in one pass.
+    counts = np.bincount(rows.index.get_indexer(items.index), minlength=len(rows))
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(named.array, pa.large_string()),
+                                          mask=pa.array(counts == 0))
+    return pd.Series(pd.array(pc.binary_join(lists, pa.scalar(", ", pa.large_string())), dtype="str"), index=rows.index)
 
 
 def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
@@ -735,7 +903,19 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     if themes.empty:
         return _empty(THEME_SUMMARY_COLUMNS)
     out = themes[THEME_SUMMARY_COLUMNS[:7]].copy()
-    ids = out["theme_id"].astype(str).tolist()
+    linked = wb.derived.get(("theme_links", f.teams, f.people, f.themes), lambda: _theme_links(wb, f))
+    positions = pc.fill_null(pc.index_in(_text(out["theme_id"]), value_set=_text(wb.themes["theme_id"])), -1)
+    positions = positions.to_numpy(zero_copy_only=False)
+    for column, counts in linked.items():
+        out[column] = np.where(positions >= 0, counts[positions], 0)
+    out = out.sort_values(["quarter", "team", "theme_id"], na_position="last", kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
+    """For each theme of the workbook (by position; a repeated id counts at its first row): the
+    sources, critiques, commitments, shipped commitments and decisions linked to it that ``f``'s
+    teams, people and themes keep."""
     tables = _tables(wb, f, by_quarter=False)
     commitments = tables["commitments"]
     linked = {
@@ -745,10 +925,12 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
         "shipped": commitments["theme_id"][commitments["shipped_on"].notna().to_numpy(dtype=bool)],
         "decisions": tables["decisions"]["theme_id"],
     }
-    for column, theme_ids in linked.items():
-        out[column] = _counts(theme_ids, ids)
-    out = out.sort_values(["quarter", "team", "theme_id"], na_position="last", kind="stable")
-    return out.reset_index(drop=True)
+    theme_ids = _text(wb.themes["theme_id"])
+    out = {}
+    for column, ids in linked.items():
+        positions = pc.drop_null(pc.index_in(_text(ids), value_set=theme_ids)).to_numpy(zero_copy_only=False)
+        out[column] = np.bincount(positions, minlength=len(theme_ids)).astype("int64")
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -809,8 +991,8 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
         return Kpi(name, now, before, delta, help, key, unit)
 
     return [
-        kpi("Playbook score", "playbook_score", "score", _scorecard(wb, tables, quarter).score,
-            _scorecard(wb, tables, previous).score,
+        kpi("Playbook score", "playbook_score", "score", _scorecard(wb, f, quarter).score,
+            _scorecard(wb, f, previous).score,
             "Steps of the playbook done in the quarter, out of 5: theme set, learning network curated, "
             "peer circle every month, artifact shipped, loop closed with a write-up."),
         kpi("Critiques held", "critiques_held", "count", count("critiques", quarter), count("critiques", previous),
@@ -957,16 +1139,16 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``target_stage`` ("learning", "theme" or "change"; the same label can occur at two stages).
     """
     decisions = filtered(wb, "decisions", f)
-    from_sources = _citations(decisions, "source_ids")
-    kinds = _lookup(from_sources["id"], wb.sources, "source_id", "kind").astype("string")
-    from_sources["learning"] = kinds.str.replace("_", " ").str.capitalize()
-    with_peers = _citations(decisions, "critique_ids")
+    from_sources = _citations(wb, decisions, "source_ids")
+    from_sources["learning"] = from_sources["kind"].astype("string").str.replace("_", " ").str.capitalize()
+    with_peers = _citations(wb, decisions, "critique_ids")
     with_peers["learning"] = PEER_CRITIQUE
-    cited = pd.concat([from_sources, with_peers], ignore_index=True)
+    columns = ["learning", "theme_id", "theme", "category"]
+    cited = pd.concat([from_sources[columns], with_peers[columns]], ignore_index=True)
     cited = cited.loc[cited["learning"].notna().to_numpy(dtype=bool)]
     if cited.empty:
         return _empty(LEARNING_FLOWS_COLUMNS)
-    titles = _lookup(cited["theme_id"], wb.themes, "theme_id", "title").astype("string")
+    titles = cited["theme"].astype("string")
     cited["theme"] = titles.where(cited["theme_id"].notna().to_numpy(dtype=bool)).fillna(NO_THEME).astype(str)
     cited["change"] = cited["category"].map(CATEGORY_LABELS).fillna(cited["category"]).astype(str)
     cited["learning"] = cited["learning"].astype(str)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
@@ -36,6 +39,47 @@ class Issue:
         return asdict(self)
 
 
+T = TypeVar("T")
+
+
+class Derived:
+    """What the metrics work out from a workbook's tables, kept with the workbook.
+
+    A loaded workbook never changes, so anything computed from it (a filtered tab, the decisions'
+    citations) stays true for as long as the workbook is served. The loader keeps one workbook for
+    every session until the next refresh; keeping its derived data on it means each filter set is
+    worked out once per refresh, not once per chart per click. The least recently used entries
+    go first once there are :attr:`MAX_ENTRIES`, so clicking through many filter sets stays bounded.
+    """
+
+    MAX_ENTRIES = 128
+
+    def __init__(self) -> None:
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value for ``key``, from ``compute()`` the first time it is asked for."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        # Computed outside the lock: two sessions asking at once both compute, and both get the same answer.
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.MAX_ENTRIES:
+                self._values.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __reduce__(self) -> tuple[type[Derived], tuple[()]]:
+        # A copy of a workbook starts with nothing derived (the lock cannot be pickled, and the data is cheap to redo).
+        return (Derived, ())
+
+
 ISSUE_COLUMNS = ["sheet", "tab", "row", "column", "value", "severity", "message", "cell"]
 
 
@@ -55,6 +99,8 @@ class Workbook:
     #: (sheet title or None, tab) -> link that opens the tab in Google Sheets; empty for files.
     tab_links: dict[tuple[str | None, str], str] = field(default_factory=dict)
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    #: Data the metrics derive from the tables, worked out once (see :class:`Derived`).
+    derived: Derived = field(default_factory=Derived, init=False, repr=False, compare=False)
 
     @property
     def themes(self) -> pd.DataFrame:

@@ -646,3 +646,62 @@ def test_metrics_do_not_modify_the_workbook(wb):
     for tab, frame in wb.tables.items():
         pd.testing.assert_frame_equal(frame, before[tab])
     assert dataclasses.is_dataclass(m.scorecard(wb, ALL, Q2))
+
+
+# --------------------------------------------------------------------------------------
+# Worked out once per workbook
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workbook", ["demo", "messy", "small", "fiscal"])
+def test_the_score_trend_agrees_with_each_quarters_scorecard(workbook):
+    # The trend is computed for every quarter at once; each row must say what that quarter's
+    # scorecard says, step by step, whichever filters are chosen.
+    from tests.fixtures.messy import MESSY_TABS
+
+    books = {"demo": lambda: load.workbook("demo", today=dt.date(2026, 11, 23)),
+             "messy": lambda: validate_workbook(MESSY_TABS, source="messy"),
+             "small": small_workbook, "fiscal": fiscal_workbook}
+    book = books[workbook]()
+    choices = fl.available(book)
+    selections = [F(), F(teams=tuple(choices["teams"][:1])), F(people=tuple(choices["people"][:2])),
+                  F(themes=tuple(list(choices["themes"])[:3]))]
+    checked = 0
+    for f in selections:
+        trend = m.score_trend(book, f)
+        for row in trend.itertuples(index=False):
+            card = m.scorecard(book, f, row.quarter)
+            assert row.score == card.score, (f, row.quarter)
+            assert [getattr(row, key) for _, key, _ in m.STEPS] == [step.done for step in card.steps]
+            checked += 1
+    assert checked >= len(selections)
+
+
+def test_a_workbook_works_each_selection_out_once_and_hands_out_copies(wb):
+    book = dataclasses.replace(wb)  # a copy starts with nothing worked out
+    assert len(book.derived) == 0
+    f = F(teams=("Alpha",))
+    first = fl.filtered(book, "sources", f)
+    first["name"] = "changed by a caller"
+    first["added_on"] = pd.NaT
+    again = fl.filtered(book, "sources", f)
+    assert len(again) == len(fl.filtered(wb, "sources", f)) > 0
+    assert "changed by a caller" not in again["name"].tolist()
+    assert len(book.derived) == 1
+    # The unfiltered tab is the table itself, never a stored copy.
+    assert len(fl.filtered(book, "sources", F())) == len(wb.sources) and len(book.derived) == 1
+
+
+def test_derived_data_is_bounded_and_never_pickled():
+    import pickle
+
+    from learnloop.workbook import Derived
+
+    derived = Derived()
+    calls = []
+    for n in range(Derived.MAX_ENTRIES + 10):
+        derived.get(("key", n), lambda n=n: calls.append(n) or n)
+    assert len(derived) == Derived.MAX_ENTRIES
+    assert derived.get(("key", Derived.MAX_ENTRIES + 9), lambda: "recomputed") == Derived.MAX_ENTRIES + 9
+    assert derived.get(("key", 0), lambda: "recomputed") == "recomputed"  # the oldest went first
+    assert len(pickle.loads(pickle.dumps(derived))) == 0

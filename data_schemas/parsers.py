@@ -709,5 +709,16 @@ def url(raw: pd.Series) -> pd.Series:
     return values.where(_on_distinct(values, _is_url).fillna(False))
 
 
+_URL = r"^https?://[^\s]+$"
+# ``_URL`` for Arrow (RE2), with Python's Unicode ``\s`` spelt out. Python's ``$`` also matches before a
+# final newline, RE2's does not; text() has trimmed every value, so none ends in one.
+_URL_RE2 = f"^https?://[^{_SPACE_RE2[1:-1]}]+$"
+
+
 def _is_url(values: pd.Series) -> pd.Series:
-    return values.str.match(r"^https?://[^\s]+$", case=False)
+    array = _arrow(values)
+    if array is None:  # pragma: no cover - Python-backed strings
+        return values.str.match(_URL, case=False)
+    # Arrow directly: pandas reparses the pattern on every call to see whether RE2 may run it, and that
+    # took longer than matching every distinct link of a tab.
+    return pd.Series(_true(pc.match_substring_regex(array, _URL_RE2, ignore_case=True)), index=values.index)

@@ -538,14 +538,15 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> No
             values = frame[name]
             if meta["kind"] == "id_list":
                 items = parsers.list_items(values)
-                unknown = items[~parsers.isin(items, known[target])]
+                found = parsers.isin(items, known[target])
+                unknown = items[~found]
                 if unknown.empty:
                     continue
                 missing = unknown.groupby(level=0, sort=False).agg(", ".join)  # rows in order of appearance
-                targets = set(known[target].to_pylist() if isinstance(known[target], pa.Array) else known[target])
+                known_items = items[found]
+                kept = known_items[known_items.index.isin(missing.index)].groupby(level=0, sort=False).agg(", ".join)
                 for row, missing_ids in missing.items():
-                    kept_items = [i for i in values.at[row].split(", ") if i in targets]
-                    frame.at[row, name] = ", ".join(kept_items) if kept_items else pd.NA
+                    frame.at[row, name] = kept.get(row, pd.NA)
                     result.issues.append(Issue(
                         tab, int(row), name, missing_ids, "warning",
                         f"'{missing_ids}' in {name} is not a {target_id} in the {target} tab. Use ids listed there; "

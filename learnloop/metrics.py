@@ -125,6 +125,21 @@ def _isin(values: pd.Series, wanted: pd.Series | Iterable[object]) -> np.ndarray
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
+def sort_rows(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[bool] = True) -> pd.DataFrame:
+    """``frame``'s rows ordered by the columns ``by``: a stable sort with blanks last, as
+    ``sort_values(kind="stable")`` does, done by Arrow (several times faster on Arrow text)."""
+    columns = [by] if isinstance(by, str) else list(by)
+    orders = [ascending] * len(columns) if isinstance(ascending, bool) else list(ascending)
+    if len(frame) < 2:
+        return frame
+    try:
+        keys = pa.table({str(n): pa.array(frame[column], from_pandas=True) for n, column in enumerate(columns)})
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return frame.sort_values(columns, ascending=orders, kind="stable", na_position="last")
+    sort_keys = [(str(n), "ascending" if up else "descending", "at_end") for n, up in enumerate(orders)]
+    return frame.take(pc.sort_indices(keys, options=pc.SortOptions(sort_keys)).to_numpy())
+
+
 def _bounds(wb: Workbook, quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     start, end = quarter_bounds(quarter, fiscal_start(wb))
     return pd.Timestamp(start), pd.Timestamp(end)
@@ -166,12 +181,22 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _positions(keys: pd.Series, table: pd.DataFrame, key: str) -> np.ndarray:
+    """The position in ``table`` of the first row whose ``key`` equals each key (compared as text),
+    -1 when there is none."""
+    found = pc.index_in(_text(keys), value_set=_text(table[key]), skip_nulls=True)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+
+
+def _take(table: pd.DataFrame, column: str, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """``table[column]`` at ``positions`` (from :func:`_positions`), missing where a position is -1."""
+    return pd.api.extensions.take(table[column].array, positions, allow_fill=True)
+
+
 def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:
     """``table[value]`` of the row whose ``table[key]`` equals each key (compared as text; first
     match wins; missing when none), aligned with ``keys``. Safe for any dtype and for empty tables."""
-    found = pc.index_in(_text(keys), value_set=_text(table[key]), skip_nulls=True)
-    positions = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
-    return pd.Series(pd.api.extensions.take(table[value].array, positions, allow_fill=True), index=keys.index)
+    return pd.Series(_take(table, value, _positions(keys, table, key)), index=keys.index)
 
 
 def _traced(decisions: pd.DataFrame) -> pd.Series:
@@ -204,23 +229,30 @@ def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
         "theme_id": decisions["theme_id"].astype("str").array.take(positions),
         "id": items.astype(str).array,
     })
-    cited["theme"] = _lookup(cited["theme_id"], wb.themes, "theme_id", "title").to_numpy()
+    themes = _positions(decisions["theme_id"], wb.themes, "theme_id")
+    cited["theme"] = _take(wb.themes, "title", themes[positions])
     if column == "source_ids":
-        cited["learned_on"] = _lookup(cited["id"], wb.sources, "source_id", "added_on").to_numpy()
-        cited["kind"] = _lookup(cited["id"], wb.sources, "source_id", "kind").to_numpy()
+        sources = _positions(cited["id"], wb.sources, "source_id")
+        cited["learned_on"] = _take(wb.sources, "added_on", sources)
+        cited["kind"] = _take(wb.sources, "kind", sources)
     else:
-        cited["learned_on"] = _lookup(cited["id"], wb.critiques, "critique_id", "date").to_numpy()
+        cited["learned_on"] = _take(wb.critiques, "date", _positions(cited["id"], wb.critiques, "critique_id"))
     return cited
 
 
-def _roles_by_month(critiques: pd.DataFrame) -> pd.DataFrame:
-    """Critiques per (month, role present): columns month (Period), role, critiques. Each distinct
-    roles cell is split once, after counting, so long tables stay cheap."""
-    keyed = pd.DataFrame({"month": critiques["date"].dt.to_period("M"), "roles": critiques["roles"]}).dropna()
-    grouped = keyed.groupby(["month", "roles"], observed=True).size().rename("critiques").reset_index()
-    grouped["role"] = grouped["roles"].astype(str).str.split(", ")
-    exploded = grouped.explode("role")
-    return exploded.groupby(["month", "role"], observed=True)["critiques"].sum().reset_index()
+def _month_numbers(dates: pd.Series) -> np.ndarray:
+    """Each date's month counted from January 1970 (the ordinal of a monthly period); blanks are -1."""
+    values = dates.to_numpy(dtype="datetime64[us]").astype("datetime64[M]")
+    return np.where(np.isnat(values), -1, values.astype("int64"))
+
+
+def _per_month(months: pd.PeriodIndex, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Where each date's month is on the ``months`` axis, and which dates are on it at all."""
+    axis = months.asi8
+    positions = np.searchsorted(axis, _month_numbers(dates))
+    on_axis = positions < len(axis)
+    on_axis[on_axis] = axis[positions[on_axis]] == _month_numbers(dates)[on_axis]
+    return positions, on_axis
 
 
 def _month_axis(wb: Workbook, f: Filters, critiques: pd.DataFrame) -> pd.PeriodIndex:
@@ -305,7 +337,7 @@ def _step_rows(wb: Workbook, tables: dict[str, pd.DataFrame]) -> dict[str, pd.Da
     ends = {quarter: pd.Timestamp(quarter_bounds(quarter, fiscal)[1]) for quarter in kept[_QUARTER].unique()}
     end = pd.to_datetime(tied[_QUARTER].map(ends))
     in_network = ((tied["added_on"] <= end) & ~(tied["pruned_on"] <= end)).to_numpy(dtype=bool)
-    active = tied.loc[in_network].sort_values([_QUARTER, "position"], kind="stable")
+    active = sort_rows(tied.loc[in_network], [_QUARTER, "position"])
 
     critiques = tables["critiques"]
     held = _tagged(critiques, ["date", "roles"], critiques["quarter"])
@@ -529,10 +561,10 @@ def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
     months = _month_axis(wb, f, critiques)
     if not len(months):
         return _empty(CRITIQUES_PER_MONTH_COLUMNS)
-    counts = critiques["date"].dt.to_period("M").value_counts()
+    positions, on_axis = _per_month(months, critiques["date"])
     return pd.DataFrame({
         "month": months.to_timestamp(),
-        "critiques": counts.reindex(months, fill_value=0).to_numpy(dtype="int64"),
+        "critiques": np.bincount(positions[on_axis], minlength=len(months)).astype("int64"),
     })
 
 
@@ -605,7 +637,7 @@ def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     active = sources[(sources["added_on"] <= end) & ~(sources["pruned_on"] <= end).fillna(False)]
     counts = active["kind"].value_counts().reindex(list(SOURCE_KINDS), fill_value=0)
     frame = pd.DataFrame({"kind": counts.index.astype(str), "sources": counts.to_numpy(dtype="int64")})
-    return frame.sort_values("sources", ascending=False, kind="stable").reset_index(drop=True)
+    return sort_rows(frame, "sources", ascending=False).reset_index(drop=True)
 
 
 def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
@@ -726,7 +758,7 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     if pairs.empty:
         return _empty(TIME_TO_IMPACT_COLUMNS)
     pairs["days"] = (pd.to_datetime(pairs["decided_on"]) - pd.to_datetime(pairs["learned_on"])).dt.days.astype("int64")
-    pairs = pairs.sort_values(["decided_on", "decision_id", "kind", "id"], kind="stable")
+    pairs = sort_rows(pairs, ["decided_on", "decision_id", "kind", "id"])
     return pairs[TIME_TO_IMPACT_COLUMNS].reset_index(drop=True)
 
 
@@ -757,7 +789,7 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
     ranked = cited.groupby("id").size().rename("decisions").reset_index().rename(columns={"id": "source_id"})
     for column in ("name", "kind"):
         ranked[column] = _lookup(ranked["source_id"], wb.sources, "source_id", column).array
-    ranked = ranked.sort_values(["decisions", "source_id"], ascending=[False, True], kind="stable")
+    ranked = sort_rows(ranked, ["decisions", "source_id"], ascending=[False, True])
     ranked["decisions"] = ranked["decisions"].astype("int64")
     return ranked[TOP_SOURCES_COLUMNS].head(n).reset_index(drop=True)
 
@@ -783,7 +815,7 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
     out = sources.loc[dormant, ["source_id", "name", "kind", "owner", "team"]].copy()
     out["last_engaged_on"] = last[dormant]
     out["days_since"] = since[dormant].astype("int64")
-    out = out.sort_values(["days_since", "source_id"], ascending=[False, True], kind="stable")
+    out = sort_rows(out, ["days_since", "source_id"], ascending=[False, True])
     return out[DORMANT_COLUMNS].reset_index(drop=True)
 
 
@@ -811,7 +843,7 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
         return _empty(DECISION_LOG_COLUMNS)
     every = wb.derived.get("decision_log", lambda: _decision_log(wb))
     log = every.iloc[wb.decisions.index.get_indexer(decisions.index)]
-    return log.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
+    return sort_rows(log, "date", ascending=False).reset_index(drop=True)
 
 
 def _decision_log(wb: Workbook) -> pd.DataFrame:
@@ -860,7 +892,7 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     decisions = filtered(wb, "decisions", f)
     everyone = wb.decisions
     replacing = everyone.loc[everyone["supersedes"].notna().to_numpy(dtype=bool)]
-    replacing = replacing.sort_values(["date", "decision_id"], kind="stable")
+    replacing = sort_rows(replacing, ["date", "decision_id"])
     ids = decisions["decision_id"].astype(str)
     replaced = ids.isin(replacing["supersedes"].astype(str).tolist()).to_numpy(dtype=bool)
     marked = _flag(decisions["status"].isin(["superseded", "reverted"])).to_numpy(dtype=bool)
@@ -882,7 +914,7 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
         "replaced_by_summary": _lookup(ids, replacing, "supersedes", "summary").to_numpy(),
     })
     out["days_in_force"] = (out["replaced_on"] - out["date"]).dt.days.astype("Int64")
-    return out.sort_values(["date", "decision_id"], kind="stable").reset_index(drop=True)
+    return sort_rows(out, ["date", "decision_id"]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -908,7 +940,7 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     positions = positions.to_numpy(zero_copy_only=False)
     for column, counts in linked.items():
         out[column] = np.where(positions >= 0, counts[positions], 0)
-    out = out.sort_values(["quarter", "team", "theme_id"], na_position="last", kind="stable")
+    out = sort_rows(out, ["quarter", "team", "theme_id"])
     return out.reset_index(drop=True)
 
 
@@ -1028,7 +1060,7 @@ def _ledger(commitments: pd.DataFrame, today: pd.Timestamp, extra: tuple[str, ..
     out["state"] = state
     for column in extra:
         out[column] = commitments[column].to_numpy()
-    out = out.sort_values(["committed_on", "commitment_id"], kind="stable")
+    out = sort_rows(out, ["committed_on", "commitment_id"])
     return out.reset_index(drop=True)
 
 
@@ -1099,15 +1131,17 @@ def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
     months = _month_axis(wb, f, critiques)
     if not len(months):
         return _empty(ROLES_COVERAGE_COLUMNS)
-    by_role = _roles_by_month(critiques)
-    keys = by_role["month"].astype(str) + "|" + by_role["role"].astype(str)
-    totals = pd.Series(by_role["critiques"].to_numpy(), index=keys.to_numpy())
-    grid = pd.MultiIndex.from_product([months, list(ROLES)], names=["month", "role"])
-    counts = totals.reindex([f"{month}|{role}" for month, role in grid], fill_value=0).to_numpy(dtype="int64")
+    positions, on_axis = _per_month(months, critiques["date"])
+    cells, distinct = pd.factorize(critiques["roles"])
+    on_axis &= cells >= 0
+    # Count critiques per (month, distinct roles cell), then each cell adds to every role it lists.
+    per_cell = np.bincount(positions[on_axis] * len(distinct) + cells[on_axis], minlength=len(months) * len(distinct))
+    lists = np.array([[role in str(cell).split(", ") for role in ROLES] for cell in distinct], dtype="int64")
+    counts = per_cell.reshape(len(months), len(distinct)) @ lists.reshape(len(distinct), len(ROLES))
     return pd.DataFrame({
-        "month": pd.PeriodIndex(grid.get_level_values("month"), freq="M").to_timestamp(),
-        "role": grid.get_level_values("role").astype(str),
-        "critiques": counts,
+        "month": np.repeat(months.to_timestamp().to_numpy(), len(ROLES)),
+        "role": pd.array(np.tile(np.array(ROLES, dtype=object), len(months)), dtype="str"),
+        "critiques": counts.reshape(-1).astype("int64"),
     })
 
 
@@ -1164,7 +1198,7 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 
 __all__ = [
-    "Kpi", "Scorecard", "Step", "artifact_types", "average_impact", "carried_over", "commitment_ledger",
+    "Kpi", "Scorecard", "Step", "sort_rows", "artifact_types", "average_impact", "carried_over", "commitment_ledger",
     "commitments_per_quarter", "critique_months", "critiques_per_month", "decisions_by_category",
     "decisions_per_quarter", "dormant_sources", "kpis", "learning_flows", "learning_mix",
     "median_days_to_impact", "monthly_streak", "reversals", "roles_coverage", "score_trend", "scorecard",

@@ -146,7 +146,7 @@ class Retro:
     def sources_added(self) -> pd.DataFrame:
         """Sources added during the quarter, in the order added. Columns: :data:`SOURCE_COLUMNS`."""
         rows = filtered(self.wb, "sources", self.in_quarter)
-        return rows.sort_values(["added_on", "source_id"], kind="stable")[SOURCE_COLUMNS].reset_index(drop=True)
+        return metrics.sort_rows(rows, ["added_on", "source_id"])[SOURCE_COLUMNS].reset_index(drop=True)
 
     @cached_property
     def sources_pruned(self) -> pd.DataFrame:
@@ -154,7 +154,7 @@ class Retro:
         rows = filtered(self.wb, "sources", self.f)
         start, end = pd.Timestamp(self.start), pd.Timestamp(self.end)
         rows = rows.loc[_flag(rows["pruned_on"].between(start, end)).to_numpy()]
-        return rows.sort_values(["pruned_on", "source_id"], kind="stable")[SOURCE_COLUMNS].reset_index(drop=True)
+        return metrics.sort_rows(rows, ["pruned_on", "source_id"])[SOURCE_COLUMNS].reset_index(drop=True)
 
     @cached_property
     def top_sources(self) -> pd.DataFrame:
@@ -172,7 +172,7 @@ class Retro:
     def critiques(self) -> pd.DataFrame:
         """Critiques held in the quarter, in date order. Columns: :data:`CRITIQUE_COLUMNS`."""
         rows = filtered(self.wb, "critiques", self.in_quarter)
-        return rows.sort_values(["date", "critique_id"], kind="stable")[CRITIQUE_COLUMNS].reset_index(drop=True)
+        return metrics.sort_rows(rows, ["date", "critique_id"])[CRITIQUE_COLUMNS].reset_index(drop=True)
 
     @cached_property
     def roles(self) -> pd.DataFrame:
@@ -195,7 +195,7 @@ class Retro:
             return ledger
         shipped_on = pd.to_datetime(ledger["shipped_on"])
         rows = ledger.loc[_flag(shipped_on.between(pd.Timestamp(self.start), pd.Timestamp(self.end))).to_numpy()]
-        return rows.sort_values(["shipped_on", "commitment_id"], kind="stable").reset_index(drop=True)
+        return metrics.sort_rows(rows, ["shipped_on", "commitment_id"]).reset_index(drop=True)
 
     @cached_property
     def carried(self) -> pd.DataFrame:
@@ -212,7 +212,7 @@ class Retro:
         rows = filtered(self.wb, "decisions", self.in_quarter)
         log["category_key"] = log["decision_id"].map(dict(zip(rows["decision_id"], rows["category"], strict=True)))
         log["supersedes"] = log["decision_id"].map(dict(zip(rows["decision_id"], rows["supersedes"], strict=True)))
-        return log.sort_values(["date", "decision_id"], kind="stable").reset_index(drop=True)
+        return metrics.sort_rows(log, ["date", "decision_id"]).reset_index(drop=True)
 
     # Against earlier quarters -------------------------------------------------------------
 

@@ -13,6 +13,7 @@ cell is read exactly as it would be on its own (``benchmarks/README.md`` tells t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -519,11 +520,11 @@ def _as_datetime(value: object) -> dt.datetime:
 
 def _date_from_text(values: pd.Series, *, day_first: bool) -> pd.Series:
     if values.dtype == object and len(values) <= 256:
-        return _dates(_date_parts_few(values, day_first=day_first), values.index)
+        return pd.Series(_dates_few(_date_parts_few(values, day_first=day_first)), index=values.index)
     return _dates(_date_parts(values, day_first=day_first), values.index)
 
 
-def _date_parts_few(values: pd.Series, *, day_first: bool) -> pd.DataFrame:
+def _date_parts_few(values: pd.Series, *, day_first: bool) -> list[tuple[float, float, float]]:
     """:func:`_date_parts` for a few texts: the same patterns, each text matched on its own."""
     parts = []
     for text_ in values:
@@ -541,7 +542,19 @@ def _date_parts_few(values: pd.Series, *, day_first: bool) -> pd.DataFrame:
                     month = float(MONTHS.get(found["mon"].lower(), np.nan))
                     break
         parts.append((year, month, day))
-    return pd.DataFrame(parts, columns=["year", "month", "day"], index=values.index, dtype="float64")
+    return parts
+
+
+def _dates_few(parts: list[tuple[float, float, float]]) -> np.ndarray:
+    """:func:`_dates` for a few (year, month, day): a sheet's date column has a handful of dates typed
+    as text among its date cells, and building frames to convert those few cost more than the rest of
+    the column. numpy reads the same calendar as ``to_datetime`` (year 0 included, unlike ``datetime``)."""
+    out = np.full(len(parts), np.datetime64("NaT", "us"))
+    for position, (year, month, day) in enumerate(parts):
+        if 1 <= month <= 12 and 1 <= day <= 31 and year == year:  # NaN compares False
+            with contextlib.suppress(ValueError):  # no such day in that month
+                out[position] = np.datetime64(f"{int(year):04d}-{int(month):02d}-{int(day):02d}", "us")
+    return out
 
 
 def _date_parts(values: pd.Series, *, day_first: bool) -> pd.DataFrame:

@@ -188,7 +188,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
                f"stable when rows move.")
     elif id_column and model._derived_id_prefix and id_column in by_name:
         blank_ids = by_name[id_column].blank
-        for row, derived in zip(index[blank_ids], parsed[id_column].to_numpy(dtype=object)[blank_ids], strict=True):
+        for row, derived in zip(index[blank_ids], parsed[id_column][blank_ids].to_numpy(dtype=object), strict=True):
             report(row, id_column, None, "info",
                    f"{id_column} is blank, so this row is known as {derived}. "
                    f"Type an id to keep it stable when rows move.")
@@ -555,7 +555,7 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> No
                 unknown = values.notna().to_numpy(dtype=bool) & ~parsers.isin(values, known[target])
                 if not unknown.any():
                     continue
-                for row, value in zip(frame.index[unknown], values.to_numpy(dtype=object)[unknown], strict=True):
+                for row, value in zip(frame.index[unknown], values[unknown].to_numpy(dtype=object), strict=True):
                     result.issues.append(Issue(
                         tab, int(row), name, str(value), "warning",
                         f"'{value}' is not a {target_id} in the {target} tab. Use an id listed there, "

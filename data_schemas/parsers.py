@@ -432,8 +432,17 @@ def enum_key(values: pd.Series) -> pd.Series:
     return _on_distinct(values, _enum_key)
 
 
+_ENUM_SEPARATORS = r"[\s\-]+"
+_ENUM_SEPARATORS_RE2 = f"[{_SPACE_RE2[1:-1]}\\-]+"  # Python's Unicode \s spelt out for RE2
+
+
 def _enum_key(values: pd.Series) -> pd.Series:
-    return values.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    array = _arrow(values)
+    if array is None:
+        return values.str.lower().str.replace(_ENUM_SEPARATORS, "_", regex=True)
+    # Arrow directly, as pandas' str.lower does, then RE2: pandas' str.replace reparses the pattern on
+    # every call (and then runs Python's re, for its Unicode \s), more than the replacing itself costs.
+    return _string_series(pc.replace_substring_regex(pc.utf8_lower(array), _ENUM_SEPARATORS_RE2, "_"), values.index)
 
 
 def choice(raw: pd.Series, aliases: dict[str, str] | None = None) -> pd.Series:

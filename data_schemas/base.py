@@ -148,7 +148,7 @@ class TabModel(pa.DataFrameModel):
                 parsed[cls._id_column] = ids.fillna(derived.astype("string"))
         if cls._quarter_from:
             parsed["quarter"] = parsers.quarter_of(parsed[cls._quarter_from], options.fiscal_year_start_month)
-        return pd.DataFrame(parsed, index=raw.index)
+        return pd.DataFrame(parsed, index=raw.index, copy=False)  # the parsed columns are new: no copy
 
     @pa.dataframe_check
     @classmethod

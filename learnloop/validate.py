@@ -357,7 +357,7 @@ class _RawCells:
         positions = None if rows is None else self.index.get_indexer(rows)
         index = self.index if positions is None else self.index[positions]
         return pd.DataFrame({name: self.series(name, positions) for name in self.columns}, index=index,
-                            dtype="object")
+                            dtype="object", copy=False)
 
     def shown(self, rows: list[int]) -> _Shown:
         """The cells of ``rows`` as an editor reads them (:func:`parsers.text`), column by column as asked."""
@@ -374,7 +374,7 @@ class _RawCells:
                 out[name] = column.as_string(self.index)
             else:
                 out[name] = self.series(name)
-        return pd.DataFrame(out, index=self.index)
+        return pd.DataFrame(out, index=self.index, copy=False)  # the model reads it, never writes
 
 
 class _Shown:
@@ -515,8 +515,10 @@ def _empty(model: type[TabModel]) -> pd.DataFrame:
 def _quarantine_frame(tab: str, raw: pd.DataFrame) -> pd.DataFrame:
     """Quarantined rows as typed in the sheet (text), under the tab's column names."""
     names = list(TABS[tab].model.columns())
-    frame = pd.DataFrame({name: parsers.text(raw[name]) for name in raw.columns}, index=raw.index) if len(raw) \
-        else pd.DataFrame(index=raw.index)
+    if len(raw):
+        frame = pd.DataFrame({name: parsers.text(raw[name]) for name in raw.columns}, index=raw.index, copy=False)
+    else:
+        frame = pd.DataFrame(index=raw.index)
     frame = frame.reindex(columns=names)
     frame.index.name = "row"
     return frame

@@ -1,6 +1,7 @@
 """The app's small Streamlit helpers: the one cached loader and shared bits of page chrome.
 
-Caching lives here and only here. A read is shared by every session for ``refresh_seconds``;
+Caching lives here and only here. A read is shared by every session for ``refresh_seconds``
+(the workbook keeps what the metrics derive from it, see :class:`learnloop.workbook.Derived`);
 a failed read is remembered for the same time (so pages stay fast while Google is down) and
 the last good workbook keeps serving, with a banner that says what failed and when the next
 try is.
@@ -41,7 +42,11 @@ def _last_good() -> dict[tuple[object, ...], Workbook]:
     return {}
 
 
-@st.cache_data(show_spinner="Reading the workbook…", max_entries=16)
+# A resource, not data: every session reads the same workbook object, never a copy. A loaded
+# workbook is never changed (metrics and pages only read it), and what the metrics work out from
+# it is kept on it (``Workbook.derived``), so a click reuses it instead of unpickling the
+# workbook and working everything out again.
+@st.cache_resource(show_spinner="Reading the workbook…", max_entries=16)
 def _load(config: settings.Settings, bucket: int) -> Loaded:
     now = dt.datetime.now(dt.UTC)
     try:
@@ -190,6 +195,13 @@ def kpi_delta(kpi: metrics.Kpi) -> str | None:
     if kpi.unit == "share":
         return f"{kpi.delta * 100:+.0f} pts"
     return f"{kpi.delta:+g}"
+
+
+def evidence_line(step: metrics.Step) -> str:
+    """One step of a scorecard as a Markdown list item: done or not, its name and the evidence
+    (sheet text, escaped so it shows as typed)."""
+    mark = ":material/check_circle: Done" if step.done else ":material/radio_button_unchecked: Not yet"
+    return f"- **{step.number}. {step.name}** · {mark} · {reports.escape_markdown(step.evidence)}"
 
 
 def refresh() -> None:

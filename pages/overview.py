@@ -19,8 +19,8 @@ for column, kpi in zip(st.columns(4), metrics.kpis(wb, f, quarter), strict=True)
     column.metric(kpi.name, ui.kpi_value(kpi), delta=ui.kpi_delta(kpi), help=kpi.help, border=True)
 
 with st.expander("The evidence behind each step", expanded=False):
-    st.dataframe(card.to_frame()[["number", "name", "done", "evidence"]], hide_index=True, width="stretch",
-                 column_config={"done": st.column_config.CheckboxColumn("Done")})
+    # A plain list, not a data grid: the grid's code is the heaviest the browser loads for this page.
+    st.markdown("\n".join(ui.evidence_line(step) for step in card.steps))
 
 left, right = st.columns(2)
 left.plotly_chart(charts.score_trend(metrics.score_trend(wb, f)), theme=None, key="score-trend")

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_schemas import TABS
+from learnloop import metrics
 from learnloop.sources import files
 from tests.fixtures.messy import MESSY_TABS
 
@@ -107,3 +108,11 @@ def test_add_entry_on_a_read_only_source_explains_how_to_connect_a_sheet(demo_wo
     assert not at.exception
     assert any("service account" in info.value for info in at.info)
     assert not at.get("form")
+
+
+def test_overview_lists_the_evidence_for_every_step(demo_workbook):
+    at = run_app()
+    evidence = next(block for block in at.expander if block.label == "The evidence behind each step")
+    lines = evidence.markdown[0].value.splitlines()
+    assert [line.split("**")[1] for line in lines] == [f"{number}. {name}" for number, _, name in metrics.STEPS]
+    assert sum("Done" in line for line in lines) + sum("Not yet" in line for line in lines) == 5

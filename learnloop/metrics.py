@@ -23,8 +23,8 @@ Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -40,6 +40,7 @@ from learnloop.filters import (
     Filters,
     filtered,
     fiscal_start,
+    present_quarters,
     previous_quarter,
     quarter_bounds,
     quarter_months,
@@ -307,87 +308,70 @@ class Scorecard:
         )
 
 
-_QUARTER = "step_quarter"
+def _kept_themes(themes: pd.DataFrame) -> pd.DataFrame:
+    """theme_id and quarter of the themes that are not dropped, each pair once."""
+    keep = ~_flag(themes["status"].eq("dropped")).to_numpy(dtype=bool) & themes["quarter"].notna().to_numpy(dtype=bool)
+    kept = pd.DataFrame({"theme_id": themes["theme_id"].array[keep], "quarter": themes["quarter"].array[keep]})
+    return kept.dropna().drop_duplicates().astype({"theme_id": "string", "quarter": "string"})
 
 
-def _tagged(frame: pd.DataFrame, columns: list[str], labels: pd.Series) -> pd.DataFrame:
-    """``columns`` of the rows of ``frame`` that have a quarter label, with that label in ``step_quarter``."""
-    keep = labels.notna().to_numpy(dtype=bool)
-    data = {column: frame[column].array[keep] for column in columns}
-    data[_QUARTER] = labels.astype("string").array[keep]
-    return pd.DataFrame(data, index=frame.index[keep])
-
-
-def _step_rows(wb: Workbook, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The rows each playbook step looks at, each tagged with the quarter it counts for
-    (``step_quarter``): themes, the sources active at the end of the quarter of the kept theme
-    they are tied to, sources added and pruned, critiques, commitments shipped and decisions."""
-    fiscal = fiscal_start(wb)
-    themes, sources = tables["themes"], tables["sources"]
-    set_themes = _tagged(themes, ["theme_id", "title", "status"], themes["quarter"])
-    set_themes = set_themes.assign(dropped=_flag(set_themes["status"].eq("dropped")).to_numpy(dtype=bool))
-
-    # Sources tied to a theme kept in the quarter, in the network on the quarter's last day.
-    kept = set_themes.loc[~set_themes["dropped"].to_numpy(), ["theme_id", _QUARTER]].dropna()
-    kept = kept.drop_duplicates().astype({"theme_id": str})
+def _active_sources(wb: Workbook, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The sources tied to a theme kept in a quarter that are in the network on that quarter's last
+    day (added by then, not pruned by then): source_id and the quarter, in sheet order."""
+    kept = _kept_themes(tables["themes"])
+    sources = tables["sources"]
     candidates = sources.loc[_isin(sources["theme_id"], kept["theme_id"]), ["source_id", "theme_id", "added_on",
                                                                             "pruned_on"]]
-    tied = candidates.assign(position=np.arange(len(candidates)), theme_id=candidates["theme_id"].astype(str))
+    tied = candidates.assign(position=np.arange(len(candidates)), theme_id=candidates["theme_id"].astype("string"))
     tied = tied.merge(kept, on="theme_id", how="inner")
-    ends = {quarter: pd.Timestamp(quarter_bounds(quarter, fiscal)[1]) for quarter in kept[_QUARTER].unique()}
-    end = pd.to_datetime(tied[_QUARTER].map(ends))
+    fiscal = fiscal_start(wb)
+    ends = {label: pd.Timestamp(quarter_bounds(label, fiscal)[1]) for label in kept["quarter"].unique()}
+    end = pd.to_datetime(tied["quarter"].map(ends))
     in_network = ((tied["added_on"] <= end) & ~(tied["pruned_on"] <= end)).to_numpy(dtype=bool)
-    active = sort_rows(tied.loc[in_network], [_QUARTER, "position"])
-
-    critiques = tables["critiques"]
-    held = _tagged(critiques, ["date", "roles"], critiques["quarter"])
-    commitments = tables["commitments"]
-    shipped = _tagged(commitments, ["commitment_id", "title"], parsers.quarter_of(commitments["shipped_on"], fiscal))
-    decisions = tables["decisions"]
-    return {
-        "themes": set_themes,
-        "active_sources": active,
-        "added": _tagged(sources, ["source_id"], sources["quarter"]),
-        "pruned": _tagged(sources, ["source_id"], parsers.quarter_of(sources["pruned_on"], fiscal)),
-        "critiques": held,
-        "shipped": shipped,
-        "decisions": _tagged(decisions, ["decision_id"], decisions["quarter"]),
-    }
+    return sort_rows(tied.loc[in_network, ["source_id", "quarter", "position"]], ["quarter", "position"])
 
 
-def _roles_present(held: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
-    """For each quarter (rows) and role (columns, in :data:`ROLES` order): was that role at a critique?"""
-    pairs = held[[_QUARTER, "roles"]].dropna().drop_duplicates()
+def _months_with_critiques(critiques: pd.DataFrame, quarters: list[str]) -> np.ndarray:
+    """For each of ``quarters``, the months with at least one critique dated in that quarter."""
+    where = pc.fill_null(pc.index_in(_text(critiques["quarter"]), value_set=_text(quarters)), -1)
+    where = where.to_numpy(zero_copy_only=False)
+    months = _month_numbers(critiques["date"])
+    pairs = np.unique(where[where >= 0].astype("int64") * 100_000 + months[where >= 0])
+    return np.bincount(pairs // 100_000, minlength=len(quarters)).astype("int64")
+
+
+def _roles_present(critiques: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
+    """For each of ``quarters`` (rows) and role (columns, in :data:`ROLES` order): was that role at a
+    critique dated in the quarter? Each distinct (quarter, roles) pair is split once."""
+    pairs = pd.DataFrame({"quarter": critiques["quarter"], "roles": critiques["roles"]}).dropna().drop_duplicates()
     present: dict[str, set[str]] = {quarter: set() for quarter in quarters}
-    for quarter, cell in zip(pairs[_QUARTER].tolist(), pairs["roles"].astype(str).tolist(), strict=True):
-        present[quarter].update(cell.split(", "))
+    for quarter, cell in zip(pairs["quarter"].astype(str).tolist(), pairs["roles"].astype(str).tolist(), strict=True):
+        if quarter in present:
+            present[quarter].update(cell.split(", "))
     return pd.DataFrame([[role in present[quarter] for role in ROLES] for quarter in quarters],
                         index=pd.Index(quarters, name="quarter"), columns=list(ROLES), dtype=bool)
 
 
-def _step_facts(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The numbers each step is judged on, one row per quarter that has any, and whether each step is done."""
-    quarters = sorted(set().union(*(frame[_QUARTER].unique().tolist() for frame in rows.values())))
-    def per_quarter(frame: pd.DataFrame) -> np.ndarray:
-        return _counts(frame[_QUARTER], quarters)
-
-    themes = rows["themes"]
-    dropped = themes["dropped"].to_numpy(dtype=bool)
-    held = rows["critiques"]
-    months = pd.Series(held["date"].to_numpy().astype("datetime64[M]"), index=held.index)
-    months_with = months.groupby(held[_QUARTER].to_numpy()).nunique().reindex(quarters, fill_value=0)
+def _step_facts(wb: Workbook, tables: dict[str, pd.DataFrame], quarters: list[str],
+                active: pd.DataFrame) -> pd.DataFrame:
+    """The numbers each playbook step is judged on, one row per quarter, and whether each step is
+    done: the one definition behind :func:`scorecard`, :func:`score_trend` and the KPIs.
+    ``active`` is :func:`_active_sources`."""
+    fiscal = fiscal_start(wb)
+    themes, sources, critiques = tables["themes"], tables["sources"], tables["critiques"]
+    dropped = _flag(themes["status"].eq("dropped")).to_numpy(dtype=bool)
     facts = pd.DataFrame({
-        "themes": _counts(themes[_QUARTER][~dropped], quarters),
-        "dropped_themes": _counts(themes[_QUARTER][dropped], quarters),
-        "active_sources": per_quarter(rows["active_sources"]),
-        "added": per_quarter(rows["added"]),
-        "pruned": per_quarter(rows["pruned"]),
-        "critiques": per_quarter(held),
-        "months_with_critiques": months_with.to_numpy(dtype="int64"),
-        "shipped": per_quarter(rows["shipped"]),
-        "decisions": per_quarter(rows["decisions"]),
+        "themes": _counts(themes["quarter"][~dropped], quarters),
+        "dropped_themes": _counts(themes["quarter"][dropped], quarters),
+        "active_sources": _counts(active["quarter"], quarters),
+        "added": _counts(sources["quarter"], quarters),
+        "pruned": _counts(parsers.quarter_of(sources["pruned_on"], fiscal), quarters),
+        "critiques": _counts(critiques["quarter"], quarters),
+        "months_with_critiques": _months_with_critiques(critiques, quarters),
+        "shipped": _counts(parsers.quarter_of(tables["commitments"]["shipped_on"], fiscal), quarters),
+        "decisions": _counts(tables["decisions"]["quarter"], quarters),
     }, index=pd.Index(quarters, name="quarter"))
-    roles = _roles_present(held, quarters)
+    roles = _roles_present(critiques, quarters)
     facts = facts.join(roles)
     facts["theme_set"] = facts["themes"] >= 1
     facts["pln_curated"] = (facts["active_sources"] >= MIN_ACTIVE_SOURCES) & (facts["added"] + facts["pruned"] > 0)
@@ -397,59 +381,43 @@ def _step_facts(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return facts
 
 
-@dataclass(frozen=True)
-class _Steps:
-    """:func:`_step_rows`, each table ordered by quarter (sheet order within one), where each
-    quarter's rows start and end, and :func:`_step_facts`."""
-
-    rows: dict[str, pd.DataFrame]
-    spans: dict[str, dict[str, tuple[int, int]]]
-    facts: pd.DataFrame
-
-    def rows_in(self, quarter: str) -> dict[str, pd.DataFrame]:
-        return {name: frame.iloc[slice(*self.spans[name].get(quarter, (0, 0)))] for name, frame in self.rows.items()}
-
-    def facts_for(self, quarters: list[str]) -> pd.DataFrame:
-        """The facts of ``quarters``; a quarter with nothing in it has every count 0 and no step done."""
-        missing = [quarter for quarter in dict.fromkeys(quarters) if quarter not in self.facts.index]
-        facts = self.facts
-        if missing:
-            nothing = pd.DataFrame({column: np.zeros(len(missing), dtype=dtype) for column, dtype in facts.dtypes.items()},
-                                   index=pd.Index(missing, name="quarter"))
-            facts = pd.concat([facts, nothing])
-        return facts.loc[quarters]
-
-
-def _steps(wb: Workbook, f: Filters) -> _Steps:
-    """:func:`_step_rows` and :func:`_step_facts` for ``f``'s teams, people and themes (every
-    quarter), worked out once per workbook: the scorecards, KPIs and score trend all read them."""
-    def compute() -> _Steps:
-        rows = _step_rows(wb, _tables(wb, f, by_quarter=False))
-        ordered, spans = {}, {}
-        for name, frame in rows.items():
-            codes, quarters = pd.factorize(frame[_QUARTER], sort=True)
-            ordered[name] = frame.take(np.argsort(codes, kind="stable"))
-            ends = np.cumsum(np.bincount(codes, minlength=len(quarters)))
-            spans[name] = {str(q): (int(end - count), int(end)) for q, end, count in
-                           zip(quarters, ends, np.bincount(codes, minlength=len(quarters)), strict=True)}
-        return _Steps(ordered, spans, _step_facts(rows))
+def _steps(wb: Workbook, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_step_facts` of every quarter of the workbook and :func:`_active_sources`, with
+    ``f``'s teams, people and themes; worked out once (the scorecards, KPIs and trend all read them)."""
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        tables = _tables(wb, f, by_quarter=False)
+        active = _active_sources(wb, tables)
+        return _step_facts(wb, tables, present_quarters(wb), active), active
 
     return wb.derived.get(("steps", f.teams, f.people, f.themes), compute)
 
 
+def _facts(wb: Workbook, f: Filters, quarters: list[str]) -> pd.DataFrame:
+    """:func:`_step_facts` for ``quarters``; a quarter with nothing in it has every count 0 and no step done."""
+    every = _steps(wb, f)[0]
+    missing = [quarter for quarter in dict.fromkeys(quarters) if quarter not in every.index]
+    if missing:
+        nothing = {tab: frame.iloc[:0] for tab, frame in wb.tables.items()}
+        every = pd.concat([every, _step_facts(wb, nothing, missing, _active_sources(wb, nothing))])
+    return every.loc[quarters]
+
+
 def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
-    steps = _steps(wb, f)
-    rows = steps.rows_in(quarter)
-    facts = steps.facts_for([quarter]).iloc[0]
+    tables = _tables(wb, f, by_quarter=False)
+    active_sources = _steps(wb, f)[1]
+    facts = _facts(wb, f, [quarter]).iloc[0]
     names = {number: name for number, _, name in STEPS}
     keys = {number: key for number, key, _ in STEPS}
 
     def step(number: int, evidence: str, detail: dict[str, Any]) -> Step:
         return Step(number, names[number], bool(facts[keys[number]]), evidence, detail, keys[number])
 
+    def of_quarter(frame: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+        return frame.loc[_flag(labels.eq(quarter)).to_numpy(dtype=bool)]
+
     # 1 Theme set
-    themes = rows["themes"]
-    dropped = themes["dropped"].to_numpy(dtype=bool)
+    themes = of_quarter(tables["themes"], tables["themes"]["quarter"])
+    dropped = _flag(themes["status"].eq("dropped")).to_numpy(dtype=bool)
     kept, dropped_themes = themes.loc[~dropped], themes.loc[dropped]
     if len(kept):
         evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(kept["title"].astype(str))
@@ -471,7 +439,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     two = step(2, evidence, {
         "active_sources": active,
         "needed": MIN_ACTIVE_SOURCES,
-        "source_ids": rows["active_sources"]["source_id"].astype(str).tolist(),
+        "source_ids": of_quarter(active_sources, active_sources["quarter"])["source_id"].astype(str).tolist(),
         "added": added,
         "pruned": pruned,
         "reviewed": reviewed,
@@ -492,7 +460,8 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     })
 
     # 4 Artifact shipped
-    shipped = rows["shipped"]
+    commitments = tables["commitments"]
+    shipped = of_quarter(commitments, parsers.quarter_of(commitments["shipped_on"], fiscal_start(wb)))
     if len(shipped):
         evidence = f"{_plural(len(shipped), 'artifact')} shipped: " + "; ".join(shipped["title"].astype(str))
     else:
@@ -503,7 +472,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     })
 
     # 5 Loop closed
-    written = rows["decisions"]
+    written = of_quarter(tables["decisions"], tables["decisions"]["quarter"])
     evidence = (f"{_plural(len(written), 'decision write-up')}" if len(written)
                 else "No decision write-up this quarter")
     five = step(5, evidence, {
@@ -539,7 +508,7 @@ def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
     quarters = quarters_in_scope(wb, f)
     if not quarters:
         return _empty(SCORE_TREND_COLUMNS)
-    facts = _steps(wb, f).facts_for(quarters)
+    facts = _facts(wb, f, quarters)
     steps = [key for _, key, _ in STEPS]
     out = facts[steps].reset_index()
     out.insert(1, "score", facts[steps].sum(axis=1).to_numpy(dtype="int64"))
@@ -1198,9 +1167,32 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 
 __all__ = [
-    "Kpi", "Scorecard", "Step", "sort_rows", "artifact_types", "average_impact", "carried_over", "commitment_ledger",
-    "commitments_per_quarter", "critique_months", "critiques_per_month", "decisions_by_category",
-    "decisions_per_quarter", "dormant_sources", "kpis", "learning_flows", "learning_mix",
-    "median_days_to_impact", "monthly_streak", "reversals", "roles_coverage", "score_trend", "scorecard",
-    "sources_flow", "theme_summary", "time_to_impact", "top_sources", "traced_share",
+    "Kpi",
+    "Scorecard",
+    "Step",
+    "artifact_types",
+    "average_impact",
+    "carried_over",
+    "commitment_ledger",
+    "commitments_per_quarter",
+    "critique_months",
+    "critiques_per_month",
+    "decisions_by_category",
+    "decisions_per_quarter",
+    "dormant_sources",
+    "kpis",
+    "learning_flows",
+    "learning_mix",
+    "median_days_to_impact",
+    "monthly_streak",
+    "reversals",
+    "roles_coverage",
+    "score_trend",
+    "scorecard",
+    "sort_rows",
+    "sources_flow",
+    "theme_summary",
+    "time_to_impact",
+    "top_sources",
+    "traced_share",
 ]

@@ -374,8 +374,10 @@ def _range_spans(body: bytes, count: int) -> list[tuple[int, int]] | None:
     Each starts with its "range" key. Outside a string, ``{`` then ``"range"`` then ``:`` can only be
     such an object's first key (inside a string every quote is escaped, and values are arrays); each
     span is then checked by parsing it on its own. None (read the body whole) when anything differs.
+    The search stops at the last object's start: its values need not be scanned (anything unexpected
+    after it makes its span fail to parse on its own).
     """
-    starts = []
+    starts: list[int] = []
     at = body.find(_RANGE_KEY)
     while at != -1:
         before = at - 1
@@ -386,6 +388,8 @@ def _range_spans(body: bytes, count: int) -> list[tuple[int, int]] | None:
             after += 1
         if before >= 0 and body[before] == ord("{") and after < len(body) and body[after] == ord(":"):
             starts.append(before)
+            if len(starts) == count:
+                break
         at = body.find(_RANGE_KEY, at + len(_RANGE_KEY))
     if len(starts) != count:
         return None

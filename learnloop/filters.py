@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from data_schemas import parsers
+from learnloop import frames
 from learnloop.workbook import Workbook
 
 TAB_NAMES = ("themes", "sources", "critiques", "commitments", "decisions")
@@ -304,11 +305,12 @@ def available(wb: Workbook) -> dict[str, object]:
 def _available(wb: Workbook) -> dict[str, list[str] | dict[str, str]]:
     teams = [str(team).strip() for tab in TAB_NAMES for team in wb.tables[tab]["team"].dropna().unique()]
     people = [name for tab in TAB_NAMES for name in names_in(wb.tables[tab], tab)]
-    themes = wb.tables["themes"].sort_values(["quarter", "team", "theme_id"], na_position="last")
+    themes = frames.sort_rows(wb.tables["themes"], ["quarter", "team", "theme_id"])
+    themes = themes.loc[themes["theme_id"].notna().to_numpy(dtype=bool)]
+    ids = themes["theme_id"].astype(str).to_numpy(dtype=object).tolist()
     return {
         "quarters": present_quarters(wb),
         "teams": _sorted_names([team for team in teams if team]),
         "people": _sorted_names(people),
-        "themes": {str(tid): str(title) for tid, title in zip(themes["theme_id"].tolist(), themes["title"].tolist(),
-                                                               strict=True) if not pd.isna(tid)},
+        "themes": dict(zip(ids, themes["title"].astype(str).to_numpy(dtype=object).tolist(), strict=True)),
     }

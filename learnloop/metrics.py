@@ -23,7 +23,6 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,6 +35,7 @@ from data_schemas import parsers
 from data_schemas.critiques import ARTIFACT_TYPES, ROLES
 from data_schemas.decisions import DECISION_CATEGORIES
 from data_schemas.sources import SOURCE_KINDS
+from learnloop import frames
 from learnloop.filters import (
     Filters,
     filtered,
@@ -107,40 +107,6 @@ def _flag(values: pd.Series) -> pd.Series:
     return values.fillna(False).astype(bool)
 
 
-def _text(values: pd.Series | Iterable[object]) -> pa.Array:
-    """``values`` as Arrow text (missing values null), for Arrow's hash lookups."""
-    if not isinstance(values, pd.Series):
-        values = pd.Series(list(values), dtype="object")
-    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
-        values = values.astype("string")
-    array = pa.array(values.array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.large_string())
-
-
-def _isin(values: pd.Series, wanted: pd.Series | Iterable[object]) -> np.ndarray:
-    """Which of ``values`` are among ``wanted`` (compared as text), as a mask; missing values never
-    are. Arrow's hash lookup: pandas' ``isin`` on Arrow text builds a Python list per call."""
-    found = pc.is_in(_text(values), value_set=_text(wanted), skip_nulls=True)
-    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
-
-
-def sort_rows(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[bool] = True) -> pd.DataFrame:
-    """``frame``'s rows ordered by the columns ``by``: a stable sort with blanks last, as
-    ``sort_values(kind="stable")`` does, done by Arrow (several times faster on Arrow text)."""
-    columns = [by] if isinstance(by, str) else list(by)
-    orders = [ascending] * len(columns) if isinstance(ascending, bool) else list(ascending)
-    if len(frame) < 2:
-        return frame
-    try:
-        keys = pa.table({str(n): pa.array(frame[column], from_pandas=True) for n, column in enumerate(columns)})
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return frame.sort_values(columns, ascending=orders, kind="stable", na_position="last")
-    sort_keys = [(str(n), "ascending" if up else "descending", "at_end") for n, up in enumerate(orders)]
-    return frame.take(pc.sort_indices(keys, options=pc.SortOptions(sort_keys)).to_numpy())
-
-
 def _bounds(wb: Workbook, quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     start, end = quarter_bounds(quarter, fiscal_start(wb))
     return pd.Timestamp(start), pd.Timestamp(end)
@@ -162,12 +128,6 @@ def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None) -> pd.Data
     return frame.loc[_flag(frame["quarter"].eq(quarter)).to_numpy()]
 
 
-def _counts(labels: pd.Series, index: list[str]) -> np.ndarray:
-    """How often each of ``index`` occurs in ``labels`` (compared as text; 0 when absent)."""
-    positions = pc.drop_null(pc.index_in(_text(labels), value_set=_text(index))).to_numpy(zero_copy_only=False)
-    return np.bincount(positions, minlength=len(index)).astype("int64")
-
-
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
 
@@ -182,24 +142,6 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _positions(keys: pd.Series, table: pd.DataFrame, key: str) -> np.ndarray:
-    """The position in ``table`` of the first row whose ``key`` equals each key (compared as text),
-    -1 when there is none."""
-    found = pc.index_in(_text(keys), value_set=_text(table[key]), skip_nulls=True)
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
-
-
-def _take(table: pd.DataFrame, column: str, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """``table[column]`` at ``positions`` (from :func:`_positions`), missing where a position is -1."""
-    return pd.api.extensions.take(table[column].array, positions, allow_fill=True)
-
-
-def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:
-    """``table[value]`` of the row whose ``table[key]`` equals each key (compared as text; first
-    match wins; missing when none), aligned with ``keys``. Safe for any dtype and for empty tables."""
-    return pd.Series(_take(table, value, _positions(keys, table, key)), index=keys.index)
-
-
 def _traced(decisions: pd.DataFrame) -> pd.Series:
     return decisions["source_ids"].notna() | decisions["critique_ids"].notna()
 
@@ -207,9 +149,9 @@ def _traced(decisions: pd.DataFrame) -> pd.Series:
 def _citations(wb: Workbook, decisions: pd.DataFrame, column: str) -> pd.DataFrame:
     """One row per (decision, cited id) for the rows of ``decisions`` (a selection of the workbook's
     decisions) and an id-list column: decision_id, decided_on, quarter, category, theme_id, id,
-    theme (the theme's title), learned_on (the cited source's ``added_on`` or critique's date) and,
-    for sources, kind."""
-    every = wb.derived.get(("citations", column), lambda: _every_citation(wb, column))
+    theme (the theme's title), learned_on (the cited source's ``added_on`` or critique's date),
+    for sources kind, and ``cited`` (the cited row's position in its tab, -1 when there is none)."""
+    every = _every_citation(wb, column)
     if len(decisions) == len(wb.decisions):
         return every.drop(columns="position")
     chosen = np.zeros(len(wb.decisions), dtype=bool)
@@ -218,6 +160,12 @@ def _citations(wb: Workbook, decisions: pd.DataFrame, column: str) -> pd.DataFra
 
 
 def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
+    """:func:`_citations` of every decision, in sheet order, with each decision's ``position``;
+    worked out once per workbook."""
+    return wb.derived.get(("citations", column), lambda: _cite(wb, column))
+
+
+def _cite(wb: Workbook, column: str) -> pd.DataFrame:
     decisions = wb.decisions
     items = parsers.list_items(decisions[column])
     positions = decisions.index.get_indexer(items.index)
@@ -230,14 +178,15 @@ def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
         "theme_id": decisions["theme_id"].astype("str").array.take(positions),
         "id": items.astype(str).array,
     })
-    themes = _positions(decisions["theme_id"], wb.themes, "theme_id")
-    cited["theme"] = _take(wb.themes, "title", themes[positions])
+    themes = frames.positions(decisions["theme_id"], wb.themes, "theme_id")
+    cited["theme"] = frames.take(wb.themes, "title", themes[positions])
     if column == "source_ids":
-        sources = _positions(cited["id"], wb.sources, "source_id")
-        cited["learned_on"] = _take(wb.sources, "added_on", sources)
-        cited["kind"] = _take(wb.sources, "kind", sources)
+        cited["cited"] = frames.positions(cited["id"], wb.sources, "source_id")
+        cited["learned_on"] = frames.take(wb.sources, "added_on", cited["cited"].to_numpy())
+        cited["kind"] = frames.take(wb.sources, "kind", cited["cited"].to_numpy())
     else:
-        cited["learned_on"] = _take(wb.critiques, "date", _positions(cited["id"], wb.critiques, "critique_id"))
+        cited["cited"] = frames.positions(cited["id"], wb.critiques, "critique_id")
+        cited["learned_on"] = frames.take(wb.critiques, "date", cited["cited"].to_numpy())
     return cited
 
 
@@ -320,7 +269,7 @@ def _active_sources(wb: Workbook, tables: dict[str, pd.DataFrame]) -> pd.DataFra
     day (added by then, not pruned by then): source_id and the quarter, in sheet order."""
     kept = _kept_themes(tables["themes"])
     sources = tables["sources"]
-    candidates = sources.loc[_isin(sources["theme_id"], kept["theme_id"]), ["source_id", "theme_id", "added_on",
+    candidates = sources.loc[frames.isin(sources["theme_id"], kept["theme_id"]), ["source_id", "theme_id", "added_on",
                                                                             "pruned_on"]]
     tied = candidates.assign(position=np.arange(len(candidates)), theme_id=candidates["theme_id"].astype("string"))
     tied = tied.merge(kept, on="theme_id", how="inner")
@@ -328,12 +277,12 @@ def _active_sources(wb: Workbook, tables: dict[str, pd.DataFrame]) -> pd.DataFra
     ends = {label: pd.Timestamp(quarter_bounds(label, fiscal)[1]) for label in kept["quarter"].unique()}
     end = pd.to_datetime(tied["quarter"].map(ends))
     in_network = ((tied["added_on"] <= end) & ~(tied["pruned_on"] <= end)).to_numpy(dtype=bool)
-    return sort_rows(tied.loc[in_network, ["source_id", "quarter", "position"]], ["quarter", "position"])
+    return frames.sort_rows(tied.loc[in_network, ["source_id", "quarter", "position"]], ["quarter", "position"])
 
 
 def _months_with_critiques(critiques: pd.DataFrame, quarters: list[str]) -> np.ndarray:
     """For each of ``quarters``, the months with at least one critique dated in that quarter."""
-    where = pc.fill_null(pc.index_in(_text(critiques["quarter"]), value_set=_text(quarters)), -1)
+    where = pc.fill_null(pc.index_in(frames.text(critiques["quarter"]), value_set=frames.text(quarters)), -1)
     where = where.to_numpy(zero_copy_only=False)
     months = _month_numbers(critiques["date"])
     pairs = np.unique(where[where >= 0].astype("int64") * 100_000 + months[where >= 0])
@@ -361,15 +310,15 @@ def _step_facts(wb: Workbook, tables: dict[str, pd.DataFrame], quarters: list[st
     themes, sources, critiques = tables["themes"], tables["sources"], tables["critiques"]
     dropped = _flag(themes["status"].eq("dropped")).to_numpy(dtype=bool)
     facts = pd.DataFrame({
-        "themes": _counts(themes["quarter"][~dropped], quarters),
-        "dropped_themes": _counts(themes["quarter"][dropped], quarters),
-        "active_sources": _counts(active["quarter"], quarters),
-        "added": _counts(sources["quarter"], quarters),
-        "pruned": _counts(parsers.quarter_of(sources["pruned_on"], fiscal), quarters),
-        "critiques": _counts(critiques["quarter"], quarters),
+        "themes": frames.counts(themes["quarter"][~dropped], quarters),
+        "dropped_themes": frames.counts(themes["quarter"][dropped], quarters),
+        "active_sources": frames.counts(active["quarter"], quarters),
+        "added": frames.counts(sources["quarter"], quarters),
+        "pruned": frames.counts(parsers.quarter_of(sources["pruned_on"], fiscal), quarters),
+        "critiques": frames.counts(critiques["quarter"], quarters),
         "months_with_critiques": _months_with_critiques(critiques, quarters),
-        "shipped": _counts(parsers.quarter_of(tables["commitments"]["shipped_on"], fiscal), quarters),
-        "decisions": _counts(tables["decisions"]["quarter"], quarters),
+        "shipped": frames.counts(parsers.quarter_of(tables["commitments"]["shipped_on"], fiscal), quarters),
+        "decisions": frames.counts(tables["decisions"]["quarter"], quarters),
     }, index=pd.Index(quarters, name="quarter"))
     roles = _roles_present(critiques, quarters)
     facts = facts.join(roles)
@@ -587,8 +536,8 @@ def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
     pruned_by_end = np.searchsorted(np.sort(pruned_in.to_numpy(dtype=str)), labels, side="right")
     return pd.DataFrame({
         "quarter": scope,
-        "added": _counts(added_in, scope),
-        "pruned": _counts(pruned_in, scope),
+        "added": frames.counts(added_in, scope),
+        "pruned": frames.counts(pruned_in, scope),
         "active_at_end": (added_by_end - pruned_by_end).astype("int64"),
     })
 
@@ -606,7 +555,7 @@ def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     active = sources[(sources["added_on"] <= end) & ~(sources["pruned_on"] <= end).fillna(False)]
     counts = active["kind"].value_counts().reindex(list(SOURCE_KINDS), fill_value=0)
     frame = pd.DataFrame({"kind": counts.index.astype(str), "sources": counts.to_numpy(dtype="int64")})
-    return sort_rows(frame, "sources", ascending=False).reset_index(drop=True)
+    return frames.sort_rows(frame, "sources", ascending=False).reset_index(drop=True)
 
 
 def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
@@ -624,13 +573,13 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     commitments = filtered(wb, "commitments", f, by_quarter=False)
     shipped_in = parsers.quarter_of(commitments["shipped_on"], fiscal_start(wb))
     on_time = commitments["due_on"].isna() | (commitments["shipped_on"] <= commitments["due_on"])
-    shipped = _counts(shipped_in, scope)
-    shipped_on_time = _counts(shipped_in[on_time.to_numpy(dtype=bool)], scope)
+    shipped = frames.counts(shipped_in, scope)
+    shipped_on_time = frames.counts(shipped_in[on_time.to_numpy(dtype=bool)], scope)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(shipped > 0, shipped_on_time / np.maximum(shipped, 1), np.nan)
     return pd.DataFrame({
         "quarter": scope,
-        "committed": _counts(commitments["quarter"], scope),
+        "committed": frames.counts(commitments["quarter"], scope),
         "shipped": shipped,
         "shipped_on_time": shipped_on_time,
         "on_time_rate": rate.astype("float64"),
@@ -646,7 +595,7 @@ def decisions_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     if not scope:
         return _empty(DECISIONS_PER_QUARTER_COLUMNS)
     decisions = filtered(wb, "decisions", f, by_quarter=False)
-    return pd.DataFrame({"quarter": scope, "decisions": _counts(decisions["quarter"], scope)})
+    return pd.DataFrame({"quarter": scope, "decisions": frames.counts(decisions["quarter"], scope)})
 
 
 # --------------------------------------------------------------------------------------
@@ -666,7 +615,7 @@ def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
     decisions = filtered(wb, "decisions", f, by_quarter=False)
     keys = decisions["quarter"].astype(str) + "|" + decisions["category"].astype(str)
     grid = pd.MultiIndex.from_product([scope, list(DECISION_CATEGORIES)], names=["quarter", "category"])
-    counts = _counts(keys, [f"{quarter}|{category}" for quarter, category in grid])
+    counts = frames.counts(keys, [f"{quarter}|{category}" for quarter, category in grid])
     return pd.DataFrame({
         "quarter": grid.get_level_values("quarter"),
         "category": grid.get_level_values("category"),
@@ -727,7 +676,7 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     if pairs.empty:
         return _empty(TIME_TO_IMPACT_COLUMNS)
     pairs["days"] = (pd.to_datetime(pairs["decided_on"]) - pd.to_datetime(pairs["learned_on"])).dt.days.astype("int64")
-    pairs = sort_rows(pairs, ["decided_on", "decision_id", "kind", "id"])
+    pairs = frames.sort_rows(pairs, ["decided_on", "decision_id", "kind", "id"])
     return pairs[TIME_TO_IMPACT_COLUMNS].reset_index(drop=True)
 
 
@@ -756,9 +705,12 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
     if cited.empty:
         return _empty(TOP_SOURCES_COLUMNS)
     ranked = cited.groupby("id").size().rename("decisions").reset_index().rename(columns={"id": "source_id"})
+    # Each id's row in the sources tab, from its first citation (already looked up).
+    first = cited.drop_duplicates("id").set_index("id")["cited"]
+    rows = first.reindex(ranked["source_id"].to_numpy()).to_numpy(dtype="int64")
     for column in ("name", "kind"):
-        ranked[column] = _lookup(ranked["source_id"], wb.sources, "source_id", column).array
-    ranked = sort_rows(ranked, ["decisions", "source_id"], ascending=[False, True])
+        ranked[column] = frames.take(wb.sources, column, rows)
+    ranked = frames.sort_rows(ranked, ["decisions", "source_id"], ascending=[False, True])
     ranked["decisions"] = ranked["decisions"].astype("int64")
     return ranked[TOP_SOURCES_COLUMNS].head(n).reset_index(drop=True)
 
@@ -784,7 +736,7 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
     out = sources.loc[dormant, ["source_id", "name", "kind", "owner", "team"]].copy()
     out["last_engaged_on"] = last[dormant]
     out["days_since"] = since[dormant].astype("int64")
-    out = sort_rows(out, ["days_since", "source_id"], ascending=[False, True])
+    out = frames.sort_rows(out, ["days_since", "source_id"], ascending=[False, True])
     return out[DORMANT_COLUMNS].reset_index(drop=True)
 
 
@@ -812,7 +764,7 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
         return _empty(DECISION_LOG_COLUMNS)
     every = wb.derived.get("decision_log", lambda: _decision_log(wb))
     log = every.iloc[wb.decisions.index.get_indexer(decisions.index)]
-    return sort_rows(log, "date", ascending=False).reset_index(drop=True)
+    return frames.sort_rows(log, "date", ascending=False).reset_index(drop=True)
 
 
 def _decision_log(wb: Workbook) -> pd.DataFrame:
@@ -824,9 +776,9 @@ def _decision_log(wb: Workbook) -> pd.DataFrame:
         "quarter": decisions["quarter"],
         "category": decisions["category"].str.replace("_", " "),
         "summary": decisions["summary"],
-        "theme": _lookup(decisions["theme_id"], wb.themes, "theme_id", "title"),
-        "learned_from": _joined_names(decisions, "source_ids", wb.sources, "source_id", "name"),
-        "learned_with": _joined_names(decisions, "critique_ids", wb.critiques, "critique_id", "artifact"),
+        "theme": frames.lookup(decisions["theme_id"], wb.themes, "theme_id", "title"),
+        "learned_from": _joined_names(wb, "source_ids", wb.sources, "name"),
+        "learned_with": _joined_names(wb, "critique_ids", wb.critiques, "artifact"),
         "impact": decisions["impact"].astype("Int64"),
         "owner": decisions["owner"],
         "team": decisions["team"],
@@ -834,17 +786,19 @@ def _decision_log(wb: Workbook) -> pd.DataFrame:
     })
 
 
-def _joined_names(rows: pd.DataFrame, column: str, table: pd.DataFrame, id_column: str, label: str) -> pd.Series:
-    """For each row, the ``label`` of every id its list column ``column`` names (the id itself when
-    ``table`` has no such id), joined with ", "; missing when the row names none."""
-    items = parsers.list_items(rows[column])
-    named = _lookup(items, table, id_column, label).astype("string").fillna(items.astype("string"))
-    # list_items keeps the rows' order, so each row's names are one run: join the runs in one pass.
-    counts = np.bincount(rows.index.get_indexer(items.index), minlength=len(rows))
+def _joined_names(wb: Workbook, column: str, table: pd.DataFrame, label: str) -> pd.Series:
+    """For each decision, the ``label`` of every row of ``table`` its list column ``column`` names
+    (the id itself when there is no such row), joined with ", "; missing when it names none."""
+    cited = _every_citation(wb, column)
+    named = pd.Series(frames.take(table, label, cited["cited"].to_numpy())).astype("string")
+    named = named.fillna(cited["id"].astype("string"))
+    # The citations keep the decisions' order, so each decision's names are one run: join the runs in one pass.
+    counts = np.bincount(cited["position"].to_numpy(), minlength=len(wb.decisions))
     offsets = np.concatenate([[0], np.cumsum(counts)])
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(named.array, pa.large_string()),
                                           mask=pa.array(counts == 0))
-    return pd.Series(pd.array(pc.binary_join(lists, pa.scalar(", ", pa.large_string())), dtype="str"), index=rows.index)
+    joined = pc.binary_join(lists, pa.scalar(", ", pa.large_string()))
+    return pd.Series(pd.array(joined, dtype="str"), index=wb.decisions.index)
 
 
 def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
@@ -861,7 +815,7 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     decisions = filtered(wb, "decisions", f)
     everyone = wb.decisions
     replacing = everyone.loc[everyone["supersedes"].notna().to_numpy(dtype=bool)]
-    replacing = sort_rows(replacing, ["date", "decision_id"])
+    replacing = frames.sort_rows(replacing, ["date", "decision_id"])
     ids = decisions["decision_id"].astype(str)
     replaced = ids.isin(replacing["supersedes"].astype(str).tolist()).to_numpy(dtype=bool)
     marked = _flag(decisions["status"].isin(["superseded", "reverted"])).to_numpy(dtype=bool)
@@ -878,12 +832,12 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
         "summary": rows["summary"].to_numpy(),
         "team": rows["team"].to_numpy(),
         "status": rows["status"].mask(pd.Series(still_active, index=rows.index), "superseded").to_numpy(),
-        "replaced_by": _lookup(ids, replacing, "supersedes", "decision_id").to_numpy(),
-        "replaced_on": _lookup(ids, replacing, "supersedes", "date").to_numpy(),
-        "replaced_by_summary": _lookup(ids, replacing, "supersedes", "summary").to_numpy(),
+        "replaced_by": frames.lookup(ids, replacing, "supersedes", "decision_id").to_numpy(),
+        "replaced_on": frames.lookup(ids, replacing, "supersedes", "date").to_numpy(),
+        "replaced_by_summary": frames.lookup(ids, replacing, "supersedes", "summary").to_numpy(),
     })
     out["days_in_force"] = (out["replaced_on"] - out["date"]).dt.days.astype("Int64")
-    return sort_rows(out, ["date", "decision_id"]).reset_index(drop=True)
+    return frames.sort_rows(out, ["date", "decision_id"]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -905,11 +859,11 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
         return _empty(THEME_SUMMARY_COLUMNS)
     out = themes[THEME_SUMMARY_COLUMNS[:7]].copy()
     linked = wb.derived.get(("theme_links", f.teams, f.people, f.themes), lambda: _theme_links(wb, f))
-    positions = pc.fill_null(pc.index_in(_text(out["theme_id"]), value_set=_text(wb.themes["theme_id"])), -1)
+    positions = pc.fill_null(pc.index_in(frames.text(out["theme_id"]), value_set=frames.text(wb.themes["theme_id"])), -1)
     positions = positions.to_numpy(zero_copy_only=False)
     for column, counts in linked.items():
         out[column] = np.where(positions >= 0, counts[positions], 0)
-    out = sort_rows(out, ["quarter", "team", "theme_id"])
+    out = frames.sort_rows(out, ["quarter", "team", "theme_id"])
     return out.reset_index(drop=True)
 
 
@@ -926,10 +880,10 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
         "shipped": commitments["theme_id"][commitments["shipped_on"].notna().to_numpy(dtype=bool)],
         "decisions": tables["decisions"]["theme_id"],
     }
-    theme_ids = _text(wb.themes["theme_id"])
+    theme_ids = frames.text(wb.themes["theme_id"])
     out = {}
     for column, ids in linked.items():
-        positions = pc.drop_null(pc.index_in(_text(ids), value_set=theme_ids)).to_numpy(zero_copy_only=False)
+        positions = pc.drop_null(pc.index_in(frames.text(ids), value_set=theme_ids)).to_numpy(zero_copy_only=False)
         out[column] = np.bincount(positions, minlength=len(theme_ids)).astype("int64")
     return out
 
@@ -1029,7 +983,7 @@ def _ledger(commitments: pd.DataFrame, today: pd.Timestamp, extra: tuple[str, ..
     out["state"] = state
     for column in extra:
         out[column] = commitments[column].to_numpy()
-    out = sort_rows(out, ["committed_on", "commitment_id"])
+    out = frames.sort_rows(out, ["committed_on", "commitment_id"])
     return out.reset_index(drop=True)
 
 
@@ -1122,7 +1076,7 @@ def artifact_types(wb: Workbook, f: Filters) -> pd.DataFrame:
     """
     critiques = filtered(wb, "critiques", f)
     types = list(ARTIFACT_TYPES)
-    return pd.DataFrame({"artifact_type": types, "critiques": _counts(critiques["artifact_type"], types)})
+    return pd.DataFrame({"artifact_type": types, "critiques": frames.counts(critiques["artifact_type"], types)})
 
 
 # --------------------------------------------------------------------------------------
@@ -1189,7 +1143,6 @@ __all__ = [
     "roles_coverage",
     "score_trend",
     "scorecard",
-    "sort_rows",
     "sources_flow",
     "theme_summary",
     "time_to_impact",

@@ -28,7 +28,7 @@ from typing import Literal
 import pandas as pd
 import plotly.graph_objects as go
 
-from learnloop import charts, metrics
+from learnloop import charts, frames, metrics
 from learnloop.filters import (
     Filters,
     current_quarter,
@@ -146,7 +146,7 @@ class Retro:
     def sources_added(self) -> pd.DataFrame:
         """Sources added during the quarter, in the order added. Columns: :data:`SOURCE_COLUMNS`."""
         rows = filtered(self.wb, "sources", self.in_quarter)
-        return metrics.sort_rows(rows, ["added_on", "source_id"])[SOURCE_COLUMNS].reset_index(drop=True)
+        return frames.sort_rows(rows, ["added_on", "source_id"])[SOURCE_COLUMNS].reset_index(drop=True)
 
     @cached_property
     def sources_pruned(self) -> pd.DataFrame:
@@ -154,7 +154,7 @@ class Retro:
         rows = filtered(self.wb, "sources", self.f)
         start, end = pd.Timestamp(self.start), pd.Timestamp(self.end)
         rows = rows.loc[_flag(rows["pruned_on"].between(start, end)).to_numpy()]
-        return metrics.sort_rows(rows, ["pruned_on", "source_id"])[SOURCE_COLUMNS].reset_index(drop=True)
+        return frames.sort_rows(rows, ["pruned_on", "source_id"])[SOURCE_COLUMNS].reset_index(drop=True)
 
     @cached_property
     def top_sources(self) -> pd.DataFrame:
@@ -172,7 +172,7 @@ class Retro:
     def critiques(self) -> pd.DataFrame:
         """Critiques held in the quarter, in date order. Columns: :data:`CRITIQUE_COLUMNS`."""
         rows = filtered(self.wb, "critiques", self.in_quarter)
-        return metrics.sort_rows(rows, ["date", "critique_id"])[CRITIQUE_COLUMNS].reset_index(drop=True)
+        return frames.sort_rows(rows, ["date", "critique_id"])[CRITIQUE_COLUMNS].reset_index(drop=True)
 
     @cached_property
     def roles(self) -> pd.DataFrame:
@@ -195,7 +195,7 @@ class Retro:
             return ledger
         shipped_on = pd.to_datetime(ledger["shipped_on"])
         rows = ledger.loc[_flag(shipped_on.between(pd.Timestamp(self.start), pd.Timestamp(self.end))).to_numpy()]
-        return metrics.sort_rows(rows, ["shipped_on", "commitment_id"]).reset_index(drop=True)
+        return frames.sort_rows(rows, ["shipped_on", "commitment_id"]).reset_index(drop=True)
 
     @cached_property
     def carried(self) -> pd.DataFrame:
@@ -212,7 +212,7 @@ class Retro:
         rows = filtered(self.wb, "decisions", self.in_quarter)
         log["category_key"] = log["decision_id"].map(dict(zip(rows["decision_id"], rows["category"], strict=True)))
         log["supersedes"] = log["decision_id"].map(dict(zip(rows["decision_id"], rows["supersedes"], strict=True)))
-        return metrics.sort_rows(log, ["date", "decision_id"]).reset_index(drop=True)
+        return frames.sort_rows(log, ["date", "decision_id"]).reset_index(drop=True)
 
     # Against earlier quarters -------------------------------------------------------------
 

@@ -1,0 +1,73 @@
+"""Table helpers for Arrow-backed frames: lookups, membership, counts and sorting.
+
+pandas' own ``isin``, ``value_counts``, ``map`` and ``sort_values`` on Arrow text go through Python
+objects; these use Arrow's hash and sort kernels on the same buffers. Text is compared as text
+(a number key matches the same digits typed as text); missing values never match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def text(values: pd.Series | Iterable[object]) -> pa.Array:
+    """``values`` as Arrow text (missing values null), for Arrow's hash lookups."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(list(values), dtype="object")
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        values = values.astype("string")
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def isin(values: pd.Series, wanted: pd.Series | Iterable[object]) -> np.ndarray:
+    """Which of ``values`` are among ``wanted`` (compared as text), as a mask; missing values never
+    are. Arrow's hash lookup: pandas' ``isin`` on Arrow text builds a Python list per call."""
+    found = pc.is_in(text(values), value_set=text(wanted), skip_nulls=True)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+def counts(labels: pd.Series, index: list[str]) -> np.ndarray:
+    """How often each of ``index`` occurs in ``labels`` (compared as text; 0 when absent)."""
+    positions = pc.drop_null(pc.index_in(text(labels), value_set=text(index))).to_numpy(zero_copy_only=False)
+    return np.bincount(positions, minlength=len(index)).astype("int64")
+
+
+def positions(keys: pd.Series, table: pd.DataFrame, key: str) -> np.ndarray:
+    """The position in ``table`` of the first row whose ``key`` equals each key (compared as text),
+    -1 when there is none."""
+    found = pc.index_in(text(keys), value_set=text(table[key]), skip_nulls=True)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+
+
+def take(table: pd.DataFrame, column: str, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """``table[column]`` at ``positions`` (from :func:`positions`), missing where a position is -1."""
+    return pd.api.extensions.take(table[column].array, positions, allow_fill=True)
+
+
+def lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """``table[value]`` of the row whose ``table[key]`` equals each key (compared as text; first
+    match wins; missing when none), aligned with ``keys``. Safe for any dtype and for empty tables."""
+    return pd.Series(take(table, value, positions(keys, table, key)), index=keys.index)
+
+
+def sort_rows(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[bool] = True) -> pd.DataFrame:
+    """``frame``'s rows ordered by the columns ``by``: a stable sort with blanks last, as
+    ``sort_values(kind="stable")`` does, done by Arrow (several times faster on Arrow text)."""
+    columns = [by] if isinstance(by, str) else list(by)
+    orders = [ascending] * len(columns) if isinstance(ascending, bool) else list(ascending)
+    if len(frame) < 2:
+        return frame
+    try:
+        keys = pa.table({str(n): pa.array(frame[column], from_pandas=True) for n, column in enumerate(columns)})
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return frame.sort_values(columns, ascending=orders, kind="stable", na_position="last")
+    sort_keys = [(str(n), "ascending" if up else "descending", "at_end") for n, up in enumerate(orders)]
+    return frame.take(pc.sort_indices(keys, options=pc.SortOptions(sort_keys)).to_numpy())

@@ -151,12 +151,7 @@ def _citations(wb: Workbook, decisions: pd.DataFrame, column: str) -> pd.DataFra
     decisions) and an id-list column: decision_id, decided_on, quarter, category, theme_id, id,
     theme (the theme's title), learned_on (the cited source's ``added_on`` or critique's date),
     for sources kind, and ``cited`` (the cited row's position in its tab, -1 when there is none)."""
-    every = _every_citation(wb, column)
-    if len(decisions) == len(wb.decisions):
-        return every.drop(columns="position")
-    chosen = np.zeros(len(wb.decisions), dtype=bool)
-    chosen[wb.decisions.index.get_indexer(decisions.index)] = True
-    return every.loc[chosen[every["position"].to_numpy()]].drop(columns="position").reset_index(drop=True)
+    return _of_decisions(wb, decisions, _every_citation(wb, column)).reset_index(drop=True)
 
 
 def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
@@ -668,16 +663,31 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     something dated after it. Columns: ``kind`` (source, critique), ``id``, ``decision_id``,
     ``quarter`` (the decision's), ``learned_on``, ``decided_on``, ``days``.
     """
-    decisions = filtered(wb, "decisions", f)
-    parts = [_citations(wb, decisions, column).assign(kind=kind)
-             for kind, column in (("source", "source_ids"), ("critique", "critique_ids"))]
-    pairs = pd.concat([part[TIME_TO_IMPACT_COLUMNS[:-1]] for part in parts], ignore_index=True)
-    pairs = pairs.loc[pairs["learned_on"].notna()]
+    pairs = _of_decisions(wb, filtered(wb, "decisions", f), wb.derived.get("time_to_impact", lambda: _impact_pairs(wb)))
     if pairs.empty:
         return _empty(TIME_TO_IMPACT_COLUMNS)
-    pairs["days"] = (pd.to_datetime(pairs["decided_on"]) - pd.to_datetime(pairs["learned_on"])).dt.days.astype("int64")
-    pairs = frames.sort_rows(pairs, ["decided_on", "decision_id", "kind", "id"])
     return pairs[TIME_TO_IMPACT_COLUMNS].reset_index(drop=True)
+
+
+def _impact_pairs(wb: Workbook) -> pd.DataFrame:
+    """:func:`time_to_impact` for every decision of the workbook, in its order, with each decision's ``position``."""
+    columns = ["position", *TIME_TO_IMPACT_COLUMNS[:-1]]
+    parts = [_every_citation(wb, column).assign(kind=kind)[columns]
+             for kind, column in (("source", "source_ids"), ("critique", "critique_ids"))]
+    pairs = pd.concat(parts, ignore_index=True)
+    pairs = pairs.loc[pairs["learned_on"].notna().to_numpy(dtype=bool)]
+    pairs["days"] = (pd.to_datetime(pairs["decided_on"]) - pd.to_datetime(pairs["learned_on"])).dt.days.astype("int64")
+    return frames.sort_rows(pairs, ["decided_on", "decision_id", "kind", "id"])
+
+
+def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``rows`` (with a ``position`` column: which of the workbook's decisions each
+    belongs to) that belong to ``decisions``, a selection of the workbook's decisions."""
+    if len(decisions) != len(wb.decisions):
+        chosen = np.zeros(len(wb.decisions), dtype=bool)
+        chosen[wb.decisions.index.get_indexer(decisions.index)] = True
+        rows = rows.loc[chosen[rows["position"].to_numpy()]]
+    return rows.drop(columns="position")
 
 
 def median_days_to_impact(wb: Workbook, f: Filters) -> dict[str, float | None]:
@@ -762,15 +772,15 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
     decisions = filtered(wb, "decisions", f)
     if decisions.empty:
         return _empty(DECISION_LOG_COLUMNS)
-    every = wb.derived.get("decision_log", lambda: _decision_log(wb))
-    log = every.iloc[wb.decisions.index.get_indexer(decisions.index)]
-    return frames.sort_rows(log, "date", ascending=False).reset_index(drop=True)
+    newest_first = wb.derived.get("decision_log", lambda: frames.sort_rows(_decision_log(wb), "date", ascending=False))
+    return _of_decisions(wb, decisions, newest_first).reset_index(drop=True)
 
 
 def _decision_log(wb: Workbook) -> pd.DataFrame:
-    """:func:`decision_log`'s columns for every decision of the workbook, in sheet order."""
+    """:func:`decision_log`'s columns for every decision of the workbook, in sheet order, with each one's ``position``."""
     decisions = wb.decisions
     return pd.DataFrame({
+        "position": np.arange(len(decisions)),
         "decision_id": decisions["decision_id"],
         "date": decisions["date"].dt.date,
         "quarter": decisions["quarter"],
@@ -1095,29 +1105,52 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
     "No theme". Columns: ``source_label``, ``target_label``, ``value``, ``source_stage`` and
     ``target_stage`` ("learning", "theme" or "change"; the same label can occur at two stages).
     """
-    decisions = filtered(wb, "decisions", f)
-    from_sources = _citations(wb, decisions, "source_ids")
-    from_sources["learning"] = from_sources["kind"].astype("string").str.replace("_", " ").str.capitalize()
-    with_peers = _citations(wb, decisions, "critique_ids")
-    with_peers["learning"] = PEER_CRITIQUE
-    columns = ["learning", "theme_id", "theme", "category"]
-    cited = pd.concat([from_sources[columns], with_peers[columns]], ignore_index=True)
-    cited = cited.loc[cited["learning"].notna().to_numpy(dtype=bool)]
+    links, labels = wb.derived.get("learning_flows", lambda: _flow_links(wb))
+    cited = _of_decisions(wb, filtered(wb, "decisions", f), links)
     if cited.empty:
         return _empty(LEARNING_FLOWS_COLUMNS)
-    titles = cited["theme"].astype("string")
-    cited["theme"] = titles.where(cited["theme_id"].notna().to_numpy(dtype=bool)).fillna(NO_THEME).astype(str)
-    cited["change"] = cited["category"].map(CATEGORY_LABELS).fillna(cited["category"]).astype(str)
-    cited["learning"] = cited["learning"].astype(str)
-    first = cited.groupby(["learning", "theme"]).size().reset_index(name="value")
-    first.columns = ["source_label", "target_label", "value"]
-    first["source_stage"], first["target_stage"] = "learning", "theme"
-    second = cited.groupby(["theme", "change"]).size().reset_index(name="value")
-    second.columns = ["source_label", "target_label", "value"]
-    second["source_stage"], second["target_stage"] = "theme", "change"
-    out = pd.concat([first, second], ignore_index=True)
-    out["value"] = out["value"].astype("int64")
+    learning, theme, change = (cited[stage].to_numpy() for stage in ("learning", "theme", "change"))
+    out = pd.concat([_flows(learning, theme, labels["learning"], labels["theme"], ("learning", "theme")),
+                     _flows(theme, change, labels["theme"], labels["change"], ("theme", "change"))], ignore_index=True)
     return out[LEARNING_FLOWS_COLUMNS]
+
+
+def _flow_links(wb: Workbook) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Every citation of the workbook as codes of its learning, theme and change labels (labels
+    sorted, so codes sort as the labels do), with its decision's ``position``; and the labels."""
+    from_sources = _every_citation(wb, "source_ids")
+    from_sources = from_sources.assign(learning=from_sources["kind"].astype("string").str.replace("_", " ")
+                                       .str.capitalize())
+    with_peers = _every_citation(wb, "critique_ids").assign(learning=PEER_CRITIQUE)
+    columns = ["position", "learning", "theme_id", "theme", "category"]
+    cited = pd.concat([from_sources[columns], with_peers[columns]], ignore_index=True)
+    cited = cited.loc[cited["learning"].notna().to_numpy(dtype=bool)]
+    titles = cited["theme"].astype("string")
+    stages = {
+        "learning": cited["learning"].astype(str),
+        "theme": titles.where(cited["theme_id"].notna().to_numpy(dtype=bool)).fillna(NO_THEME).astype(str),
+        "change": cited["category"].map(CATEGORY_LABELS).fillna(cited["category"]).astype(str),
+    }
+    links = pd.DataFrame({"position": cited["position"].to_numpy()})
+    labels = {}
+    for stage, values in stages.items():
+        codes, uniques = pd.factorize(values, sort=True)
+        links[stage] = codes
+        labels[stage] = np.asarray(uniques, dtype=object)
+    return links, labels
+
+
+def _flows(sources: np.ndarray, targets: np.ndarray, source_labels: np.ndarray, target_labels: np.ndarray,
+           stages: tuple[str, str]) -> pd.DataFrame:
+    """Links counted per (source, target) label pair, in label order (as a group-by would list them)."""
+    pairs, counts = np.unique(sources * len(target_labels) + targets, return_counts=True)
+    return pd.DataFrame({
+        "source_label": pd.array(source_labels[pairs // len(target_labels)], dtype="str"),
+        "target_label": pd.array(target_labels[pairs % len(target_labels)], dtype="str"),
+        "value": counts.astype("int64"),
+        "source_stage": stages[0],
+        "target_stage": stages[1],
+    })
 
 
 __all__ = [

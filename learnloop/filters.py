@@ -193,9 +193,10 @@ def team_of(wb: Workbook, tab: str) -> pd.Series:
 def names_in(frame: pd.DataFrame, tab: str) -> list[str]:
     """Everyone ``tab`` names as a person (owner, or a critique's presenter and participants), as
     typed and stripped, each distinct spelling once (lists are split once per distinct cell)."""
-    named = frame[PERSON_COLUMNS[tab]].dropna().astype(str).str.strip().unique().tolist()
+    named = [name.strip() for name in frames.distinct(frame[PERSON_COLUMNS[tab]])]
+    named = list(dict.fromkeys(named))
     if tab == "critiques":
-        for cell in frame["participants"].dropna().astype(str).unique():
+        for cell in frames.distinct(frame["participants"]):
             named.extend(part.strip() for part in re.split(_NAME_SPLIT, cell))
     return [name for name in named if name]
 
@@ -303,7 +304,7 @@ def available(wb: Workbook) -> dict[str, object]:
 
 
 def _available(wb: Workbook) -> dict[str, list[str] | dict[str, str]]:
-    teams = [str(team).strip() for tab in TAB_NAMES for team in wb.tables[tab]["team"].dropna().unique()]
+    teams = [team.strip() for tab in TAB_NAMES for team in frames.distinct(wb.tables[tab]["team"])]
     people = [name for tab in TAB_NAMES for name in names_in(wb.tables[tab], tab)]
     themes = frames.sort_rows(wb.tables["themes"], ["quarter", "team", "theme_id"])
     themes = themes.loc[themes["theme_id"].notna().to_numpy(dtype=bool)]

@@ -27,6 +27,11 @@ def text(values: pd.Series | Iterable[object]) -> pa.Array:
     return array.cast(pa.large_string())
 
 
+def distinct(values: pd.Series) -> list[str]:
+    """The distinct values of ``values`` as text, in order of first appearance, blanks left out."""
+    return pc.unique(pc.drop_null(text(values))).to_pylist()
+
+
 def isin(values: pd.Series, wanted: pd.Series | Iterable[object]) -> np.ndarray:
     """Which of ``values`` are among ``wanted`` (compared as text), as a mask; missing values never
     are. Arrow's hash lookup: pandas' ``isin`` on Arrow text builds a Python list per call."""

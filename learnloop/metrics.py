@@ -252,20 +252,41 @@ class Scorecard:
         )
 
 
-def _kept_themes(themes: pd.DataFrame) -> pd.DataFrame:
-    """theme_id and quarter of the themes that are not dropped, each pair once."""
-    keep = ~_flag(themes["status"].eq("dropped")).to_numpy(dtype=bool) & themes["quarter"].notna().to_numpy(dtype=bool)
-    kept = pd.DataFrame({"theme_id": themes["theme_id"].array[keep], "quarter": themes["quarter"].array[keep]})
-    return kept.dropna().drop_duplicates().astype({"theme_id": "string", "quarter": "string"})
-
-
 def _active_sources(wb: Workbook, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The sources tied to a theme kept in a quarter that are in the network on that quarter's last
     day (added by then, not pruned by then): source_id and the quarter, in sheet order."""
-    kept = _kept_themes(tables["themes"])
-    sources = tables["sources"]
+    themes, sources = tables["themes"], tables["sources"]
+    keep = (~_flag(themes["status"].eq("dropped")).to_numpy(dtype=bool) & themes["quarter"].notna().to_numpy(dtype=bool)
+            & themes["theme_id"].notna().to_numpy(dtype=bool))
+    kept = pd.DataFrame({"theme_id": themes["theme_id"].array[keep], "quarter": themes["quarter"].array[keep]})
+    if kept["theme_id"].duplicated().any():
+        return _active_sources_joined(wb, kept, sources)
+    # Each kept theme id once (the usual case: a repeated id is an error): one lookup per source.
+    theme_of = frames.positions(sources["theme_id"], kept, "theme_id")
+    rows = np.flatnonzero(theme_of >= 0)
+    codes, quarters = pd.factorize(kept["quarter"])
+    fiscal = fiscal_start(wb)
+    ends = np.array([quarter_bounds(str(label), fiscal)[1] for label in quarters], dtype="datetime64[us]")
+    quarter_of_row = codes[theme_of[rows]]
+    end = ends[quarter_of_row]
+    added = sources["added_on"].to_numpy(dtype="datetime64[us]")[rows]
+    pruned = sources["pruned_on"].to_numpy(dtype="datetime64[us]")[rows]
+    in_network = (added <= end) & ~(pruned <= end)
+    rows, quarter_of_row = rows[in_network], quarter_of_row[in_network]
+    active = pd.DataFrame({
+        "source_id": sources["source_id"].array[rows],
+        "quarter": pd.array(np.asarray(quarters, dtype=object)[quarter_of_row], dtype="string"),
+        "position": np.arange(len(rows)),
+    })
+    return frames.sort_rows(active, ["quarter", "position"])
+
+
+def _active_sources_joined(wb: Workbook, kept: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_active_sources` when a theme id is kept in more than one quarter: a source tied to
+    it counts in each."""
+    kept = kept.drop_duplicates().astype({"theme_id": "string", "quarter": "string"})
     candidates = sources.loc[frames.isin(sources["theme_id"], kept["theme_id"]), ["source_id", "theme_id", "added_on",
-                                                                            "pruned_on"]]
+                                                                                 "pruned_on"]]
     tied = candidates.assign(position=np.arange(len(candidates)), theme_id=candidates["theme_id"].astype("string"))
     tied = tied.merge(kept, on="theme_id", how="inner")
     fiscal = fiscal_start(wb)

@@ -705,3 +705,31 @@ def test_derived_data_is_bounded_and_never_pickled():
     assert derived.get(("key", Derived.MAX_ENTRIES + 9), lambda: "recomputed") == Derived.MAX_ENTRIES + 9
     assert derived.get(("key", 0), lambda: "recomputed") == "recomputed"  # the oldest went first
     assert len(pickle.loads(pickle.dumps(derived))) == 0
+
+
+def _active_by_hand(book) -> list[tuple[str, str]]:
+    """(quarter, source_id) of every source active at the end of a quarter on one of its kept themes."""
+    out = set()
+    for theme in book.themes.itertuples():
+        if theme.status == "dropped" or pd.isna(theme.quarter):
+            continue
+        end = pd.Timestamp(fl.quarter_bounds(theme.quarter)[1])
+        for source in book.sources.itertuples():
+            if pd.isna(source.theme_id) or pd.isna(source.added_on) or source.theme_id != theme.theme_id:
+                continue
+            if source.added_on <= end and (pd.isna(source.pruned_on) or source.pruned_on > end):
+                out.add((theme.quarter, source.source_id))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("repeat_a_theme", [False, True])
+def test_active_sources_are_counted_for_every_quarter_a_theme_is_kept_in(wb, repeat_a_theme):
+    # A merged workbook can hold the same theme id in two quarters: its sources count in both.
+    book = wb
+    if repeat_a_theme:
+        themes = wb.themes
+        again = themes.iloc[[0]].assign(quarter=fl.next_quarter(themes.iloc[0]["quarter"]))
+        book = dataclasses.replace(wb, tables={**wb.tables, "themes": pd.concat([themes, again])})
+    active = m._active_sources(book, book.tables)
+    assert sorted(zip(active["quarter"], active["source_id"], strict=True)) == _active_by_hand(book)
+    assert len(active) > 0

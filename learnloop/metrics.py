@@ -735,14 +735,23 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
     cited = _citations(wb, filtered(wb, "decisions", f), "source_ids")
     if cited.empty:
         return _empty(TOP_SOURCES_COLUMNS)
-    ranked = cited.groupby("id").size().rename("decisions").reset_index().rename(columns={"id": "source_id"})
-    # Each id's row in the sources tab, from its first citation (already looked up).
-    first = cited.drop_duplicates("id").set_index("id")["cited"]
-    rows = first.reindex(ranked["source_id"].to_numpy()).to_numpy(dtype="int64")
-    for column in ("name", "kind"):
-        ranked[column] = frames.take(wb.sources, column, rows)
+    # Count by the row each citation found in the sources tab; ids with no such row by their text.
+    rows = cited["cited"].to_numpy()
+    found = rows >= 0
+    per_row = np.bincount(rows[found], minlength=len(wb.sources))
+    named = np.flatnonzero(per_row)
+    unknown = cited.loc[~found, "id"].value_counts(sort=False)
+    def column(name: str, unknown_values: pd.Series) -> pd.Series:
+        return pd.concat([pd.Series(wb.sources[name].array[named]), unknown_values], ignore_index=True)
+
+    blank = pd.Series(pd.NA, index=range(len(unknown)), dtype="string")
+    ranked = pd.DataFrame({
+        "source_id": column("source_id", pd.Series(unknown.index, dtype="string")).astype("str"),
+        "name": column("name", blank),
+        "kind": column("kind", blank),
+        "decisions": np.concatenate([per_row[named], unknown.to_numpy()]).astype("int64"),
+    })
     ranked = frames.sort_rows(ranked, ["decisions", "source_id"], ascending=[False, True])
-    ranked["decisions"] = ranked["decisions"].astype("int64")
     return ranked[TOP_SOURCES_COLUMNS].head(n).reset_index(drop=True)
 
 
@@ -844,16 +853,15 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``replaced_by_summary``, ``days_in_force``.
     """
     decisions = filtered(wb, "decisions", f)
-    everyone = wb.decisions
-    replacing = everyone.loc[everyone["supersedes"].notna().to_numpy(dtype=bool)]
-    replacing = frames.sort_rows(replacing, ["date", "decision_id"])
+    replacing = wb.derived.get("replacing", lambda: _replacing(wb))
     ids = decisions["decision_id"].astype(str)
-    replaced = ids.isin(replacing["supersedes"].astype(str).tolist()).to_numpy(dtype=bool)
+    replaced = frames.isin(ids, replacing["supersedes"])
     marked = _flag(decisions["status"].isin(["superseded", "reverted"])).to_numpy(dtype=bool)
     keep = marked | replaced
     if not keep.any():
         return _empty(REVERSALS_COLUMNS)
     rows, ids, replaced = decisions.loc[keep], ids[keep], replaced[keep]
+    replacement = frames.positions(ids, replacing, "supersedes")
     still_active = replaced & _flag(rows["status"].eq("active")).to_numpy(dtype=bool)
     out = pd.DataFrame({
         "decision_id": ids.to_numpy(),
@@ -863,12 +871,18 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
         "summary": rows["summary"].to_numpy(),
         "team": rows["team"].to_numpy(),
         "status": rows["status"].mask(pd.Series(still_active, index=rows.index), "superseded").to_numpy(),
-        "replaced_by": frames.lookup(ids, replacing, "supersedes", "decision_id").to_numpy(),
-        "replaced_on": frames.lookup(ids, replacing, "supersedes", "date").to_numpy(),
-        "replaced_by_summary": frames.lookup(ids, replacing, "supersedes", "summary").to_numpy(),
+        **{column: np.asarray(frames.take(replacing, source, replacement), dtype=dtype)
+           for column, source, dtype in (("replaced_by", "decision_id", object), ("replaced_on", "date", "datetime64[us]"),
+                                         ("replaced_by_summary", "summary", object))},
     })
     out["days_in_force"] = (out["replaced_on"] - out["date"]).dt.days.astype("Int64")
     return frames.sort_rows(out, ["date", "decision_id"]).reset_index(drop=True)
+
+
+def _replacing(wb: Workbook) -> pd.DataFrame:
+    """Every decision that supersedes another, earliest first (by date, then id)."""
+    everyone = wb.decisions
+    return frames.sort_rows(everyone.loc[everyone["supersedes"].notna().to_numpy(dtype=bool)], ["date", "decision_id"])
 
 
 # --------------------------------------------------------------------------------------
@@ -976,9 +990,10 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
         delta = None if now is None or before is None else now - before
         return Kpi(name, now, before, delta, help, key, unit)
 
+    steps = [key for _, key, _ in STEPS]
+    score_now, score_before = (int(done) for done in _facts(wb, f, [quarter, previous])[steps].sum(axis=1))
     return [
-        kpi("Playbook score", "playbook_score", "score", _scorecard(wb, f, quarter).score,
-            _scorecard(wb, f, previous).score,
+        kpi("Playbook score", "playbook_score", "score", score_now, score_before,
             "Steps of the playbook done in the quarter, out of 5: theme set, learning network curated, "
             "peer circle every month, artifact shipped, loop closed with a write-up."),
         kpi("Critiques held", "critiques_held", "count", count("critiques", quarter), count("critiques", previous),

@@ -545,17 +545,23 @@ def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
     if not scope:
         return _empty(SOURCES_FLOW_COLUMNS)
     sources = filtered(wb, "sources", f, by_quarter=False)
-    added_in = sources["quarter"].dropna().astype(str)
-    pruned_in = parsers.quarter_of(sources["pruned_on"], fiscal_start(wb)).dropna().astype(str)
-    labels = np.array(scope, dtype=str)
-    added_by_end = np.searchsorted(np.sort(added_in.to_numpy(dtype=str)), labels, side="right")
-    pruned_by_end = np.searchsorted(np.sort(pruned_in.to_numpy(dtype=str)), labels, side="right")
+    added_in = sources["quarter"]
+    pruned_in = parsers.quarter_of(sources["pruned_on"], fiscal_start(wb))
     return pd.DataFrame({
         "quarter": scope,
         "added": frames.counts(added_in, scope),
         "pruned": frames.counts(pruned_in, scope),
-        "active_at_end": (added_by_end - pruned_by_end).astype("int64"),
+        "active_at_end": (_up_to(added_in, scope) - _up_to(pruned_in, scope)).astype("int64"),
     })
+
+
+def _up_to(labels: pd.Series, quarters: list[str]) -> np.ndarray:
+    """For each of ``quarters`` (labels sort as text), how many of ``labels`` are that quarter or earlier."""
+    distinct = pc.value_counts(pc.drop_null(frames.text(labels)))
+    values = np.array(distinct.field("values").to_pylist(), dtype=str)
+    order = np.argsort(values)
+    running = np.concatenate([[0], np.cumsum(distinct.field("counts").to_numpy()[order])])
+    return running[np.searchsorted(values[order], np.array(quarters, dtype=str), side="right")]
 
 
 def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
@@ -773,7 +779,7 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
     dormant = (in_network & (since > days)).to_numpy(dtype=bool)
     if not dormant.any():
         return _empty(DORMANT_COLUMNS)
-    out = sources.loc[dormant, ["source_id", "name", "kind", "owner", "team"]].copy()
+    out = sources.loc[dormant, ["source_id", "name", "kind", "owner", "team"]]
     out["last_engaged_on"] = last[dormant]
     out["days_since"] = since[dormant].astype("int64")
     out = frames.sort_rows(out, ["days_since", "source_id"], ascending=[False, True])
@@ -902,7 +908,7 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     themes = filtered(wb, "themes", f)
     if themes.empty:
         return _empty(THEME_SUMMARY_COLUMNS)
-    out = themes[THEME_SUMMARY_COLUMNS[:7]].copy()
+    out = themes[THEME_SUMMARY_COLUMNS[:7]]
     linked = wb.derived.get(("theme_links", f.teams, f.people, f.themes), lambda: _theme_links(wb, f))
     positions = pc.fill_null(pc.index_in(frames.text(out["theme_id"]), value_set=frames.text(wb.themes["theme_id"])), -1)
     positions = positions.to_numpy(zero_copy_only=False)
@@ -1025,7 +1031,7 @@ def _ledger(commitments: pd.DataFrame, today: pd.Timestamp, extra: tuple[str, ..
         ["shipped_late", "shipped", "dropped", "shipped", "overdue", "in_progress"],
         default="planned",
     )
-    out = commitments[LEDGER_COLUMNS[:-1]].copy()
+    out = commitments[LEDGER_COLUMNS[:-1]]
     out["state"] = state
     for column in extra:
         out[column] = commitments[column].to_numpy()

@@ -210,8 +210,8 @@ class Retro:
         ``category_key`` (decision, discovery_cadence, bet) and ``supersedes``."""
         log = metrics.decision_log(self.wb, self.in_quarter)
         rows = filtered(self.wb, "decisions", self.in_quarter)
-        log["category_key"] = log["decision_id"].map(dict(zip(rows["decision_id"], rows["category"], strict=True)))
-        log["supersedes"] = log["decision_id"].map(dict(zip(rows["decision_id"], rows["supersedes"], strict=True)))
+        for column, source in (("category_key", "category"), ("supersedes", "supersedes")):
+            log[column] = frames.lookup(log["decision_id"], rows, "decision_id", source).astype("str").array
         return frames.sort_rows(log, ["date", "decision_id"]).reset_index(drop=True)
 
     # Against earlier quarters -------------------------------------------------------------

@@ -396,3 +396,21 @@ def test_metadata_honours_fields_and_tolerates_include_grid_data(
     full = session.get(f"{base}?includeGridData=true", timeout=10).json()
     assert shape_diff(load("ClientTest.test_open_by_key_has_metadata")[0]["response_body"]["properties"],
                       full["properties"]) == []
+
+
+def test_replies_are_compact_when_the_request_asks_for_prettyprint_false(
+    sheets_standin: SheetsStandin, standin_service_account: dict[str, str]
+) -> None:
+    # prettyPrint is a system parameter of every Google API; Learning Loop's reads ask for compact JSON.
+    from learnloop.sources.sheets import READ_PARAMS
+
+    assert READ_PARAMS["prettyPrint"] == "false"
+    sid = sheets_standin.add_spreadsheet({"themes": [["theme_id", "title"], ["T-1", "Pricing"]]})
+    sheets_standin.share(sid, standin_service_account["client_email"], "reader")
+    session = StandinAuthorizedSession(service_account_credentials(standin_service_account), sheets_standin.base_url)
+    url = f"{sheets_standin.base_url}/v4/spreadsheets/{sid}/values:batchGet"
+    pretty = session.get(url, params={"ranges": "themes"}, timeout=10)
+    compact = session.get(url, params={"ranges": "themes", "prettyPrint": "false"}, timeout=10)
+    assert pretty.status_code == compact.status_code == 200
+    assert pretty.json() == compact.json()
+    assert b"\n" in pretty.content and b"\n" not in compact.content

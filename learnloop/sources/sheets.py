@@ -42,8 +42,10 @@ METADATA_TTL_SECONDS = 3600.0
 # after a minute rather than an hour, so a restored or newly added tab is seen at the next refresh.
 MISSING_TAB_TTL_SECONDS = 60.0
 # Sheets' own render options: numbers as numbers and dates as serial numbers whatever the locale.
+# prettyPrint=false: Google indents its JSON by default, which at the 10-million-cell limit makes the
+# batchGet body several times larger (one line and its indentation per cell).
 READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-               "majorDimension": "ROWS"}
+               "majorDimension": "ROWS", "prettyPrint": "false"}
 # Locales whose people write 03/04/2026 for March 4; everywhere else the day comes first.
 MONTH_FIRST_LOCALES = {"en_US", "en_PH", "fil_PH", "en_CA", "es_US", "en_AS", "en_GU", "en_PR", "en_UM", "en_VI"}
 

@@ -163,8 +163,18 @@ class _Reply:
     content_type: str = "application/json; charset=UTF-8"
 
     @classmethod
-    def json(cls, status: int, payload: Any) -> _Reply:
+    def json(cls, status: int, payload: Any, *, pretty: bool = True) -> _Reply:
+        """JSON as Google sends it: indented unless the request asked for ``prettyPrint=false``
+        (a system parameter of every Google API)."""
+        if not pretty:
+            return cls(status, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         return cls(status, json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def _pretty(query: dict[str, list[str]]) -> bool:
+    """Google indents its JSON replies unless ``prettyPrint`` (or ``$prettyPrint``) is false."""
+    values = query.get("prettyPrint") or query.get("$prettyPrint") or ["true"]
+    return values[-1].strip().lower() not in ("false", "0")
 
 
 # ------------------------------------------------------------------------------ routing ---
@@ -607,9 +617,9 @@ class SheetsStandin:
                     result = apply_mask(result, parse_mask(params["fields"]))
                 except ValueError:
                     raise invalid_argument("Request contains an invalid argument.") from None
-            return _Reply.json(200, result)
+            return _Reply.json(200, result, pretty=_pretty(query))
         except ApiError as err:
-            return _Reply.json(err.code, err.body())
+            return _Reply.json(err.code, err.body(), pretty=_pretty(query))
         except OAuthError as err:
             return _Reply.json(err.status, err.body())
         except Exception:  # a stand-in bug must surface as a 500 *and* be visible to the test

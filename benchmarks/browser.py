@@ -4,7 +4,8 @@ Each app runs under ``streamlit run`` on loopback (``tests.browser.streamlit_ser
 new page (a new Streamlit session) and is timed from ``goto`` until the first plotly chart
 (``.main-svg``) is in the DOM. One untimed visit to each app first (Streamlit compiles the script and
 imports its modules, and the Overview's workbook read fills the shared cache), then the two apps are
-visited in turn so that drift on the machine touches both alike.
+visited in turn, the order alternating each round and a pause before each visit, so that drift on the
+machine and each visit's leftovers touch both alike.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.runners import Server
+
+#: Seconds to wait before each timed visit, so the previous one's leftovers do not land on it.
+SETTLE_S = 1.0
 
 
 def _visit(browser: Any, url: str) -> float:
@@ -51,9 +55,13 @@ def first_chart(server: Server, runs: int) -> dict[str, Any]:
                 cold = _visit(browser, app_url)
                 hello_cold = _visit(browser, hello_url)
                 app_times, hello_times = [], []
-                for _ in range(runs):
-                    hello_times.append(_visit(browser, hello_url))
-                    app_times.append(_visit(browser, app_url))
+                for round_ in range(runs):
+                    # Each visit leaves work behind (the session closing, the browser tidying up) that
+                    # would slow whichever visit comes next: the order alternates, after a pause.
+                    visits = [(hello_times, hello_url), (app_times, app_url)]
+                    for times, url in visits if round_ % 2 == 0 else visits[::-1]:
+                        time.sleep(SETTLE_S)
+                        times.append(_visit(browser, url))
             finally:
                 browser.close()
     first, hello = statistics.median(app_times), statistics.median(hello_times)

@@ -15,6 +15,7 @@ from learnloop import cli, load, writes
 from learnloop.sources import sheets
 from learnloop.sources.demo import demo_tabs
 from tests.fixtures.messy import MESSY_TABS
+from tests.sheet_access import shared_sheet
 from tests.sheets_standin import SheetsStandin
 
 FAST = sheets.RetryPolicy(max_seconds=3, max_attempts=6, first_wait=0.01, max_wait=0.2)
@@ -28,9 +29,7 @@ def reader(sheets_standin: SheetsStandin, standin_service_account: dict[str, str
 
 
 def add_writable(standin: SheetsStandin, account: dict[str, str], tabs: dict[str, Any], **kwargs: Any) -> str:
-    sid = standin.add_spreadsheet(tabs, **kwargs)
-    standin.share(sid, account["client_email"], "writer")
-    return sid
+    return shared_sheet(standin, account, tabs, role="writer", **kwargs)
 
 
 def snapshot(standin: SheetsStandin, sid: str) -> dict[str, list[list[object]]]:

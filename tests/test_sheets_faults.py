@@ -19,11 +19,11 @@ from learnloop.errors import SourceError
 from learnloop.sources import sheets
 from learnloop.workbook import Workbook
 from tests.fixtures.messy import MESSY_TABS
+from tests.sheet_access import TIMEOUT, sheet_reader
 from tests.sheets_standin import SheetsStandin
 
 ATTEMPTS = 4
 FAST = sheets.RetryPolicy(max_seconds=3, max_attempts=ATTEMPTS, first_wait=0.01, max_wait=0.2)
-TIMEOUT = 1.0  # the stand-in's hangs last 2 s
 # Hangs cost a timeout per try: a shorter budget keeps those tests quick.
 HANG_BUDGET = sheets.RetryPolicy(max_seconds=2, max_attempts=ATTEMPTS, first_wait=0.01, max_wait=0.2)
 # Two tabs of the messy workbook (the others are missing-tab issues): validating all five costs ~1 s a read.
@@ -32,8 +32,7 @@ TWO_TABS = {"Themes": MESSY_TABS["Themes"], "PLN": MESSY_TABS["PLN"]}
 
 def make_reader(standin: SheetsStandin, account: dict[str, str], policy: sheets.RetryPolicy = FAST,
                 ) -> sheets.SheetReader:
-    access = sheets.Access(service_account=account, base_url=standin.base_url, timeout=(TIMEOUT, TIMEOUT))
-    return sheets.SheetReader(access, policy)
+    return sheet_reader(standin, account, policy=policy)
 
 
 @pytest.fixture

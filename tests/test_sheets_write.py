@@ -273,7 +273,7 @@ def test_a_sheet_that_cannot_be_read_fails_the_write_with_the_row_in_hand(
     fault: dict[str, Any], sheets_standin: SheetsStandin, standin_service_account: dict[str, str], small_sid: str,
 ) -> None:
     reader = make_reader(sheets_standin, standin_service_account,
-                         sheets.RetryPolicy(max_seconds=1.5, max_attempts=3, first_wait=0.01, max_wait=0.1))
+                         policy=sheets.RetryPolicy(max_seconds=1.5, max_attempts=3, first_wait=0.01, max_wait=0.1))
     row = critique()
     sheets_standin.inject(**fault)
     with pytest.raises(writes.WriteFailed) as failed:

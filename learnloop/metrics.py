@@ -704,7 +704,16 @@ def _impact_pairs(wb: Workbook) -> pd.DataFrame:
     pairs = pd.concat(parts, ignore_index=True)
     pairs = pairs.loc[pairs["learned_on"].notna().to_numpy(dtype=bool)]
     pairs["days"] = (pd.to_datetime(pairs["decided_on"]) - pd.to_datetime(pairs["learned_on"])).dt.days.astype("int64")
-    return frames.sort_rows(pairs, ["decided_on", "decision_id", "kind", "id"])
+    # Ordered by decision date and id: the decisions are ranked once (equal date and id, equal rank),
+    # so the pairs sort on a number, then kind and id.
+    decisions = wb.decisions
+    ranked = frames.sort_rows(pd.DataFrame({"date": decisions["date"].to_numpy(), "id": decisions["decision_id"].array,
+                                            "position": np.arange(len(decisions))}), ["date", "id"])
+    same = (ranked["date"].eq(ranked["date"].shift()) & ranked["id"].eq(ranked["id"].shift())).fillna(False)
+    rank = np.empty(len(decisions), dtype="int64")
+    rank[ranked["position"].to_numpy()] = np.cumsum(~same.to_numpy(dtype=bool))
+    pairs["rank"] = rank[pairs["position"].to_numpy()]
+    return frames.sort_rows(pairs, ["rank", "kind", "id"]).drop(columns="rank")
 
 
 def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
@@ -818,7 +827,7 @@ def _decision_log(wb: Workbook) -> pd.DataFrame:
     return pd.DataFrame({
         "position": np.arange(len(decisions)),
         "decision_id": decisions["decision_id"],
-        "date": decisions["date"].dt.date,
+        "date": _dates(decisions["date"]),
         "quarter": decisions["quarter"],
         "category": decisions["category"].str.replace("_", " "),
         "summary": decisions["summary"],
@@ -830,6 +839,14 @@ def _decision_log(wb: Workbook) -> pd.DataFrame:
         "team": decisions["team"],
         "status": decisions["status"],
     })
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Timestamps as ``datetime.date`` values (blank stays NaT), converted by numpy rather than one by one."""
+    days = values.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
+    dates = days.astype(object)
+    dates[np.isnat(days)] = pd.NaT
+    return pd.Series(dates, index=values.index, dtype=object)
 
 
 def _joined_names(wb: Workbook, column: str, table: pd.DataFrame, label: str) -> pd.Series:

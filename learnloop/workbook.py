@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from data_schemas import TABS, ParseOptions
@@ -48,14 +49,17 @@ class Derived:
     A loaded workbook never changes, so anything computed from it (a filtered tab, the decisions'
     citations) stays true for as long as the workbook is served. The loader keeps one workbook for
     every session until the next refresh; keeping its derived data on it means each filter set is
-    worked out once per refresh, not once per chart per click. The least recently used entries
-    go first once there are :attr:`MAX_ENTRIES`, so clicking through many filter sets stays bounded.
+    worked out once per refresh, not once per chart per click. The least recently used entries go
+    first once there are :attr:`MAX_ENTRIES` or their tables hold more than :attr:`MAX_BYTES`, so
+    clicking through many filter sets of a sheet near Google's size limit stays bounded.
     """
 
     MAX_ENTRIES = 128
+    MAX_BYTES = 768 * 2**20
 
     def __init__(self) -> None:
-        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._values: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -63,21 +67,46 @@ class Derived:
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
-                return self._values[key]
+                return self._values[key][0]
         # Computed outside the lock: two sessions asking at once both compute, and both get the same answer.
         value = compute()
+        size = _table_bytes(value)
         with self._lock:
-            self._values[key] = value
-            while len(self._values) > self.MAX_ENTRIES:
-                self._values.popitem(last=False)
+            if key in self._values:
+                self._bytes -= self._values.pop(key)[1]
+            self._values[key] = (value, size)
+            self._bytes += size
+            # The newest entry always stays, however large.
+            while len(self._values) > 1 and (len(self._values) > self.MAX_ENTRIES or self._bytes > self.MAX_BYTES):
+                self._bytes -= self._values.popitem(last=False)[1][1]
         return value
 
     def __len__(self) -> int:
         return len(self._values)
 
+    @property
+    def bytes(self) -> int:
+        """What the kept tables hold, roughly (their columns' buffers)."""
+        return self._bytes
+
     def __reduce__(self) -> tuple[type[Derived], tuple[()]]:
         # A copy of a workbook starts with nothing derived (the lock cannot be pickled, and the data is cheap to redo).
         return (Derived, ())
+
+
+def _table_bytes(value: object) -> int:
+    """The memory held by the frames and arrays in ``value`` (tuples, lists and dicts looked into)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=False, deep=False).sum())
+    if isinstance(value, (pd.Series, pd.Index)):
+        return int(value.memory_usage(deep=False))
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, dict):
+        return sum(_table_bytes(item) for item in value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(_table_bytes(item) for item in value)
+    return 0
 
 
 ISSUE_COLUMNS = ["sheet", "tab", "row", "column", "value", "severity", "message", "cell"]

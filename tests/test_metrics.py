@@ -707,6 +707,19 @@ def test_derived_data_is_bounded_and_never_pickled():
     assert len(pickle.loads(pickle.dumps(derived))) == 0
 
 
+def test_derived_data_is_bounded_by_the_memory_its_tables_hold(monkeypatch):
+    from learnloop.workbook import Derived
+
+    monkeypatch.setattr(Derived, "MAX_BYTES", 3_000)
+    derived = Derived()
+    table = pd.DataFrame({"n": range(100)})  # 800 bytes of int64
+    for n in range(5):
+        derived.get(("table", n), table.copy)
+    assert len(derived) == 3 and derived.bytes == 2_400  # the two oldest went first
+    derived.get("huge", lambda: pd.DataFrame({"n": range(1_000)}))
+    assert len(derived) == 1 and derived.bytes == 8_000  # the newest stays, however large
+
+
 def _active_by_hand(book) -> list[tuple[str, str]]:
     """(quarter, source_id) of every source active at the end of a quarter on one of its kept themes."""
     out = set()

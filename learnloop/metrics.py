@@ -193,10 +193,10 @@ def _month_numbers(dates: pd.Series) -> np.ndarray:
 
 def _per_month(months: pd.PeriodIndex, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Where each date's month is on the ``months`` axis, and which dates are on it at all."""
-    axis = months.asi8
-    positions = np.searchsorted(axis, _month_numbers(dates))
+    axis, numbers = months.asi8, _month_numbers(dates)
+    positions = np.searchsorted(axis, numbers)
     on_axis = positions < len(axis)
-    on_axis[on_axis] = axis[positions[on_axis]] == _month_numbers(dates)[on_axis]
+    on_axis[on_axis] = axis[positions[on_axis]] == numbers[on_axis]
     return positions, on_axis
 
 
@@ -297,7 +297,7 @@ def _active_sources_joined(wb: Workbook, kept: pd.DataFrame, sources: pd.DataFra
 
 
 def _months_with_critiques(critiques: pd.DataFrame, quarters: list[str]) -> np.ndarray:
-    """For each of ``quarters``, the months with at least one critique dated in that quarter."""
+    """For each of ``quarters``, how many of its months had a critique dated in them."""
     where = pc.fill_null(pc.index_in(frames.text(critiques["quarter"]), value_set=frames.text(quarters)), -1)
     where = where.to_numpy(zero_copy_only=False)
     months = _month_numbers(critiques["date"])

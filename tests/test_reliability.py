@@ -271,8 +271,10 @@ def test_twenty_sessions_loading_at_once_cause_one_read(warm: bool, sheets_stand
 WRITERS = 5
 ROWS = 500
 SEED = 20260407
-WRITE_TIMEOUT = 0.3
-HANG = 0.6  # past the timeout, and shorter than the 2 x timeout a writer waits before looking
+WRITE_TIMEOUT = 0.4
+# Past the timeout, and well short of when a writer that timed out looks (timeout + 2 x timeout = 1.2 s
+# after sending): the margin keeps a late write ahead of the look on a busy machine.
+HANG = 0.6
 WRITE_POLICY = sheets.RetryPolicy(max_seconds=5, max_attempts=6, first_wait=0.01, max_wait=0.1)
 FAULT_RATE = 0.1
 WRITE_FAULTS: list[dict[str, Any]] = [

@@ -7,7 +7,7 @@ objects; these use Arrow's hash and sort kernels on the same buffers. Text is co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,17 +39,24 @@ def isin(values: pd.Series, wanted: pd.Series | Iterable[object]) -> np.ndarray:
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
-def counts(labels: pd.Series, index: list[str]) -> np.ndarray:
-    """How often each of ``index`` occurs in ``labels`` (compared as text; 0 when absent)."""
-    positions = pc.drop_null(pc.index_in(text(labels), value_set=text(index))).to_numpy(zero_copy_only=False)
-    return np.bincount(positions, minlength=len(index)).astype("int64")
+def index_of(keys: pd.Series, values: pd.Series | Iterable[object]) -> np.ndarray:
+    """For each key, the position of the first of ``values`` equal to it (compared as text), -1 when
+    there is none; missing keys never match."""
+    found = pc.index_in(text(keys), value_set=text(values), skip_nulls=True)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+
+
+def counts(labels: pd.Series, index: pd.Series | Sequence[object]) -> np.ndarray:
+    """How often each of ``index`` occurs in ``labels`` (compared as text; 0 when absent; a repeated
+    value of ``index`` counts at its first place)."""
+    where = index_of(labels, index)
+    return np.bincount(where[where >= 0], minlength=len(index)).astype("int64")
 
 
 def positions(keys: pd.Series, table: pd.DataFrame, key: str) -> np.ndarray:
     """The position in ``table`` of the first row whose ``key`` equals each key (compared as text),
     -1 when there is none."""
-    found = pc.index_in(text(keys), value_set=text(table[key]), skip_nulls=True)
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    return index_of(keys, table[key])
 
 
 def take(table: pd.DataFrame, column: str, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:

@@ -298,8 +298,7 @@ def _active_sources_joined(wb: Workbook, kept: pd.DataFrame, sources: pd.DataFra
 
 def _months_with_critiques(critiques: pd.DataFrame, quarters: list[str]) -> np.ndarray:
     """For each of ``quarters``, how many of its months had a critique dated in them."""
-    where = pc.fill_null(pc.index_in(frames.text(critiques["quarter"]), value_set=frames.text(quarters)), -1)
-    where = where.to_numpy(zero_copy_only=False)
+    where = frames.index_of(critiques["quarter"], quarters)
     months = _month_numbers(critiques["date"])
     pairs = np.unique(where[where >= 0].astype("int64") * 100_000 + months[where >= 0])
     return np.bincount(pairs // 100_000, minlength=len(quarters)).astype("int64")
@@ -927,8 +926,7 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
         return _empty(THEME_SUMMARY_COLUMNS)
     out = themes[THEME_SUMMARY_COLUMNS[:7]]
     linked = wb.derived.get(("theme_links", f.teams, f.people, f.themes), lambda: _theme_links(wb, f))
-    positions = pc.fill_null(pc.index_in(frames.text(out["theme_id"]), value_set=frames.text(wb.themes["theme_id"])), -1)
-    positions = positions.to_numpy(zero_copy_only=False)
+    positions = frames.positions(out["theme_id"], wb.themes, "theme_id")
     for column, counts in linked.items():
         out[column] = np.where(positions >= 0, counts[positions], 0)
     out = frames.sort_rows(out, ["quarter", "team", "theme_id"])
@@ -948,12 +946,7 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
         "shipped": commitments["theme_id"][commitments["shipped_on"].notna().to_numpy(dtype=bool)],
         "decisions": tables["decisions"]["theme_id"],
     }
-    theme_ids = frames.text(wb.themes["theme_id"])
-    out = {}
-    for column, ids in linked.items():
-        positions = pc.drop_null(pc.index_in(frames.text(ids), value_set=theme_ids)).to_numpy(zero_copy_only=False)
-        out[column] = np.bincount(positions, minlength=len(theme_ids)).astype("int64")
-    return out
+    return {column: frames.counts(ids, wb.themes["theme_id"]) for column, ids in linked.items()}
 
 
 # --------------------------------------------------------------------------------------

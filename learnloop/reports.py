@@ -210,8 +210,9 @@ class Retro:
         ``category_key`` (decision, discovery_cadence, bet) and ``supersedes``."""
         log = metrics.decision_log(self.wb, self.in_quarter)
         rows = filtered(self.wb, "decisions", self.in_quarter)
+        row_of = frames.positions(log["decision_id"], rows, "decision_id")
         for column, source in (("category_key", "category"), ("supersedes", "supersedes")):
-            log[column] = frames.lookup(log["decision_id"], rows, "decision_id", source).astype("str").array
+            log[column] = pd.Series(frames.take(rows, source, row_of)).astype("str").array
         return frames.sort_rows(log, ["date", "decision_id"]).reset_index(drop=True)
 
     # Against earlier quarters -------------------------------------------------------------

@@ -631,13 +631,30 @@ def quarter_of(dates: pd.Series, fiscal_year_start_month: int = 1) -> pd.Series:
         return _quarter_of(dates, fiscal_year_start_month)
     # The quarter depends on the month alone: label each month present once.
     codes, months = pd.factorize(dates.to_numpy().astype("datetime64[M]"))
-    index = months.astype("int64")
-    year, month = index // 12 + 1970, index % 12 + 1
-    fiscal_year = year + ((fiscal_year_start_month != 1) & (month >= fiscal_year_start_month))
-    quarter_ = (month - fiscal_year_start_month) % 12 // 3 + 1
-    labels = pd.array([f"{y}-Q{q}" for y, q in zip(fiscal_year.tolist(), quarter_.tolist(), strict=True)],
-                      dtype="string")
+    numbers = quarter_numbers_of_months(months.astype("int64"), fiscal_year_start_month).tolist()
+    labels = pd.array([quarter_label(number) for number in numbers], dtype="string")
     return pd.Series(labels.take(codes, allow_fill=True), index=dates.index, name=dates.name)
+
+
+def quarter_numbers_of_months(months: np.ndarray, fiscal_year_start_month: int = 1) -> np.ndarray:
+    """The quarter of each month (counted from January 1970) as a number, year × 4 + quarter − 1
+    (consecutive quarters are consecutive numbers); fiscal years are named by the calendar year in
+    which they end. Works on a single month too."""
+    year, month = months // 12 + 1970, months % 12 + 1
+    fiscal_year = year + ((fiscal_year_start_month != 1) & (month >= fiscal_year_start_month))
+    return fiscal_year * 4 + (month - fiscal_year_start_month) % 12 // 3
+
+
+def quarter_numbers(dates: pd.Series, fiscal_year_start_month: int = 1) -> np.ndarray:
+    """Each date's quarter as a number (see :func:`quarter_numbers_of_months`); -1 for a blank."""
+    months = dates.to_numpy(dtype="datetime64[us]").astype("datetime64[M]")
+    numbers = quarter_numbers_of_months(months.astype("int64"), fiscal_year_start_month)
+    return np.where(np.isnat(months), -1, numbers)
+
+
+def quarter_label(number: int) -> str:
+    """The label of a quarter number: ``8105`` -> ``2026-Q2``."""
+    return f"{number // 4}-Q{number % 4 + 1}"
 
 
 def _quarter_of(dates: pd.Series, fiscal_year_start_month: int) -> pd.Series:

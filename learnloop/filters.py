@@ -153,7 +153,8 @@ def quarter_months(quarter: str, fiscal_year_start_month: int = 1) -> list[pd.Pe
 
 def quarter_of_date(day: dt.date, fiscal_year_start_month: int = 1) -> str:
     """The quarter label ``day`` falls in."""
-    return str(parsers.quarter_of(pd.Series(pd.to_datetime([day])), fiscal_year_start_month).iloc[0])
+    month = (day.year - 1970) * 12 + day.month - 1
+    return parsers.quarter_label(int(parsers.quarter_numbers_of_months(month, fiscal_year_start_month)))
 
 
 def current_quarter(f: Filters, fiscal_year_start_month: int = 1) -> str:
@@ -212,10 +213,6 @@ def _person_mask(frame: pd.DataFrame, tab: str, people: tuple[str, ...]) -> pd.S
     return mask
 
 
-def _in_range(quarters: pd.Series, bounds: tuple[str, str]) -> pd.Series:
-    return _flag((quarters >= bounds[0]) & (quarters <= bounds[1]))
-
-
 def filtered(wb: Workbook, tab: str, f: Filters, *, by_quarter: bool = True) -> pd.DataFrame:
     """The rows of ``tab`` that every filter in ``f`` matches (index and columns unchanged).
 
@@ -230,13 +227,75 @@ def filtered(wb: Workbook, tab: str, f: Filters, *, by_quarter: bool = True) -> 
     return wb.derived.get(key, lambda: _select(wb, tab, f, quarters)).copy(deep=False)
 
 
+def quarter_number(label: str) -> int:
+    """``2026-Q2`` -> ``8105``: the year × 4 + quarter − 1, so consecutive quarters are consecutive numbers."""
+    year, number = split_quarter(label)
+    return year * 4 + number - 1
+
+
+def quarter_numbers(wb: Workbook, tab: str, f: Filters, by: str = "quarter") -> np.ndarray:
+    """Each row's quarter as a :func:`quarter_number` (-1 when it has none), for the rows of
+    ``filtered(wb, tab, f, by_quarter=False)``. A row's quarter is its ``quarter`` cell, or with
+    ``by`` a date column, the quarter of that date (a commitment's ``shipped_on``). Worked out once
+    per tab and filter set: counting per quarter and picking a quarter's rows are then arithmetic."""
+    return wb.derived.get(("quarter_numbers", tab, by, f.teams, f.people, f.themes),
+                          lambda: _quarter_numbers(wb, tab, f, by))
+
+
+def _quarter_numbers(wb: Workbook, tab: str, f: Filters, by: str) -> np.ndarray:
+    frame = filtered(wb, tab, f, by_quarter=False)
+    if by != "quarter":
+        return parsers.quarter_numbers(frame[by], fiscal_start(wb))
+    return label_numbers(frame["quarter"])
+
+
+def label_numbers(labels: pd.Series) -> np.ndarray:
+    """Quarter labels (``2026-Q2``) as :func:`quarter_number` s; -1 for a blank or anything else."""
+    codes, distinct = pd.factorize(labels.astype("string"))
+    known = [quarter_number(str(label)) if _QUARTER_LABEL.match(str(label)) else -1 for label in distinct]
+    return np.array([*known, -1], dtype="int64")[codes]  # a blank's code is -1: the last entry
+
+
+def quarter_positions(numbers: np.ndarray, quarters: list[str]) -> np.ndarray:
+    """For each of ``numbers`` (quarter numbers), where its quarter is in ``quarters`` (-1 when it is not)."""
+    if not quarters:
+        return np.full(len(numbers), -1, dtype="int64")
+    wanted = np.array([quarter_number(quarter) for quarter in quarters], dtype="int64")
+    first, last = wanted.min(), wanted.max()
+    where = np.full(last - first + 2, -1, dtype="int64")  # the last slot: outside the quarters' span
+    where[wanted[::-1] - first] = np.arange(len(wanted))[::-1]  # a repeated quarter counts at its first place
+    inside = (numbers >= first) & (numbers <= last)
+    return where[np.where(inside, numbers - first, last - first + 1)]
+
+
+def count_per_quarter(numbers: np.ndarray, quarters: list[str]) -> np.ndarray:
+    """How many of ``numbers`` (quarter numbers) are each of ``quarters``."""
+    where = quarter_positions(numbers, quarters)
+    return np.bincount(where[where >= 0], minlength=len(quarters)).astype("int64")
+
+
+def count_up_to(numbers: np.ndarray, quarters: list[str]) -> np.ndarray:
+    """For each of ``quarters``, how many of ``numbers`` (quarter numbers) are that quarter or earlier."""
+    ordered = np.sort(numbers[numbers >= 0])
+    wanted = np.array([quarter_number(quarter) for quarter in quarters], dtype="int64")
+    return np.searchsorted(ordered, wanted, "right").astype("int64")
+
+
+def rows_in_quarters(wb: Workbook, tab: str, f: Filters, quarters: tuple[str, str], by: str = "quarter") -> np.ndarray:
+    """Where, in ``filtered(wb, tab, f, by_quarter=False)``, the rows in the inclusive range
+    ``quarters`` are (positions, in sheet order); ``by`` as in :func:`quarter_numbers`."""
+    numbers = quarter_numbers(wb, tab, f, by)
+    return np.flatnonzero((numbers >= quarter_number(quarters[0])) & (numbers <= quarter_number(quarters[1])))
+
+
 def _select(wb: Workbook, tab: str, f: Filters, quarters: tuple[str, str] | None) -> pd.DataFrame:
     frame = wb.tables[tab]
     if frame.empty:
         return frame
-    keep = np.ones(len(frame), dtype=bool)
     if quarters is not None:
-        keep &= _in_range(frame["quarter"], quarters).to_numpy(dtype=bool)
+        # Teams, people and themes first (kept once for every range), then the range from the quarter index.
+        return filtered(wb, tab, f, by_quarter=False).iloc[rows_in_quarters(wb, tab, f, quarters)]
+    keep = np.ones(len(frame), dtype=bool)
     if f.teams:
         wanted = {team.casefold() for team in f.teams}
         keep &= _flag(team_of(wb, tab).str.casefold().isin(wanted)).to_numpy(dtype=bool)
@@ -265,14 +324,13 @@ def present_quarters(wb: Workbook) -> list[str]:
 
 
 def _present_quarters(wb: Workbook) -> tuple[str, ...]:
-    fiscal = fiscal_start(wb)
-    labels = [wb.tables[tab]["quarter"] for tab in TAB_NAMES]
-    labels.append(parsers.quarter_of(wb.tables["sources"]["pruned_on"], fiscal))
-    labels.append(parsers.quarter_of(wb.tables["commitments"]["shipped_on"], fiscal))
-    found: set[str] = set()
-    for series in labels:
-        found.update(str(label) for label in series.dropna().unique())
-    return tuple(sorted(label for label in found if _QUARTER_LABEL.match(label)))
+    everything = Filters()
+    numbers = [quarter_numbers(wb, tab, everything) for tab in TAB_NAMES]
+    numbers.append(quarter_numbers(wb, "sources", everything, by="pruned_on"))
+    numbers.append(quarter_numbers(wb, "commitments", everything, by="shipped_on"))
+    found = np.unique(np.concatenate(numbers))
+    # Labels are written with four-digit years (a date typed in the year 900 places no quarter).
+    return tuple(parsers.quarter_label(int(number)) for number in found[(found >= 1000 * 4) & (found < 10000 * 4)])
 
 
 def quarters_in_scope(wb: Workbook, f: Filters) -> list[str]:

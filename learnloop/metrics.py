@@ -38,13 +38,19 @@ from data_schemas.sources import SOURCE_KINDS
 from learnloop import frames
 from learnloop.filters import (
     Filters,
+    count_per_quarter,
+    count_up_to,
     filtered,
     fiscal_start,
+    label_numbers,
     present_quarters,
     previous_quarter,
     quarter_bounds,
     quarter_months,
+    quarter_numbers,
+    quarter_positions,
     quarters_in_scope,
+    rows_in_quarters,
 )
 from learnloop.workbook import Workbook
 
@@ -120,12 +126,15 @@ def _tables(wb: Workbook, f: Filters, *, by_quarter: bool) -> dict[str, pd.DataF
     return {tab: filtered(wb, tab, f, by_quarter=by_quarter) for tab in wb.tables}
 
 
-def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None) -> pd.DataFrame:
-    """Rows of ``tab`` in ``quarter`` when given, else in the selected range (other filters always)."""
+def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None, by: str = "quarter",
+             columns: list[str] | None = None) -> pd.DataFrame:
+    """Rows of ``tab`` in ``quarter`` when given, else in the selected range (other filters always);
+    with ``by`` a date column, the rows whose date is in ``quarter``; with ``columns``, only those."""
     if quarter is None:
-        return filtered(wb, tab, f)
+        frame = filtered(wb, tab, f)
+        return frame if columns is None else frame[columns]
     frame = filtered(wb, tab, f, by_quarter=False)
-    return frame.loc[_flag(frame["quarter"].eq(quarter)).to_numpy()]
+    return (frame if columns is None else frame[columns]).iloc[rows_in_quarters(wb, tab, f, (quarter, quarter), by)]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -296,46 +305,54 @@ def _active_sources_joined(wb: Workbook, kept: pd.DataFrame, sources: pd.DataFra
     return frames.sort_rows(tied.loc[in_network, ["source_id", "quarter", "position"]], ["quarter", "position"])
 
 
-def _months_with_critiques(critiques: pd.DataFrame, quarters: list[str]) -> np.ndarray:
-    """For each of ``quarters``, how many of its months had a critique dated in them."""
-    where = frames.index_of(critiques["quarter"], quarters)
+def _months_with_critiques(critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> np.ndarray:
+    """For each of ``quarters``, how many of its months had a critique dated in them (``where``:
+    each critique's place in ``quarters``, -1 when none)."""
     months = _month_numbers(critiques["date"])
-    pairs = np.unique(where[where >= 0].astype("int64") * 100_000 + months[where >= 0])
+    pairs = np.unique(where[where >= 0] * 100_000 + months[where >= 0])
     return np.bincount(pairs // 100_000, minlength=len(quarters)).astype("int64")
 
 
-def _roles_present(critiques: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
+def _role_lists(cells: pd.Index | np.ndarray) -> np.ndarray:
+    """For each distinct roles cell (``"PM, Eng"``), which of :data:`ROLES` it lists (a row of 0/1)."""
+    return np.array([[role in str(cell).split(", ") for role in ROLES] for cell in cells], dtype="int64").reshape(
+        len(cells), len(ROLES))
+
+
+def _roles_present(critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> pd.DataFrame:
     """For each of ``quarters`` (rows) and role (columns, in :data:`ROLES` order): was that role at a
-    critique dated in the quarter? Each distinct (quarter, roles) pair is split once."""
-    pairs = pd.DataFrame({"quarter": critiques["quarter"], "roles": critiques["roles"]}).dropna().drop_duplicates()
-    present: dict[str, set[str]] = {quarter: set() for quarter in quarters}
-    for quarter, cell in zip(pairs["quarter"].astype(str).tolist(), pairs["roles"].astype(str).tolist(), strict=True):
-        if quarter in present:
-            present[quarter].update(cell.split(", "))
-    return pd.DataFrame([[role in present[quarter] for role in ROLES] for quarter in quarters],
-                        index=pd.Index(quarters, name="quarter"), columns=list(ROLES), dtype=bool)
+    critique dated in the quarter? (``where`` as in :func:`_months_with_critiques`.)"""
+    cells, distinct = pd.factorize(critiques["roles"])
+    counted = (where >= 0) & (cells >= 0)
+    per_cell = np.bincount(where[counted] * len(distinct) + cells[counted], minlength=len(quarters) * len(distinct))
+    present = per_cell.reshape(len(quarters), len(distinct)) @ _role_lists(distinct) > 0
+    return pd.DataFrame(present.reshape(len(quarters), len(ROLES)), index=pd.Index(quarters, name="quarter"),
+                        columns=list(ROLES), dtype=bool)
 
 
-def _step_facts(wb: Workbook, tables: dict[str, pd.DataFrame], quarters: list[str],
-                active: pd.DataFrame) -> pd.DataFrame:
+def _step_facts(wb: Workbook, f: Filters, quarters: list[str], active: pd.DataFrame) -> pd.DataFrame:
     """The numbers each playbook step is judged on, one row per quarter, and whether each step is
-    done: the one definition behind :func:`scorecard`, :func:`score_trend` and the KPIs.
-    ``active`` is :func:`_active_sources`."""
-    fiscal = fiscal_start(wb)
-    themes, sources, critiques = tables["themes"], tables["sources"], tables["critiques"]
-    dropped = _flag(themes["status"].eq("dropped")).to_numpy(dtype=bool)
+    done: the one definition behind :func:`scorecard`, :func:`score_trend` and the KPIs. Teams,
+    people and themes of ``f`` apply; ``active`` is :func:`_active_sources`."""
+    def count(tab: str, by: str = "quarter") -> np.ndarray:
+        return count_per_quarter(quarter_numbers(wb, tab, f, by), quarters)
+
+    themes = quarter_numbers(wb, "themes", f)
+    dropped = _flag(filtered(wb, "themes", f, by_quarter=False)["status"].eq("dropped")).to_numpy(dtype=bool)
+    critiques = filtered(wb, "critiques", f, by_quarter=False)
+    where = quarter_positions(quarter_numbers(wb, "critiques", f), quarters)
     facts = pd.DataFrame({
-        "themes": frames.counts(themes["quarter"][~dropped], quarters),
-        "dropped_themes": frames.counts(themes["quarter"][dropped], quarters),
-        "active_sources": frames.counts(active["quarter"], quarters),
-        "added": frames.counts(sources["quarter"], quarters),
-        "pruned": frames.counts(parsers.quarter_of(sources["pruned_on"], fiscal), quarters),
-        "critiques": frames.counts(critiques["quarter"], quarters),
-        "months_with_critiques": _months_with_critiques(critiques, quarters),
-        "shipped": frames.counts(parsers.quarter_of(tables["commitments"]["shipped_on"], fiscal), quarters),
-        "decisions": frames.counts(tables["decisions"]["quarter"], quarters),
+        "themes": count_per_quarter(themes[~dropped], quarters),
+        "dropped_themes": count_per_quarter(themes[dropped], quarters),
+        "active_sources": count_per_quarter(label_numbers(active["quarter"]), quarters),
+        "added": count("sources"),
+        "pruned": count("sources", "pruned_on"),
+        "critiques": np.bincount(where[where >= 0], minlength=len(quarters)).astype("int64"),
+        "months_with_critiques": _months_with_critiques(critiques, where, quarters),
+        "shipped": count("commitments", "shipped_on"),
+        "decisions": count("decisions"),
     }, index=pd.Index(quarters, name="quarter"))
-    roles = _roles_present(critiques, quarters)
+    roles = _roles_present(critiques, where, quarters)
     facts = facts.join(roles)
     facts["theme_set"] = facts["themes"] >= 1
     facts["pln_curated"] = (facts["active_sources"] >= MIN_ACTIVE_SOURCES) & (facts["added"] + facts["pruned"] > 0)
@@ -349,25 +366,22 @@ def _steps(wb: Workbook, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`_step_facts` of every quarter of the workbook and :func:`_active_sources`, with
     ``f``'s teams, people and themes; worked out once (the scorecards, KPIs and trend all read them)."""
     def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
-        tables = _tables(wb, f, by_quarter=False)
-        active = _active_sources(wb, tables)
-        return _step_facts(wb, tables, present_quarters(wb), active), active
+        active = _active_sources(wb, _tables(wb, f, by_quarter=False))
+        return _step_facts(wb, f, present_quarters(wb), active), active
 
     return wb.derived.get(("steps", f.teams, f.people, f.themes), compute)
 
 
 def _facts(wb: Workbook, f: Filters, quarters: list[str]) -> pd.DataFrame:
     """:func:`_step_facts` for ``quarters``; a quarter with nothing in it has every count 0 and no step done."""
-    every = _steps(wb, f)[0]
+    every, active = _steps(wb, f)
     missing = [quarter for quarter in dict.fromkeys(quarters) if quarter not in every.index]
     if missing:
-        nothing = {tab: frame.iloc[:0] for tab, frame in wb.tables.items()}
-        every = pd.concat([every, _step_facts(wb, nothing, missing, _active_sources(wb, nothing))])
+        every = pd.concat([every, _step_facts(wb, f, missing, active)])
     return every.loc[quarters]
 
 
 def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
-    tables = _tables(wb, f, by_quarter=False)
     active_sources = _steps(wb, f)[1]
     facts = _facts(wb, f, [quarter]).iloc[0]
     names = {number: name for number, _, name in STEPS}
@@ -376,11 +390,8 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     def step(number: int, evidence: str, detail: dict[str, Any]) -> Step:
         return Step(number, names[number], bool(facts[keys[number]]), evidence, detail, keys[number])
 
-    def of_quarter(frame: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
-        return frame.loc[_flag(labels.eq(quarter)).to_numpy(dtype=bool)]
-
     # 1 Theme set
-    themes = of_quarter(tables["themes"], tables["themes"]["quarter"])
+    themes = _rows_in(wb, "themes", f, quarter, columns=["theme_id", "title", "status"])
     dropped = _flag(themes["status"].eq("dropped")).to_numpy(dtype=bool)
     kept, dropped_themes = themes.loc[~dropped], themes.loc[dropped]
     if len(kept):
@@ -403,7 +414,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     two = step(2, evidence, {
         "active_sources": active,
         "needed": MIN_ACTIVE_SOURCES,
-        "source_ids": of_quarter(active_sources, active_sources["quarter"])["source_id"].astype(str).tolist(),
+        "source_ids": active_sources["source_id"][frames.isin(active_sources["quarter"], [quarter])].astype(str).tolist(),
         "added": added,
         "pruned": pruned,
         "reviewed": reviewed,
@@ -424,8 +435,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     })
 
     # 4 Artifact shipped
-    commitments = tables["commitments"]
-    shipped = of_quarter(commitments, parsers.quarter_of(commitments["shipped_on"], fiscal_start(wb)))
+    shipped = _rows_in(wb, "commitments", f, quarter, by="shipped_on", columns=["commitment_id", "title"])
     if len(shipped):
         evidence = f"{_plural(len(shipped), 'artifact')} shipped: " + "; ".join(shipped["title"].astype(str))
     else:
@@ -436,7 +446,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     })
 
     # 5 Loop closed
-    written = of_quarter(tables["decisions"], tables["decisions"]["quarter"])
+    written = _rows_in(wb, "decisions", f, quarter, columns=["decision_id"])
     evidence = (f"{_plural(len(written), 'decision write-up')}" if len(written)
                 else "No decision write-up this quarter")
     five = step(5, evidence, {
@@ -503,7 +513,7 @@ def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 def critique_months(wb: Workbook, f: Filters, quarter: str) -> int:
     """Months of the quarter with at least one critique (0 to 3)."""
-    critiques = _rows_in(wb, "critiques", f, quarter)
+    critiques = _rows_in(wb, "critiques", f, quarter, columns=["date"])
     held = set(critiques["date"].dt.to_period("M").dropna())
     return sum(month in held for month in quarter_months(quarter, fiscal_start(wb)))
 
@@ -543,24 +553,14 @@ def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
     scope = quarters_in_scope(wb, f)
     if not scope:
         return _empty(SOURCES_FLOW_COLUMNS)
-    sources = filtered(wb, "sources", f, by_quarter=False)
-    added_in = sources["quarter"]
-    pruned_in = parsers.quarter_of(sources["pruned_on"], fiscal_start(wb))
+    added_in = quarter_numbers(wb, "sources", f)
+    pruned_in = quarter_numbers(wb, "sources", f, by="pruned_on")
     return pd.DataFrame({
         "quarter": scope,
-        "added": frames.counts(added_in, scope),
-        "pruned": frames.counts(pruned_in, scope),
-        "active_at_end": (_up_to(added_in, scope) - _up_to(pruned_in, scope)).astype("int64"),
+        "added": count_per_quarter(added_in, scope),
+        "pruned": count_per_quarter(pruned_in, scope),
+        "active_at_end": count_up_to(added_in, scope) - count_up_to(pruned_in, scope),
     })
-
-
-def _up_to(labels: pd.Series, quarters: list[str]) -> np.ndarray:
-    """For each of ``quarters`` (labels sort as text), how many of ``labels`` are that quarter or earlier."""
-    distinct = pc.value_counts(pc.drop_null(frames.text(labels)))
-    values = np.array(distinct.field("values").to_pylist(), dtype=str)
-    order = np.argsort(values)
-    running = np.concatenate([[0], np.cumsum(distinct.field("counts").to_numpy()[order])])
-    return running[np.searchsorted(values[order], np.array(quarters, dtype=str), side="right")]
 
 
 def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
@@ -592,15 +592,16 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     if not scope:
         return _empty(COMMITMENTS_PER_QUARTER_COLUMNS)
     commitments = filtered(wb, "commitments", f, by_quarter=False)
-    shipped_in = parsers.quarter_of(commitments["shipped_on"], fiscal_start(wb))
-    on_time = commitments["due_on"].isna() | (commitments["shipped_on"] <= commitments["due_on"])
-    shipped = frames.counts(shipped_in, scope)
-    shipped_on_time = frames.counts(shipped_in[on_time.to_numpy(dtype=bool)], scope)
+    shipped_in = quarter_numbers(wb, "commitments", f, by="shipped_on")
+    due_on = commitments["due_on"].to_numpy(dtype="datetime64[us]")
+    on_time = np.isnat(due_on) | (commitments["shipped_on"].to_numpy(dtype="datetime64[us]") <= due_on)
+    shipped = count_per_quarter(shipped_in, scope)
+    shipped_on_time = count_per_quarter(shipped_in[on_time], scope)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(shipped > 0, shipped_on_time / np.maximum(shipped, 1), np.nan)
     return pd.DataFrame({
         "quarter": scope,
-        "committed": frames.counts(commitments["quarter"], scope),
+        "committed": count_per_quarter(quarter_numbers(wb, "commitments", f), scope),
         "shipped": shipped,
         "shipped_on_time": shipped_on_time,
         "on_time_rate": rate.astype("float64"),
@@ -615,8 +616,7 @@ def decisions_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     scope = quarters_in_scope(wb, f)
     if not scope:
         return _empty(DECISIONS_PER_QUARTER_COLUMNS)
-    decisions = filtered(wb, "decisions", f, by_quarter=False)
-    return pd.DataFrame({"quarter": scope, "decisions": frames.counts(decisions["quarter"], scope)})
+    return pd.DataFrame({"quarter": scope, "decisions": count_per_quarter(quarter_numbers(wb, "decisions", f), scope)})
 
 
 # --------------------------------------------------------------------------------------
@@ -633,14 +633,15 @@ def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
     scope = quarters_in_scope(wb, f)
     if not scope:
         return _empty(DECISIONS_BY_CATEGORY_COLUMNS)
-    decisions = filtered(wb, "decisions", f, by_quarter=False)
-    keys = decisions["quarter"].astype(str) + "|" + decisions["category"].astype(str)
-    grid = pd.MultiIndex.from_product([scope, list(DECISION_CATEGORIES)], names=["quarter", "category"])
-    counts = frames.counts(keys, [f"{quarter}|{category}" for quarter, category in grid])
+    categories = list(DECISION_CATEGORIES)
+    where = quarter_positions(quarter_numbers(wb, "decisions", f), scope)
+    category = frames.index_of(filtered(wb, "decisions", f, by_quarter=False)["category"], categories)
+    counted = (where >= 0) & (category >= 0)
+    counts = np.bincount(where[counted] * len(categories) + category[counted], minlength=len(scope) * len(categories))
     return pd.DataFrame({
-        "quarter": grid.get_level_values("quarter"),
-        "category": grid.get_level_values("category"),
-        "decisions": counts,
+        "quarter": np.repeat(np.array(scope, dtype=object), len(categories)),
+        "category": np.tile(np.array(categories, dtype=object), len(scope)),
+        "decisions": counts.astype("int64"),
     })
 
 
@@ -649,7 +650,7 @@ def traced_share(wb: Workbook, f: Filters, quarter: str | None = None) -> float 
 
     Decisions in ``quarter`` when given, else in the selected range; None when there are none.
     """
-    decisions = _rows_in(wb, "decisions", f, quarter)
+    decisions = _rows_in(wb, "decisions", f, quarter, columns=["source_ids", "critique_ids"])
     if decisions.empty:
         return None
     return float(_traced(decisions).mean())
@@ -663,7 +664,7 @@ def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.Dat
     (empty when none). Three rows, always: from, with, both.
     Columns: ``mix`` (from, with, both), ``label``, ``decisions``, ``share``.
     """
-    decisions = _rows_in(wb, "decisions", f, quarter)
+    decisions = _rows_in(wb, "decisions", f, quarter, columns=["source_ids", "critique_ids"])
     has_source = decisions["source_ids"].notna().to_numpy(dtype=bool)
     has_critique = decisions["critique_ids"].notna().to_numpy(dtype=bool)
     counts = np.array([
@@ -799,7 +800,7 @@ def average_impact(wb: Workbook, f: Filters, quarter: str | None = None) -> floa
 
     Decisions in ``quarter`` when given, else in the selected range; None when none has a score.
     """
-    impact = _rows_in(wb, "decisions", f, quarter)["impact"].dropna()
+    impact = _rows_in(wb, "decisions", f, quarter, columns=["impact"])["impact"].dropna()
     return float(impact.mean()) if len(impact) else None
 
 
@@ -992,14 +993,13 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     Teams, people and themes filters apply; the quarter range does not.
     """
     previous = previous_quarter(quarter)
-    tables = _tables(wb, f, by_quarter=False)
+    facts = _facts(wb, f, [quarter, previous])
 
     def count(tab: str, q: str) -> int:
-        return int(_flag(tables[tab]["quarter"].eq(q)).sum())
+        return int(facts.loc[q, tab])
 
     def traced(q: str) -> float | None:
-        decisions = tables["decisions"].loc[_flag(tables["decisions"]["quarter"].eq(q)).to_numpy()]
-        return float(_traced(decisions).mean()) if len(decisions) else None
+        return traced_share(wb, f, q)
 
     def kpi(name: str, key: str, unit: Literal["score", "count", "share"], now: Any, before: Any,
             help: str) -> Kpi:
@@ -1007,7 +1007,7 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
         return Kpi(name, now, before, delta, help, key, unit)
 
     steps = [key for _, key, _ in STEPS]
-    score_now, score_before = (int(done) for done in _facts(wb, f, [quarter, previous])[steps].sum(axis=1))
+    score_now, score_before = (int(done) for done in facts[steps].sum(axis=1))
     return [
         kpi("Playbook score", "playbook_score", "score", score_now, score_before,
             "Steps of the playbook done in the quarter, out of 5: theme set, learning network curated, "
@@ -1121,8 +1121,7 @@ def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
     on_axis &= cells >= 0
     # Count critiques per (month, distinct roles cell), then each cell adds to every role it lists.
     per_cell = np.bincount(positions[on_axis] * len(distinct) + cells[on_axis], minlength=len(months) * len(distinct))
-    lists = np.array([[role in str(cell).split(", ") for role in ROLES] for cell in distinct], dtype="int64")
-    counts = per_cell.reshape(len(months), len(distinct)) @ lists.reshape(len(distinct), len(ROLES))
+    counts = per_cell.reshape(len(months), len(distinct)) @ _role_lists(distinct)
     return pd.DataFrame({
         "month": np.repeat(months.to_timestamp().to_numpy(), len(ROLES)),
         "role": pd.array(np.tile(np.array(ROLES, dtype=object), len(months)), dtype="str"),

@@ -103,8 +103,11 @@ def _table_bytes(value: object) -> int:
     if isinstance(value, np.ndarray):
         return int(value.nbytes)
     if isinstance(value, dict):
-        return sum(_table_bytes(item) for item in value.values())
+        value = list(value.values())
     if isinstance(value, (tuple, list)):
+        # A list of labels (the sidebar's names) is small next to any table: not worth a look per item.
+        if value and isinstance(value[0], (str, int, float)):
+            return 0
         return sum(_table_bytes(item) for item in value)
     return 0
 
@@ -153,12 +156,18 @@ class Workbook:
 
     def issues_frame(self) -> pd.DataFrame:
         """The issues as a table, errors first, then by tab and row."""
-        frame = pd.DataFrame([issue.to_dict() for issue in self.issues], columns=ISSUE_COLUMNS)
+        return self.derived.get("issues_frame", self._issues_frame).copy(deep=False)
+
+    def _issues_frame(self) -> pd.DataFrame:
+        severity_rank = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+        tab_rank = {tab: rank for rank, tab in enumerate(TABS)}
+        # Python's sort is stable, as sort_values(kind="stable") is: equal keys keep the order found.
+        issues = sorted(self.issues, key=lambda issue: (severity_rank.get(issue.severity, len(SEVERITIES)),
+                                                        tab_rank.get(issue.tab, len(TABS)), issue.row or 0))
+        frame = pd.DataFrame([[getattr(issue, column) for column in ISSUE_COLUMNS] for issue in issues],
+                             columns=ISSUE_COLUMNS)
         frame["row"] = frame["row"].astype("Int64")
-        rank = frame["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-        tab_rank = frame["tab"].map({t: i for i, t in enumerate(TABS)})
-        order = pd.DataFrame({"s": rank, "t": tab_rank, "r": frame["row"].fillna(0)}).sort_values(["s", "t", "r"])
-        return frame.loc[order.index].reset_index(drop=True)
+        return frame
 
     def count(self, severity: Severity, tab: str | None = None) -> int:
         return sum(1 for i in self.issues if i.severity == severity and (tab is None or i.tab == tab))

@@ -10,9 +10,11 @@ import dataclasses
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from data_schemas import parsers
 from learnloop import filters as fl
 from learnloop import load
 from learnloop import metrics as m
@@ -84,6 +86,35 @@ def test_fiscal_quarter_helpers():
     assert fl.current_quarter(F(), 4) == "2027-Q2"
     assert fl.current_quarter(F(as_of=dt.date(2026, 3, 31)), 4) == "2026-Q4"
     assert fl.current_quarter(F(as_of=dt.date(2026, 4, 1)), 4) == "2027-Q1"
+
+
+@pytest.mark.parametrize("fiscal", range(1, 13))
+def test_quarter_numbers_agree_with_quarter_labels(fiscal):
+    # Every month from 1990 to 2030 for every fiscal start: the number of a date's quarter is the
+    # number of the label quarter_of gives it, and numbers of consecutive quarters are consecutive.
+    days = pd.Series(pd.date_range("1990-01-01", "2030-12-01", freq="MS").append(pd.DatetimeIndex([pd.NaT])))
+    numbers = parsers.quarter_numbers(days, fiscal)
+    labels = parsers.quarter_of(days, fiscal)
+    assert numbers[-1] == -1 and pd.isna(labels.iloc[-1])
+    assert [parsers.quarter_label(int(n)) for n in numbers[:-1]] == labels.iloc[:-1].tolist()
+    assert [fl.quarter_number(str(label)) for label in labels.iloc[:-1]] == numbers[:-1].tolist()
+    assert fl.quarter_number(fl.next_quarter("2025-Q4")) == fl.quarter_number("2025-Q4") + 1
+
+
+def test_per_quarter_counts_and_rows_match_the_labels(wb):
+    # Counting by quarter number gives what counting the labels gives, blanks and unlisted quarters left out;
+    # picking a range of quarters picks the rows whose label is in it, in sheet order.
+    quarters = ["2026-Q3", "2025-Q4", "2026-Q1", "2024-Q2"]
+    for tab in fl.TAB_NAMES:
+        labels = wb.tables[tab]["quarter"].astype("string")
+        numbers = fl.quarter_numbers(wb, tab, F())
+        assert fl.count_per_quarter(numbers, quarters).tolist() == [int(labels.eq(q).sum()) for q in quarters]
+        assert fl.count_up_to(numbers, quarters).tolist() == [int((labels <= q).sum()) for q in quarters]
+        rows = fl.rows_in_quarters(wb, tab, F(), ("2026-Q1", "2026-Q2"))
+        assert rows.tolist() == np.flatnonzero(labels.between("2026-Q1", "2026-Q2").fillna(False)).tolist()
+    shipped = fl.quarter_numbers(wb, "commitments", F(), by="shipped_on")
+    expected = parsers.quarter_of(wb.commitments["shipped_on"]).eq(Q2).fillna(False)
+    assert fl.count_per_quarter(shipped, [Q2]).tolist() == [int(expected.sum())] and expected.sum() > 0
 
 
 def test_filters_normalise_and_know_today():

@@ -73,13 +73,20 @@ def lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Ser
 def sort_rows(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[bool] = True) -> pd.DataFrame:
     """``frame``'s rows ordered by the columns ``by``: a stable sort with blanks last, as
     ``sort_values(kind="stable")`` does, done by Arrow (several times faster on Arrow text)."""
-    columns = [by] if isinstance(by, str) else list(by)
-    orders = [ascending] * len(columns) if isinstance(ascending, bool) else list(ascending)
     if len(frame) < 2:
         return frame
+    return frame.take(sort_order(frame, by, ascending))
+
+
+def sort_order(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[bool] = True) -> np.ndarray:
+    """The positions of ``frame``'s rows in :func:`sort_rows` order."""
+    columns = [by] if isinstance(by, str) else list(by)
+    orders = [ascending] * len(columns) if isinstance(ascending, bool) else list(ascending)
     try:
         keys = pa.table({str(n): pa.array(frame[column], from_pandas=True) for n, column in enumerate(columns)})
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return frame.sort_values(columns, ascending=orders, kind="stable", na_position="last")
+        ordered = frame[columns].reset_index(drop=True).sort_values(columns, ascending=orders, kind="stable",
+                                                                    na_position="last")
+        return ordered.index.to_numpy()
     sort_keys = [(str(n), "ascending" if up else "descending", "at_end") for n, up in enumerate(orders)]
-    return frame.take(pc.sort_indices(keys, options=pc.SortOptions(sort_keys)).to_numpy())
+    return pc.sort_indices(keys, options=pc.SortOptions(sort_keys)).to_numpy()

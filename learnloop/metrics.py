@@ -157,40 +157,27 @@ def _traced(decisions: pd.DataFrame) -> pd.Series:
 
 def _citations(wb: Workbook, decisions: pd.DataFrame, column: str) -> pd.DataFrame:
     """One row per (decision, cited id) for the rows of ``decisions`` (a selection of the workbook's
-    decisions) and an id-list column: decision_id, decided_on, quarter, category, theme_id, id,
-    theme (the theme's title), learned_on (the cited source's ``added_on`` or critique's date),
-    for sources kind, and ``cited`` (the cited row's position in its tab, -1 when there is none)."""
+    decisions) and an id-list column: id, ``cited`` (the cited row's position in its tab, -1 when
+    there is none), learned_on (the cited source's ``added_on`` or critique's date), for sources kind."""
     return _of_decisions(wb, decisions, _every_citation(wb, column)).reset_index(drop=True)
 
 
 def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
-    """:func:`_citations` of every decision, in sheet order, with each decision's ``position``;
-    worked out once per workbook."""
+    """:func:`_citations` of every decision, in sheet order, with each decision's ``position`` (the
+    decision's own columns are taken from it where needed); worked out once per workbook."""
     return wb.derived.get(("citations", column), lambda: _cite(wb, column))
 
 
 def _cite(wb: Workbook, column: str) -> pd.DataFrame:
     decisions = wb.decisions
     items = parsers.list_items(decisions[column])
-    positions = decisions.index.get_indexer(items.index)
-    cited = pd.DataFrame({
-        "position": positions,
-        "decision_id": decisions["decision_id"].astype("str").array.take(positions),
-        "decided_on": decisions["date"].array.take(positions),
-        "quarter": decisions["quarter"].astype("str").array.take(positions),
-        "category": decisions["category"].astype("str").array.take(positions),
-        "theme_id": decisions["theme_id"].astype("str").array.take(positions),
-        "id": items.astype(str).array,
-    })
-    themes = frames.positions(decisions["theme_id"], wb.themes, "theme_id")
-    cited["theme"] = frames.take(wb.themes, "title", themes[positions])
+    cited = pd.DataFrame({"position": decisions.index.get_indexer(items.index), "id": items.astype(str).array})
+    table, key, learned = (wb.sources, "source_id", "added_on") if column == "source_ids" else (
+        wb.critiques, "critique_id", "date")
+    cited["cited"] = frames.positions(cited["id"], table, key)
+    cited["learned_on"] = frames.take(table, learned, cited["cited"].to_numpy())
     if column == "source_ids":
-        cited["cited"] = frames.positions(cited["id"], wb.sources, "source_id")
-        cited["learned_on"] = frames.take(wb.sources, "added_on", cited["cited"].to_numpy())
-        cited["kind"] = frames.take(wb.sources, "kind", cited["cited"].to_numpy())
-    else:
-        cited["cited"] = frames.positions(cited["id"], wb.critiques, "critique_id")
-        cited["learned_on"] = frames.take(wb.critiques, "date", cited["cited"].to_numpy())
+        cited["kind"] = frames.take(table, "kind", cited["cited"].to_numpy())
     return cited
 
 
@@ -697,23 +684,43 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 
 def _impact_pairs(wb: Workbook) -> pd.DataFrame:
-    """:func:`time_to_impact` for every decision of the workbook, in its order, with each decision's ``position``."""
-    columns = ["position", *TIME_TO_IMPACT_COLUMNS[:-1]]
-    parts = [_every_citation(wb, column).assign(kind=kind)[columns]
-             for kind, column in (("source", "source_ids"), ("critique", "critique_ids"))]
-    pairs = pd.concat(parts, ignore_index=True)
-    pairs = pairs.loc[pairs["learned_on"].notna().to_numpy(dtype=bool)]
-    pairs["days"] = (pd.to_datetime(pairs["decided_on"]) - pd.to_datetime(pairs["learned_on"])).dt.days.astype("int64")
-    # Ordered by decision date and id: the decisions are ranked once (equal date and id, equal rank),
-    # so the pairs sort on a number, then kind and id.
+    """:func:`time_to_impact` for every decision of the workbook, with each decision's ``position``:
+    ordered by the decision's date and id, then kind and id."""
+    parts = {"source": _every_citation(wb, "source_ids"), "critique": _every_citation(wb, "critique_ids")}
+
+    def joined(column: str) -> pd.Series:
+        return pd.concat([part[column] for part in parts.values()], ignore_index=True)
+
+    sizes = [len(part) for part in parts.values()]
+    kinds = np.repeat(np.arange(len(parts)), sizes)
+    # Kinds sort as their names do (critique before source): each part's rank among the names.
+    kind_order = np.repeat(np.argsort(np.argsort(list(parts))), sizes)
+    learned_on = joined("learned_on")
+    position = joined("position").to_numpy()
+    # Decisions ranked once by date and id (equal date and id, equal rank): the pairs then sort on a number.
     decisions = wb.decisions
-    ranked = frames.sort_rows(pd.DataFrame({"date": decisions["date"].to_numpy(), "id": decisions["decision_id"].array,
-                                            "position": np.arange(len(decisions))}), ["date", "id"])
-    same = (ranked["date"].eq(ranked["date"].shift()) & ranked["id"].eq(ranked["id"].shift())).fillna(False)
+    ranked = frames.sort_order(decisions, ["date", "decision_id"])
+    dates, ids = decisions["date"].to_numpy(dtype="datetime64[us]")[ranked], frames.text(decisions["decision_id"])
+    ids = ids.take(pa.array(ranked))
+    same = np.zeros(len(ranked), dtype=bool)
+    same[1:] = (dates[1:] == dates[:-1]) & pc.fill_null(pc.equal(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False)
     rank = np.empty(len(decisions), dtype="int64")
-    rank[ranked["position"].to_numpy()] = np.cumsum(~same.to_numpy(dtype=bool))
-    pairs["rank"] = rank[pairs["position"].to_numpy()]
-    return frames.sort_rows(pairs, ["rank", "kind", "id"]).drop(columns="rank")
+    rank[ranked] = np.cumsum(~same)
+    keys = pd.DataFrame({"rank": rank[position], "kind": kind_order, "id": joined("id")})
+    keys = keys.loc[learned_on.notna().to_numpy(dtype=bool)]
+    rows = keys.index.to_numpy()[frames.sort_order(keys, ["rank", "kind", "id"])]
+    of_decision = position[rows]
+    learned = learned_on.to_numpy(dtype="datetime64[us]")[rows]
+    decided = decisions["date"].to_numpy(dtype="datetime64[us]")[of_decision]
+    return pd.DataFrame({
+        "position": of_decision,
+        "kind": pd.array(pa.array(list(parts), pa.large_string()).take(kinds[rows]), dtype="str"),
+        "id": joined("id").array.take(rows),
+        **{column: decisions[column].astype("str").array.take(of_decision) for column in ("decision_id", "quarter")},
+        "learned_on": learned,
+        "decided_on": decided,
+        "days": ((decided - learned) // np.timedelta64(1, "D")).astype("int64"),
+    })
 
 
 def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
@@ -817,7 +824,8 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
     decisions = filtered(wb, "decisions", f)
     if decisions.empty:
         return _empty(DECISION_LOG_COLUMNS)
-    newest_first = wb.derived.get("decision_log", lambda: frames.sort_rows(_decision_log(wb), "date", ascending=False))
+    newest_first = wb.derived.get("decision_log", lambda: _decision_log(wb).take(
+        frames.sort_order(wb.decisions, "date", ascending=False)))
     return _of_decisions(wb, decisions, newest_first).reset_index(drop=True)
 
 
@@ -1169,26 +1177,40 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
 def _flow_links(wb: Workbook) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Every citation of the workbook as codes of its learning, theme and change labels (labels
     sorted, so codes sort as the labels do), with its decision's ``position``; and the labels."""
-    from_sources = _every_citation(wb, "source_ids")
-    from_sources = from_sources.assign(learning=from_sources["kind"].astype("string").str.replace("_", " ")
-                                       .str.capitalize())
-    with_peers = _every_citation(wb, "critique_ids").assign(learning=PEER_CRITIQUE)
-    columns = ["position", "learning", "theme_id", "theme", "category"]
-    cited = pd.concat([from_sources[columns], with_peers[columns]], ignore_index=True)
-    cited = cited.loc[cited["learning"].notna().to_numpy(dtype=bool)]
-    titles = cited["theme"].astype("string")
-    stages = {
-        "learning": cited["learning"].astype(str),
-        "theme": titles.where(cited["theme_id"].notna().to_numpy(dtype=bool)).fillna(NO_THEME).astype(str),
-        "change": cited["category"].map(CATEGORY_LABELS).fillna(cited["category"]).astype(str),
-    }
-    links = pd.DataFrame({"position": cited["position"].to_numpy()})
-    labels = {}
-    for stage, values in stages.items():
-        codes, uniques = pd.factorize(values, sort=True)
-        links[stage] = codes
-        labels[stage] = np.asarray(uniques, dtype=object)
-    return links, labels
+    parts = (_every_citation(wb, "source_ids"), _every_citation(wb, "critique_ids"))
+    position = np.concatenate([part["position"].to_numpy() for part in parts])
+    decisions = wb.decisions
+    # Each label is worked out once per distinct value (a kind, a theme title, a category), not per
+    # citation; a decision's theme and change are looked up once per decision, then per citation by position.
+    learning = _label_codes([_named(parts[0]["kind"], lambda kind: kind.replace("_", " ").capitalize()),
+                             (np.zeros(len(parts[1]), dtype="int64"), [PEER_CRITIQUE, None])])
+    titles = frames.lookup(decisions["theme_id"], wb.themes, "theme_id", "title")
+    theme = _label_codes([_named(titles, str, blank=NO_THEME, blank_where=decisions["theme_id"].isna().to_numpy())])
+    change = _label_codes([_named(decisions["category"], lambda category: CATEGORY_LABELS.get(category, category))])
+    keep = (learning[0] >= 0) & (change[0][position] >= 0)
+    links = pd.DataFrame({"position": position[keep], "learning": learning[0][keep],
+                          "theme": theme[0][position[keep]], "change": change[0][position[keep]]})
+    return links, {"learning": learning[1], "theme": theme[1], "change": change[1]}
+
+
+def _named(values: pd.Series, name: Any, blank: str | None = None,
+           blank_where: np.ndarray | None = None) -> tuple[np.ndarray, list[str | None]]:
+    """``values`` as codes into their names (``name`` of each distinct value; the last name, ``blank``,
+    for a blank value or where ``blank_where``)."""
+    codes, distinct = pd.factorize(values)
+    if blank_where is not None:
+        codes = np.where(blank_where, -1, codes)
+    return codes, [name(str(value)) for value in distinct] + [blank]
+
+
+def _label_codes(parts: list[tuple[np.ndarray, list[str | None]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into each part's own names (from :func:`_named`) as codes into the sorted names of all
+    parts, -1 where the name is None; and those names."""
+    labels = sorted({name for _, names in parts for name in names if name is not None})
+    at = {label: code for code, label in enumerate(labels)}
+    codes = [np.array([at.get(name, -1) if name is not None else -1 for name in names], dtype="int64")[local]
+             for local, names in parts]
+    return np.concatenate(codes), np.array(labels, dtype=object)
 
 
 def _flows(sources: np.ndarray, targets: np.ndarray, source_labels: np.ndarray, target_labels: np.ndarray,

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from data_schemas import parsers
 from learnloop import frames
@@ -251,8 +252,9 @@ def _quarter_numbers(wb: Workbook, tab: str, f: Filters, by: str) -> np.ndarray:
 
 def label_numbers(labels: pd.Series) -> np.ndarray:
     """Quarter labels (``2026-Q2``) as :func:`quarter_number` s; -1 for a blank or anything else."""
-    codes, distinct = pd.factorize(labels.astype("string"))
-    known = [quarter_number(str(label)) if _QUARTER_LABEL.match(str(label)) else -1 for label in distinct]
+    encoded = pc.dictionary_encode(frames.text(labels))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    known = [quarter_number(label) if _QUARTER_LABEL.match(label) else -1 for label in encoded.dictionary.to_pylist()]
     return np.array([*known, -1], dtype="int64")[codes]  # a blank's code is -1: the last entry
 
 
@@ -328,7 +330,7 @@ def _present_quarters(wb: Workbook) -> tuple[str, ...]:
     numbers = [quarter_numbers(wb, tab, everything) for tab in TAB_NAMES]
     numbers.append(quarter_numbers(wb, "sources", everything, by="pruned_on"))
     numbers.append(quarter_numbers(wb, "commitments", everything, by="shipped_on"))
-    found = np.unique(np.concatenate(numbers))
+    found = np.flatnonzero(np.bincount(np.concatenate([part[part >= 0] for part in numbers]), minlength=1))
     # Labels are written with four-digit years (a date typed in the year 900 places no quarter).
     return tuple(parsers.quarter_label(int(number)) for number in found[(found >= 1000 * 4) & (found < 10000 * 4)])
 

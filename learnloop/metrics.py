@@ -2,8 +2,9 @@
 
 Every function takes the validated workbook and the sidebar's :class:`~learnloop.filters.Filters`
 (plus a quarter where it needs one) and honours every filter. The docstring of each function is
-its definition, in the words shown to a team lead. No Streamlit, no caching, no I/O; "today" is
-``f.as_of`` (the real today when None).
+its definition, in the words shown to a team lead. No Streamlit, no I/O; "today" is ``f.as_of``
+(the real today when None). A workbook never changes once loaded, so each answer is kept on the
+workbook it was worked out from (:func:`_kept`), and so is what several metrics derive alike.
 
 Conventions:
 
@@ -23,8 +24,10 @@ Conventions:
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,12 +50,15 @@ from learnloop.filters import (
     previous_quarter,
     quarter_bounds,
     quarter_months,
+    quarter_number,
     quarter_numbers,
     quarter_positions,
     quarters_in_scope,
     rows_in_quarters,
 )
 from learnloop.workbook import Workbook
+
+T = TypeVar("T")
 
 #: Active sources on the quarter's themes needed for step 2.
 MIN_ACTIVE_SOURCES = 3
@@ -107,6 +113,27 @@ LEARNING_FLOWS_COLUMNS = ["source_label", "target_label", "value", "source_stage
 # --------------------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------------------
+
+
+def _kept(metric: Callable[..., T]) -> Callable[..., T]:
+    """``metric`` worked out once per workbook, filters, today and arguments, and kept on the
+    workbook (see :class:`~learnloop.workbook.Derived`): a loaded workbook never changes, so the
+    answer does not either, and every rerun of a page after the first reads it back. Each caller
+    gets its own copy of a table or list (shallow: pandas copies on write)."""
+    @functools.wraps(metric)
+    def kept(wb: Workbook, f: Filters, *args: Any, **kwargs: Any) -> T:
+        key = ("metric", metric.__name__, f, f.today(), args, tuple(sorted(kwargs.items())))
+        return _own_copy(wb.derived.get(key, lambda: metric(wb, f, *args, **kwargs)))
+
+    return kept
+
+
+def _own_copy(value: T) -> T:
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)  # type: ignore[return-value]
+    if isinstance(value, (list, dict)):
+        return value.copy()  # type: ignore[return-value]
+    return value
 
 
 def _flag(values: pd.Series) -> pd.Series:
@@ -250,46 +277,49 @@ class Scorecard:
 
 def _active_sources(wb: Workbook, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The sources tied to a theme kept in a quarter that are in the network on that quarter's last
-    day (added by then, not pruned by then): source_id and the quarter, in sheet order."""
+    day (added by then, not pruned by then): ``source_id`` and ``quarter`` (the quarter's number,
+    see :func:`~learnloop.filters.quarter_number`), by quarter, then in sheet order."""
     themes, sources = tables["themes"], tables["sources"]
     keep = (~_flag(themes["status"].eq("dropped")).to_numpy(dtype=bool) & themes["quarter"].notna().to_numpy(dtype=bool)
             & themes["theme_id"].notna().to_numpy(dtype=bool))
-    kept = pd.DataFrame({"theme_id": themes["theme_id"].array[keep], "quarter": themes["quarter"].array[keep]})
+    kept = pd.DataFrame({"theme_id": themes["theme_id"].array[keep], "quarter": label_numbers(themes["quarter"])[keep]})
+    kept = kept.loc[kept["quarter"].to_numpy() >= 0]
     if kept["theme_id"].duplicated().any():
         return _active_sources_joined(wb, kept, sources)
     # Each kept theme id once (the usual case: a repeated id is an error): one lookup per source.
     theme_of = frames.positions(sources["theme_id"], kept, "theme_id")
     rows = np.flatnonzero(theme_of >= 0)
-    codes, quarters = pd.factorize(kept["quarter"])
-    fiscal = fiscal_start(wb)
-    ends = np.array([quarter_bounds(str(label), fiscal)[1] for label in quarters], dtype="datetime64[us]")
-    quarter_of_row = codes[theme_of[rows]]
-    end = ends[quarter_of_row]
+    number = kept["quarter"].to_numpy()[theme_of[rows]]
+    in_network = _in_network_at_end(wb, sources, rows, number)
+    rows, number = rows[in_network], number[in_network]
+    order = np.argsort(number, kind="stable")
+    return pd.DataFrame({"source_id": sources["source_id"].array[rows[order]], "quarter": number[order]})
+
+
+def _in_network_at_end(wb: Workbook, sources: pd.DataFrame, rows: np.ndarray, number: np.ndarray) -> np.ndarray:
+    """Whether each source (by its position ``rows``) is in the network on the last day of the
+    quarter numbered ``number``: added by then and not pruned by then."""
+    quarters = np.unique(number)
+    ends = np.array([quarter_bounds(parsers.quarter_label(int(q)), fiscal_start(wb))[1] for q in quarters],
+                    dtype="datetime64[us]")
+    end = ends[np.searchsorted(quarters, number)]
     added = sources["added_on"].to_numpy(dtype="datetime64[us]")[rows]
     pruned = sources["pruned_on"].to_numpy(dtype="datetime64[us]")[rows]
-    in_network = (added <= end) & ~(pruned <= end)
-    rows, quarter_of_row = rows[in_network], quarter_of_row[in_network]
-    active = pd.DataFrame({
-        "source_id": sources["source_id"].array[rows],
-        "quarter": pd.array(np.asarray(quarters, dtype=object)[quarter_of_row], dtype="string"),
-        "position": np.arange(len(rows)),
-    })
-    return frames.sort_rows(active, ["quarter", "position"])
+    return (added <= end) & ~(pruned <= end)
 
 
 def _active_sources_joined(wb: Workbook, kept: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """:func:`_active_sources` when a theme id is kept in more than one quarter: a source tied to
     it counts in each."""
-    kept = kept.drop_duplicates().astype({"theme_id": "string", "quarter": "string"})
-    candidates = sources.loc[frames.isin(sources["theme_id"], kept["theme_id"]), ["source_id", "theme_id", "added_on",
-                                                                                 "pruned_on"]]
-    tied = candidates.assign(position=np.arange(len(candidates)), theme_id=candidates["theme_id"].astype("string"))
-    tied = tied.merge(kept, on="theme_id", how="inner")
-    fiscal = fiscal_start(wb)
-    ends = {label: pd.Timestamp(quarter_bounds(label, fiscal)[1]) for label in kept["quarter"].unique()}
-    end = pd.to_datetime(tied["quarter"].map(ends))
-    in_network = ((tied["added_on"] <= end) & ~(tied["pruned_on"] <= end)).to_numpy(dtype=bool)
-    return frames.sort_rows(tied.loc[in_network, ["source_id", "quarter", "position"]], ["quarter", "position"])
+    kept = kept.drop_duplicates().astype({"theme_id": "string"})
+    rows = np.flatnonzero(frames.isin(sources["theme_id"], kept["theme_id"]))
+    tied = pd.DataFrame({"row": rows, "theme_id": sources["theme_id"].astype("string").array[rows]})
+    tied = tied.merge(kept, on="theme_id", how="inner", sort=False)
+    rows, number = tied["row"].to_numpy(), tied["quarter"].to_numpy()
+    in_network = _in_network_at_end(wb, sources, rows, number)
+    rows, number = rows[in_network], number[in_network]
+    order = np.lexsort((rows, number))
+    return pd.DataFrame({"source_id": sources["source_id"].array[rows[order]], "quarter": number[order]})
 
 
 def _months_with_critiques(critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> np.ndarray:
@@ -306,15 +336,13 @@ def _role_lists(cells: pd.Index | np.ndarray) -> np.ndarray:
         len(cells), len(ROLES))
 
 
-def _roles_present(critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> pd.DataFrame:
+def _roles_present(critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> np.ndarray:
     """For each of ``quarters`` (rows) and role (columns, in :data:`ROLES` order): was that role at a
     critique dated in the quarter? (``where`` as in :func:`_months_with_critiques`.)"""
     cells, distinct = pd.factorize(critiques["roles"])
     counted = (where >= 0) & (cells >= 0)
     per_cell = np.bincount(where[counted] * len(distinct) + cells[counted], minlength=len(quarters) * len(distinct))
-    present = per_cell.reshape(len(quarters), len(distinct)) @ _role_lists(distinct) > 0
-    return pd.DataFrame(present.reshape(len(quarters), len(ROLES)), index=pd.Index(quarters, name="quarter"),
-                        columns=list(ROLES), dtype=bool)
+    return (per_cell.reshape(len(quarters), len(distinct)) @ _role_lists(distinct) > 0).reshape(len(quarters), len(ROLES))
 
 
 def _step_facts(wb: Workbook, f: Filters, quarters: list[str], active: pd.DataFrame) -> pd.DataFrame:
@@ -328,25 +356,28 @@ def _step_facts(wb: Workbook, f: Filters, quarters: list[str], active: pd.DataFr
     dropped = _flag(filtered(wb, "themes", f, by_quarter=False)["status"].eq("dropped")).to_numpy(dtype=bool)
     critiques = filtered(wb, "critiques", f, by_quarter=False)
     where = quarter_positions(quarter_numbers(wb, "critiques", f), quarters)
-    facts = pd.DataFrame({
+    facts = {
         "themes": count_per_quarter(themes[~dropped], quarters),
         "dropped_themes": count_per_quarter(themes[dropped], quarters),
-        "active_sources": count_per_quarter(label_numbers(active["quarter"]), quarters),
+        "active_sources": count_per_quarter(active["quarter"].to_numpy(), quarters),
         "added": count("sources"),
         "pruned": count("sources", "pruned_on"),
         "critiques": np.bincount(where[where >= 0], minlength=len(quarters)).astype("int64"),
         "months_with_critiques": _months_with_critiques(critiques, where, quarters),
         "shipped": count("commitments", "shipped_on"),
         "decisions": count("decisions"),
-    }, index=pd.Index(quarters, name="quarter"))
+    }
     roles = _roles_present(critiques, where, quarters)
-    facts = facts.join(roles)
-    facts["theme_set"] = facts["themes"] >= 1
-    facts["pln_curated"] = (facts["active_sources"] >= MIN_ACTIVE_SOURCES) & (facts["added"] + facts["pruned"] > 0)
-    facts["peer_circle"] = (facts["months_with_critiques"] == MONTHS_PER_QUARTER) & roles[list(PEER_ROLES)].all(axis=1)
-    facts["artifact_shipped"] = facts["shipped"] >= 1
-    facts["loop_closed"] = facts["decisions"] >= 1
-    return facts
+    facts.update({role: roles[:, n] for n, role in enumerate(ROLES)})
+    peer_roles = roles[:, [ROLES.index(role) for role in PEER_ROLES]].all(axis=1)
+    facts.update({
+        "theme_set": facts["themes"] >= 1,
+        "pln_curated": (facts["active_sources"] >= MIN_ACTIVE_SOURCES) & (facts["added"] + facts["pruned"] > 0),
+        "peer_circle": (facts["months_with_critiques"] == MONTHS_PER_QUARTER) & peer_roles,
+        "artifact_shipped": facts["shipped"] >= 1,
+        "loop_closed": facts["decisions"] >= 1,
+    })
+    return pd.DataFrame(facts, index=pd.Index(quarters, name="quarter"))
 
 
 def _steps(wb: Workbook, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -401,7 +432,8 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     two = step(2, evidence, {
         "active_sources": active,
         "needed": MIN_ACTIVE_SOURCES,
-        "source_ids": active_sources["source_id"][frames.isin(active_sources["quarter"], [quarter])].astype(str).tolist(),
+        "source_ids": active_sources["source_id"][(active_sources["quarter"] == quarter_number(quarter)).to_numpy()]
+        .astype(str).tolist(),
         "added": added,
         "pruned": pruned,
         "reviewed": reviewed,
@@ -443,6 +475,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     return Scorecard(quarter, (one, two, three, four, five))
 
 
+@_kept
 def scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     """How many of the five playbook steps the team completed in the quarter (the score, 0 to 5).
 
@@ -460,6 +493,7 @@ def scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     return _scorecard(wb, f, quarter)
 
 
+@_kept
 def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
     """The playbook score (0 to 5 steps done, see :func:`scorecard`) for each quarter in the range.
 
@@ -481,6 +515,7 @@ def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+@_kept
 def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Critiques held each month of the selected quarters, with 0 for months without one.
 
@@ -498,6 +533,7 @@ def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
     })
 
 
+@_kept
 def critique_months(wb: Workbook, f: Filters, quarter: str) -> int:
     """Months of the quarter with at least one critique (0 to 3)."""
     critiques = _rows_in(wb, "critiques", f, quarter, columns=["date"])
@@ -505,6 +541,7 @@ def critique_months(wb: Workbook, f: Filters, quarter: str) -> int:
     return sum(month in held for month in quarter_months(quarter, fiscal_start(wb)))
 
 
+@_kept
 def monthly_streak(wb: Workbook, f: Filters) -> int:
     """How many months in a row, up to now, had at least one critique.
 
@@ -529,6 +566,7 @@ def monthly_streak(wb: Workbook, f: Filters) -> int:
     return streak
 
 
+@_kept
 def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
     """How the learning network changed each quarter.
 
@@ -550,6 +588,7 @@ def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
     })
 
 
+@_kept
 def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     """What the learning network is made of: active sources per kind at the end of the range.
 
@@ -566,6 +605,7 @@ def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     return frames.sort_rows(frame, "sources", ascending=False).reset_index(drop=True)
 
 
+@_kept
 def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Public commitments made and artifacts shipped each quarter.
 
@@ -595,6 +635,7 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     })
 
 
+@_kept
 def decisions_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Decision write-ups dated in each quarter, with 0 for quarters without one.
 
@@ -611,6 +652,7 @@ def decisions_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+@_kept
 def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Decision write-ups each quarter by what changed: a decision, the discovery cadence, or a bet.
 
@@ -632,6 +674,7 @@ def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
     })
 
 
+@_kept
 def traced_share(wb: Workbook, f: Filters, quarter: str | None = None) -> float | None:
     """Share of decision write-ups that name at least one source or critique they came from.
 
@@ -643,6 +686,7 @@ def traced_share(wb: Workbook, f: Filters, quarter: str | None = None) -> float 
     return float(_traced(decisions).mean())
 
 
+@_kept
 def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.DataFrame:
     """Where the traced decisions' learning came from: learning *from* sources only, learning
     *with* peers (critiques) only, or both.
@@ -668,6 +712,7 @@ def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.Dat
     })
 
 
+@_kept
 def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     """How long learning took to change a decision: for each decision in the range and each
     source or critique it names, the days from the source's ``added_on`` (or the critique's
@@ -733,6 +778,7 @@ def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame) -> 
     return rows.drop(columns="position")
 
 
+@_kept
 def median_days_to_impact(wb: Workbook, f: Filters) -> dict[str, float | None]:
     """The median number of days from learning to a decision that names it (see
     :func:`time_to_impact`), separately for sources (from ``added_on``) and critiques (from the
@@ -748,6 +794,7 @@ def median_days_to_impact(wb: Workbook, f: Filters) -> dict[str, float | None]:
     return out
 
 
+@_kept
 def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
     """The sources that influenced the most decisions: the number of decision write-ups in the
     range that name each source, highest first (ties by source id), sources named at least once.
@@ -777,6 +824,7 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
     return ranked[TOP_SOURCES_COLUMNS].head(n).reset_index(drop=True)
 
 
+@_kept
 def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.DataFrame:
     """Prune candidates: sources still in the network whose last engagement was more than
     ``days`` days (90 by default) before today.
@@ -802,6 +850,7 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
     return out[DORMANT_COLUMNS].reset_index(drop=True)
 
 
+@_kept
 def average_impact(wb: Workbook, f: Filters, quarter: str | None = None) -> float | None:
     """The average impact score (1 small to 5 large) of decision write-ups that have one.
 
@@ -815,6 +864,7 @@ DECISION_LOG_COLUMNS = ["decision_id", "date", "quarter", "category", "summary",
                         "learned_with", "impact", "owner", "team", "status"]
 
 
+@_kept
 def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Every decision write-up in the selection, newest first, with the learning it cites.
 
@@ -872,6 +922,7 @@ def _joined_names(wb: Workbook, column: str, table: pd.DataFrame, label: str) ->
     return pd.Series(pd.array(joined, dtype="str"), index=wb.decisions.index)
 
 
+@_kept
 def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Decisions that did not stick: write-ups marked superseded or reverted, or named by a later
     decision in its ``supersedes`` column, with the decision that replaced them.
@@ -921,6 +972,7 @@ def _replacing(wb: Workbook) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+@_kept
 def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Each theme in the range with what the team did for it: sources tied to it (including
     pruned ones), critiques of it, commitments for it, how many of those shipped, and decisions
@@ -990,6 +1042,7 @@ def kpi_text(value: float | int | None, unit: str) -> str:
     return f"{value:g}"
 
 
+@_kept
 def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     """The four headline numbers for ``quarter``, each against the quarter before it:
 
@@ -1057,6 +1110,7 @@ def _ledger(commitments: pd.DataFrame, today: pd.Timestamp, extra: tuple[str, ..
     return out.reset_index(drop=True)
 
 
+@_kept
 def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Every commitment made in the range and where it stands today.
 
@@ -1074,6 +1128,7 @@ def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
     return _ledger(commitments, _today(f))
 
 
+@_kept
 def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     """Commitments still open at the end of ``quarter`` that cross its boundary: committed by the
     quarter's end, not shipped by then and not dropped, and either committed in an earlier
@@ -1113,6 +1168,7 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+@_kept
 def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
     """For each month of the selected quarters and each role, the critiques that role was in the
     room for (0 when none) — a heatmap of who shows up.
@@ -1137,6 +1193,7 @@ def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
     })
 
 
+@_kept
 def artifact_types(wb: Workbook, f: Filters) -> pd.DataFrame:
     """Critiques in the range by what was critiqued: experiment, roadmap, discovery plan,
     prototype, strategy or other (every type listed, 0 when none, in that order).
@@ -1153,6 +1210,7 @@ def artifact_types(wb: Workbook, f: Filters) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+@_kept
 def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
     """How learning flows into change: from the kind of source (learning *from*: Newsletter,
     Book…) or a peer critique (learning *with*), through the theme, to what changed (Decision,

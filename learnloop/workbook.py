@@ -54,7 +54,7 @@ class Derived:
     clicking through many filter sets of a sheet near Google's size limit stays bounded.
     """
 
-    MAX_ENTRIES = 128
+    MAX_ENTRIES = 512
     MAX_BYTES = 768 * 2**20
 
     def __init__(self) -> None:
@@ -97,7 +97,12 @@ class Derived:
 def _table_bytes(value: object) -> int:
     """The memory held by the frames and arrays in ``value`` (tuples, lists and dicts looked into)."""
     if isinstance(value, pd.DataFrame):
-        return int(value.memory_usage(index=False, deep=False).sum())
+        # The column arrays' own sizes: memory_usage builds a Series per call, a cost paid on every
+        # entry kept; pandas' block manager lists the arrays directly (the public way when it cannot).
+        arrays = getattr(getattr(value, "_mgr", None), "arrays", None)
+        if arrays is None:
+            return int(value.memory_usage(index=False, deep=False).sum())
+        return sum(int(array.nbytes) for array in arrays)
     if isinstance(value, (pd.Series, pd.Index)):
         return int(value.memory_usage(deep=False))
     if isinstance(value, np.ndarray):

@@ -723,6 +723,27 @@ def test_a_workbook_works_each_selection_out_once_and_hands_out_copies(wb):
     assert len(fl.filtered(book, "sources", F())) == len(wb.sources) and len(book.derived) == 1
 
 
+def test_a_metric_is_worked_out_once_per_workbook_filters_and_day(wb, monkeypatch):
+    # Page reruns read a metric back from the workbook; a caller changing its copy changes nothing kept,
+    # and other filters, another day or another workbook are worked out afresh.
+    book = dataclasses.replace(wb)
+    worked = []
+    real = m.filtered
+    monkeypatch.setattr(m, "filtered", lambda *args, **kwargs: worked.append(args[1]) or real(*args, **kwargs))
+    first = m.commitment_ledger(book, F())
+    runs = len(worked)
+    assert runs > 0
+    first["state"] = "changed by a caller"
+    again = m.commitment_ledger(book, F())
+    assert len(worked) == runs
+    assert "changed by a caller" not in again["state"].tolist()
+    pd.testing.assert_frame_equal(again, m.commitment_ledger(dataclasses.replace(wb), F()))
+    for other in (F(teams=("Alpha",)), F(as_of=dt.date(2026, 12, 1))):
+        m.commitment_ledger(book, other)
+        assert len(worked) > runs
+        runs = len(worked)
+
+
 def test_derived_data_is_bounded_and_never_pickled():
     import pickle
 
@@ -775,5 +796,6 @@ def test_active_sources_are_counted_for_every_quarter_a_theme_is_kept_in(wb, rep
         again = themes.iloc[[0]].assign(quarter=fl.next_quarter(themes.iloc[0]["quarter"]))
         book = dataclasses.replace(wb, tables={**wb.tables, "themes": pd.concat([themes, again])})
     active = m._active_sources(book, book.tables)
-    assert sorted(zip(active["quarter"], active["source_id"], strict=True)) == _active_by_hand(book)
+    labels = [parsers.quarter_label(int(number)) for number in active["quarter"]]
+    assert sorted(zip(labels, active["source_id"], strict=True)) == _active_by_hand(book)
     assert len(active) > 0

@@ -24,6 +24,7 @@ Conventions:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,6 +148,16 @@ def _bounds(wb: Workbook, quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def _today(f: Filters) -> pd.Timestamp:
     return pd.Timestamp(f.today())
+
+
+def _day(day: dt.date) -> np.datetime64:
+    """A date as numpy compares it with a date column (:func:`_days`)."""
+    return np.datetime64(day, "us")
+
+
+def _days(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A date column as numpy dates (NaT when blank: every comparison with NaT is False)."""
+    return frame[column].to_numpy(dtype="datetime64[us]")
 
 
 def _tables(wb: Workbook, f: Filters, *, by_quarter: bool) -> dict[str, pd.DataFrame]:
@@ -836,16 +847,16 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
     used), ``days_since``.
     """
     sources = filtered(wb, "sources", f, by_quarter=False)
-    today = _today(f)
-    in_network = (sources["added_on"] <= today) & ~(sources["pruned_on"] <= today)
-    last = sources["last_engaged_on"].fillna(sources["added_on"])
-    since = (today - last).dt.days
-    dormant = (in_network & (since > days)).to_numpy(dtype=bool)
-    if not dormant.any():
+    today = _day(f.today())
+    added, pruned, engaged = (_days(sources, column) for column in ("added_on", "pruned_on", "last_engaged_on"))
+    last = np.where(np.isnat(engaged), added, engaged)
+    # A blank date compares as False: a source never added is not in the network, one never engaged not dormant.
+    dormant = np.flatnonzero((added <= today) & ~(pruned <= today) & (today - last > np.timedelta64(days, "D")))
+    if not len(dormant):
         return _empty(DORMANT_COLUMNS)
-    out = sources.loc[dormant, ["source_id", "name", "kind", "owner", "team"]]
+    out = sources[["source_id", "name", "kind", "owner", "team"]].iloc[dormant]
     out["last_engaged_on"] = last[dormant]
-    out["days_since"] = since[dormant].astype("int64")
+    out["days_since"] = ((today - last[dormant]) // np.timedelta64(1, "D")).astype("int64")
     out = frames.sort_rows(out, ["days_since", "source_id"], ascending=[False, True])
     return out[DORMANT_COLUMNS].reset_index(drop=True)
 
@@ -1089,24 +1100,18 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
 # --------------------------------------------------------------------------------------
 
 
-def _ledger(commitments: pd.DataFrame, today: pd.Timestamp, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    shipped_on, due_on, status = commitments["shipped_on"], commitments["due_on"], commitments["status"]
-    has_shipped = shipped_on.notna().to_numpy(dtype=bool)
-    late = _flag(shipped_on > due_on).to_numpy(dtype=bool)
-    dropped = _flag(status.eq("dropped")).to_numpy(dtype=bool)
-    marked_shipped = _flag(status.eq("shipped")).to_numpy(dtype=bool)
-    overdue = _flag(due_on < today).to_numpy(dtype=bool)
-    in_progress = _flag(status.eq("in_progress")).to_numpy(dtype=bool)
+def _ledger(commitments: pd.DataFrame, today: np.datetime64, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    shipped_on, due_on = _days(commitments, "shipped_on"), _days(commitments, "due_on")
+    status = frames.index_of(commitments["status"], ["dropped", "shipped", "in_progress"])
+    has_shipped = ~np.isnat(shipped_on)
     state = np.select(
-        [has_shipped & late, has_shipped, dropped, marked_shipped, overdue, in_progress],
+        [has_shipped & (shipped_on > due_on), has_shipped, status == 0, status == 1, due_on < today, status == 2],
         ["shipped_late", "shipped", "dropped", "shipped", "overdue", "in_progress"],
         default="planned",
     )
-    out = commitments[LEDGER_COLUMNS[:-1]]
-    out["state"] = state
-    for column in extra:
-        out[column] = commitments[column].to_numpy()
-    out = frames.sort_rows(out, ["committed_on", "commitment_id"])
+    order = frames.sort_order(commitments, ["committed_on", "commitment_id"])
+    out = commitments[[*LEDGER_COLUMNS[:-1], *extra]].take(order)
+    out.insert(len(LEDGER_COLUMNS) - 1, "state", state[order])
     return out.reset_index(drop=True)
 
 
@@ -1125,7 +1130,7 @@ def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
     commitments = filtered(wb, "commitments", f)
     if commitments.empty:
         return _empty(LEDGER_COLUMNS)
-    return _ledger(commitments, _today(f))
+    return _ledger(commitments, _day(f.today()))
 
 
 @_kept
@@ -1141,26 +1146,23 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     commitments = filtered(wb, "commitments", f, by_quarter=False)
     if commitments.empty:
         return _empty(CARRIED_OVER_COLUMNS)
-    _, end = _bounds(wb, quarter)
-    status = commitments["status"]
-    open_at_end = (
-        (commitments["committed_on"] <= end)
-        & ~_flag(status.eq("dropped"))
-        & ~(commitments["shipped_on"] <= end)
-        & ~(_flag(status.eq("shipped")) & commitments["shipped_on"].isna())
-    )
-    earlier = _flag(commitments["quarter"] < quarter)
-    later = _flag(commitments["due_on"] > end)
-    keep = (open_at_end & (earlier | later)).to_numpy(dtype=bool)
-    if not keep.any():
+    end = _day(quarter_bounds(quarter, fiscal_start(wb))[1])
+    committed_on, shipped_on, due_on = (_days(commitments, column) for column in ("committed_on", "shipped_on", "due_on"))
+    status = frames.index_of(commitments["status"], ["dropped", "shipped"])
+    open_at_end = (committed_on <= end) & (status != 0) & ~(shipped_on <= end) & ~((status == 1) & np.isnat(shipped_on))
+    committed_in = quarter_numbers(wb, "commitments", f)
+    earlier = (committed_in >= 0) & (committed_in < quarter_number(quarter))
+    later = due_on > end
+    keep = np.flatnonzero(open_at_end & (earlier | later))
+    if not len(keep):
         return _empty(CARRIED_OVER_COLUMNS)
     reason = np.select(
         [earlier[keep] & later[keep], earlier[keep]],
         ["committed earlier, due later", "committed earlier"],
         default="due later",
     )
-    rows = commitments.loc[keep].assign(reason=reason)
-    return _ledger(rows, _today(f), extra=("reason",))[CARRIED_OVER_COLUMNS]
+    rows = commitments.iloc[keep].assign(reason=reason)
+    return _ledger(rows, _day(f.today()), extra=("reason",))
 
 
 # --------------------------------------------------------------------------------------

@@ -344,6 +344,22 @@ def quarters_in_scope(wb: Workbook, f: Filters) -> list[str]:
     return quarter_range(present[0], present[-1]) if present else []
 
 
+def in_theme_order(wb: Workbook, themes: pd.DataFrame) -> pd.DataFrame:
+    """``themes`` (rows of the workbook's themes tab) ordered by quarter, team and theme id, as the
+    sidebar lists them: the tab is sorted once, and any selection of it follows that order."""
+    if not wb.tables["themes"].index.is_unique:  # rows are placed by their sheet row number
+        return frames.sort_rows(themes, ["quarter", "team", "theme_id"])
+    rank = wb.derived.get("theme_rank", lambda: _theme_rank(wb))
+    return themes.take(np.argsort(rank[wb.tables["themes"].index.get_indexer(themes.index)], kind="stable"))
+
+
+def _theme_rank(wb: Workbook) -> np.ndarray:
+    order = frames.sort_order(wb.tables["themes"], ["quarter", "team", "theme_id"])
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order))
+    return rank
+
+
 def _sorted_names(values: list[str]) -> list[str]:
     """Distinct names ignoring case (the first spelling wins), sorted ignoring case."""
     unique: dict[str, str] = {}
@@ -366,7 +382,7 @@ def available(wb: Workbook) -> dict[str, object]:
 def _available(wb: Workbook) -> dict[str, list[str] | dict[str, str]]:
     teams = [team.strip() for tab in TAB_NAMES for team in frames.distinct(wb.tables[tab]["team"])]
     people = [name for tab in TAB_NAMES for name in names_in(wb.tables[tab], tab)]
-    themes = frames.sort_rows(wb.tables["themes"], ["quarter", "team", "theme_id"])
+    themes = in_theme_order(wb, wb.tables["themes"])
     themes = themes.loc[themes["theme_id"].notna().to_numpy(dtype=bool)]
     ids = themes["theme_id"].astype(str).to_numpy(dtype=object).tolist()
     return {

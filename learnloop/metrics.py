@@ -46,6 +46,7 @@ from learnloop.filters import (
     count_up_to,
     filtered,
     fiscal_start,
+    in_theme_order,
     label_numbers,
     present_quarters,
     previous_quarter,
@@ -947,15 +948,15 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     """
     decisions = filtered(wb, "decisions", f)
     replacing = wb.derived.get("replacing", lambda: _replacing(wb))
-    ids = decisions["decision_id"].astype(str)
-    replaced = frames.isin(ids, replacing["supersedes"])
-    marked = _flag(decisions["status"].isin(["superseded", "reverted"])).to_numpy(dtype=bool)
-    keep = marked | replaced
-    if not keep.any():
+    replaced = frames.isin(decisions["decision_id"], replacing["supersedes"])
+    status = frames.index_of(decisions["status"], ["superseded", "reverted", "active"])
+    keep = np.flatnonzero(((status == 0) | (status == 1)) | replaced)
+    if not len(keep):
         return _empty(REVERSALS_COLUMNS)
-    rows, ids, replaced = decisions.loc[keep], ids[keep], replaced[keep]
+    rows = decisions[["decision_id", "date", "quarter", "category", "summary", "team", "status"]].iloc[keep]
+    ids, replaced = rows["decision_id"].astype(str), replaced[keep]
     replacement = frames.positions(ids, replacing, "supersedes")
-    still_active = replaced & _flag(rows["status"].eq("active")).to_numpy(dtype=bool)
+    still_active = replaced & (status[keep] == 2)
     out = pd.DataFrame({
         "decision_id": ids.to_numpy(),
         "date": rows["date"].to_numpy(),
@@ -1001,8 +1002,7 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     positions = frames.positions(out["theme_id"], wb.themes, "theme_id")
     for column, counts in linked.items():
         out[column] = np.where(positions >= 0, counts[positions], 0)
-    out = frames.sort_rows(out, ["quarter", "team", "theme_id"])
-    return out.reset_index(drop=True)
+    return in_theme_order(wb, out).reset_index(drop=True)
 
 
 def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:

@@ -31,6 +31,7 @@ import plotly.graph_objects as go
 from learnloop import charts, frames, metrics
 from learnloop.filters import (
     Filters,
+    count_per_quarter,
     current_quarter,
     filtered,
     fiscal_start,
@@ -38,6 +39,7 @@ from learnloop.filters import (
     present_quarters,
     previous_quarter,
     quarter_bounds,
+    quarter_numbers,
     quarter_range,
 )
 from learnloop.workbook import Workbook
@@ -224,13 +226,12 @@ class Retro:
         scores = metrics.score_trend(self.wb, self.in_window)
         decisions = metrics.decisions_per_quarter(self.wb, self.in_window)
         shipped = metrics.commitments_per_quarter(self.wb, self.in_window)
-        held = filtered(self.wb, "critiques", self.in_window)["quarter"].dropna().astype(str).value_counts()
         frame = pd.DataFrame({"quarter": self.window})
         for name, table, column in (("score", scores, "score"), ("decisions", decisions, "decisions"),
                                     ("shipped", shipped, "shipped")):
             values = dict(zip(table["quarter"].astype(str), table[column], strict=True))
             frame[name] = [int(values.get(quarter, 0)) for quarter in self.window]
-        frame["critiques"] = [int(held.get(quarter, 0)) for quarter in self.window]
+        frame["critiques"] = count_per_quarter(quarter_numbers(self.wb, "critiques", self.f), self.window)
         return frame[TREND_COLUMNS]
 
 

@@ -347,10 +347,15 @@ def quarters_in_scope(wb: Workbook, f: Filters) -> list[str]:
 def in_theme_order(wb: Workbook, themes: pd.DataFrame) -> pd.DataFrame:
     """``themes`` (rows of the workbook's themes tab) ordered by quarter, team and theme id, as the
     sidebar lists them: the tab is sorted once, and any selection of it follows that order."""
+    return themes.take(theme_order(wb, themes))
+
+
+def theme_order(wb: Workbook, themes: pd.DataFrame) -> np.ndarray:
+    """The positions of ``themes``' rows in :func:`in_theme_order` order."""
     if not wb.tables["themes"].index.is_unique:  # rows are placed by their sheet row number
-        return frames.sort_rows(themes, ["quarter", "team", "theme_id"])
+        return frames.sort_order(themes, ["quarter", "team", "theme_id"])
     rank = wb.derived.get("theme_rank", lambda: _theme_rank(wb))
-    return themes.take(np.argsort(rank[wb.tables["themes"].index.get_indexer(themes.index)], kind="stable"))
+    return np.argsort(rank[wb.tables["themes"].index.get_indexer(themes.index)], kind="stable")
 
 
 def _theme_rank(wb: Workbook) -> np.ndarray:

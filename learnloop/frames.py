@@ -64,6 +64,12 @@ def take(table: pd.DataFrame, column: str, positions: np.ndarray) -> pd.api.exte
     return pd.api.extensions.take(table[column].array, positions, allow_fill=True)
 
 
+def pick(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """The rows at positions ``rows`` of ``frame``'s ``columns`` (index kept): ``frame[columns].iloc[rows]``
+    built from the column arrays, without pandas selecting the columns first."""
+    return pd.DataFrame({column: frame[column].array.take(rows) for column in columns}, index=frame.index[rows])
+
+
 def lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:
     """``table[value]`` of the row whose ``table[key]`` equals each key (compared as text; first
     match wins; missing when none), aligned with ``keys``. Safe for any dtype and for empty tables."""

@@ -46,7 +46,6 @@ from learnloop.filters import (
     count_up_to,
     filtered,
     fiscal_start,
-    in_theme_order,
     label_numbers,
     present_quarters,
     previous_quarter,
@@ -57,6 +56,7 @@ from learnloop.filters import (
     quarter_positions,
     quarters_in_scope,
     rows_in_quarters,
+    theme_order,
 )
 from learnloop.workbook import Workbook
 
@@ -172,8 +172,8 @@ def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None, by: str = 
     if quarter is None:
         frame = filtered(wb, tab, f)
         return frame if columns is None else frame[columns]
-    frame = filtered(wb, tab, f, by_quarter=False)
-    return (frame if columns is None else frame[columns]).iloc[rows_in_quarters(wb, tab, f, (quarter, quarter), by)]
+    frame, rows = filtered(wb, tab, f, by_quarter=False), rows_in_quarters(wb, tab, f, (quarter, quarter), by)
+    return frame.iloc[rows] if columns is None else frames.pick(frame, rows, columns)
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -194,16 +194,11 @@ def _traced(decisions: pd.DataFrame) -> pd.Series:
     return decisions["source_ids"].notna() | decisions["critique_ids"].notna()
 
 
-def _citations(wb: Workbook, decisions: pd.DataFrame, column: str) -> pd.DataFrame:
-    """One row per (decision, cited id) for the rows of ``decisions`` (a selection of the workbook's
-    decisions) and an id-list column: id, ``cited`` (the cited row's position in its tab, -1 when
-    there is none), learned_on (the cited source's ``added_on`` or critique's date), for sources kind."""
-    return _of_decisions(wb, decisions, _every_citation(wb, column)).reset_index(drop=True)
-
-
 def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
-    """:func:`_citations` of every decision, in sheet order, with each decision's ``position`` (the
-    decision's own columns are taken from it where needed); worked out once per workbook."""
+    """One row per (decision, cited id) of the id-list ``column`` of every decision, in sheet order:
+    ``position`` (the decision's position; its own columns are taken from it where needed), ``id``,
+    ``cited`` (the cited row's position in its tab, -1 when there is none), ``learned_on`` (the
+    cited source's ``added_on`` or critique's date) and, for sources, ``kind``. Worked out once per workbook."""
     return wb.derived.get(("citations", column), lambda: _cite(wb, column))
 
 
@@ -780,14 +775,24 @@ def _impact_pairs(wb: Workbook) -> pd.DataFrame:
     })
 
 
-def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame,
+                  columns: list[str] | None = None) -> pd.DataFrame:
     """The rows of ``rows`` (with a ``position`` column: which of the workbook's decisions each
-    belongs to) that belong to ``decisions``, a selection of the workbook's decisions."""
-    if len(decisions) != len(wb.decisions):
-        chosen = np.zeros(len(wb.decisions), dtype=bool)
-        chosen[wb.decisions.index.get_indexer(decisions.index)] = True
-        rows = rows.loc[chosen[rows["position"].to_numpy()]]
-    return rows.drop(columns="position")
+    belongs to) that belong to ``decisions``, a selection of the workbook's decisions; with
+    ``columns``, only those columns."""
+    chosen = _chosen(wb, decisions, rows["position"].to_numpy())
+    rows = rows.drop(columns="position") if columns is None else rows[columns]
+    return rows if chosen is None else rows.iloc[chosen]
+
+
+def _chosen(wb: Workbook, decisions: pd.DataFrame, position: np.ndarray) -> np.ndarray | None:
+    """Which of the rows placed at the workbook decisions ``position`` belong to ``decisions`` (a
+    selection of the workbook's decisions), as positions; None when every decision is selected."""
+    if len(decisions) == len(wb.decisions):
+        return None
+    selected = np.zeros(len(wb.decisions), dtype=bool)
+    selected[wb.decisions.index.get_indexer(decisions.index)] = True
+    return np.flatnonzero(selected[position])
 
 
 @_kept
@@ -813,24 +818,31 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
 
     Columns: ``source_id``, ``name``, ``kind``, ``decisions``.
     """
-    cited = _citations(wb, filtered(wb, "decisions", f), "source_ids")
+    cited = _of_decisions(wb, filtered(wb, "decisions", f), _every_citation(wb, "source_ids"), ["cited", "id"])
     if cited.empty:
         return _empty(TOP_SOURCES_COLUMNS)
     # Count by the row each citation found in the sources tab; ids with no such row by their text.
     rows = cited["cited"].to_numpy()
     found = rows >= 0
     per_row = np.bincount(rows[found], minlength=len(wb.sources))
-    named = np.flatnonzero(per_row)
     unknown = cited.loc[~found, "id"].value_counts(sort=False)
-    def column(name: str, unknown_values: pd.Series) -> pd.Series:
+    counts = np.concatenate([per_row, unknown.to_numpy()]).astype("int64")
+    # Only the sources that can make the top n are ranked: named at least once, and at least as
+    # often as the n-th most named (ties at that count are all kept, the id decides among them).
+    floor = max(1, np.partition(counts, len(counts) - n)[len(counts) - n]) if 0 < n < len(counts) else 1
+    candidates = np.flatnonzero(counts >= floor)
+    named, other = candidates[candidates < len(per_row)], candidates[candidates >= len(per_row)] - len(per_row)
+
+    def column(name: str) -> pd.Series:
+        unknown_values = (pd.Series(unknown.index[other], dtype="string") if name == "source_id"
+                          else pd.Series(pd.NA, index=range(len(other)), dtype="string"))
         return pd.concat([pd.Series(wb.sources[name].array[named]), unknown_values], ignore_index=True)
 
-    blank = pd.Series(pd.NA, index=range(len(unknown)), dtype="string")
     ranked = pd.DataFrame({
-        "source_id": column("source_id", pd.Series(unknown.index, dtype="string")).astype("str"),
-        "name": column("name", blank),
-        "kind": column("kind", blank),
-        "decisions": np.concatenate([per_row[named], unknown.to_numpy()]).astype("int64"),
+        "source_id": column("source_id").astype("str"),
+        "name": column("name"),
+        "kind": column("kind"),
+        "decisions": counts[candidates],
     })
     ranked = frames.sort_rows(ranked, ["decisions", "source_id"], ascending=[False, True])
     return ranked[TOP_SOURCES_COLUMNS].head(n).reset_index(drop=True)
@@ -855,11 +867,13 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
     dormant = np.flatnonzero((added <= today) & ~(pruned <= today) & (today - last > np.timedelta64(days, "D")))
     if not len(dormant):
         return _empty(DORMANT_COLUMNS)
-    out = sources[["source_id", "name", "kind", "owner", "team"]].iloc[dormant]
-    out["last_engaged_on"] = last[dormant]
-    out["days_since"] = ((today - last[dormant]) // np.timedelta64(1, "D")).astype("int64")
-    out = frames.sort_rows(out, ["days_since", "source_id"], ascending=[False, True])
-    return out[DORMANT_COLUMNS].reset_index(drop=True)
+    since = ((today - last[dormant]) // np.timedelta64(1, "D")).astype("int64")
+    order = frames.sort_order(pd.DataFrame({"since": since, "id": sources["source_id"].array[dormant]}), ["since", "id"],
+                              ascending=[False, True])
+    out = frames.pick(sources, dormant[order], ["source_id", "name", "kind", "owner", "team"]).reset_index(drop=True)
+    out["last_engaged_on"] = last[dormant[order]]
+    out["days_since"] = since[order]
+    return out
 
 
 @_kept
@@ -953,22 +967,13 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     keep = np.flatnonzero(((status == 0) | (status == 1)) | replaced)
     if not len(keep):
         return _empty(REVERSALS_COLUMNS)
-    rows = decisions[["decision_id", "date", "quarter", "category", "summary", "team", "status"]].iloc[keep]
-    ids, replaced = rows["decision_id"].astype(str), replaced[keep]
-    replacement = frames.positions(ids, replacing, "supersedes")
-    still_active = replaced & (status[keep] == 2)
-    out = pd.DataFrame({
-        "decision_id": ids.to_numpy(),
-        "date": rows["date"].to_numpy(),
-        "quarter": rows["quarter"].to_numpy(),
-        "category": rows["category"].to_numpy(),
-        "summary": rows["summary"].to_numpy(),
-        "team": rows["team"].to_numpy(),
-        "status": rows["status"].mask(pd.Series(still_active, index=rows.index), "superseded").to_numpy(),
-        **{column: np.asarray(frames.take(replacing, source, replacement), dtype=dtype)
-           for column, source, dtype in (("replaced_by", "decision_id", object), ("replaced_on", "date", "datetime64[us]"),
-                                         ("replaced_by_summary", "summary", object))},
-    })
+    text = ["decision_id", "quarter", "category", "summary", "team", "status"]
+    out = frames.pick(decisions, keep, REVERSALS_COLUMNS[:7]).reset_index(drop=True).astype(dict.fromkeys(text, "str"))
+    replacement = frames.positions(out["decision_id"], replacing, "supersedes")
+    out["status"] = out["status"].mask(replaced[keep] & (status[keep] == 2), "superseded")
+    out["replaced_by"] = pd.Series(frames.take(replacing, "decision_id", replacement)).astype("str")
+    out["replaced_on"] = frames.take(replacing, "date", replacement)
+    out["replaced_by_summary"] = pd.Series(frames.take(replacing, "summary", replacement)).astype("str")
     out["days_in_force"] = (out["replaced_on"] - out["date"]).dt.days.astype("Int64")
     return frames.sort_rows(out, ["date", "decision_id"]).reset_index(drop=True)
 
@@ -997,12 +1002,12 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     themes = filtered(wb, "themes", f)
     if themes.empty:
         return _empty(THEME_SUMMARY_COLUMNS)
-    out = themes[THEME_SUMMARY_COLUMNS[:7]]
+    out = frames.pick(themes, theme_order(wb, themes), THEME_SUMMARY_COLUMNS[:7]).reset_index(drop=True)
     linked = wb.derived.get(("theme_links", f.teams, f.people, f.themes), lambda: _theme_links(wb, f))
     positions = frames.positions(out["theme_id"], wb.themes, "theme_id")
     for column, counts in linked.items():
         out[column] = np.where(positions >= 0, counts[positions], 0)
-    return in_theme_order(wb, out).reset_index(drop=True)
+    return out
 
 
 def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
@@ -1110,7 +1115,7 @@ def _ledger(commitments: pd.DataFrame, today: np.datetime64, extra: tuple[str, .
         default="planned",
     )
     order = frames.sort_order(commitments, ["committed_on", "commitment_id"])
-    out = commitments[[*LEDGER_COLUMNS[:-1], *extra]].take(order)
+    out = frames.pick(commitments, order, [*LEDGER_COLUMNS[:-1], *extra])
     out.insert(len(LEDGER_COLUMNS) - 1, "state", state[order])
     return out.reset_index(drop=True)
 

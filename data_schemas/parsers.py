@@ -736,10 +736,15 @@ def list_items(values: pd.Series) -> pd.Series:
     array = _arrow(present) if _is_text_dtype(present) and len(present) else None
     if array is None:
         return present.str.split(", ").explode()
-    lists = pc.split_pattern(array, ", ")
-    items = pc.list_flatten(lists).cast(pa.large_string())
-    rows = pc.list_parent_indices(lists).to_numpy()
+    rows, items = split_list(array)
     return pd.Series(pd.array(items, dtype="str"), index=present.index[rows], name=values.name, copy=False)
+
+
+def split_list(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """The items of a normalised list column's cells (Arrow text; a blank cell has none): the
+    position of each item's cell, and the items."""
+    lists = pc.split_pattern(array, ", ")
+    return pc.list_parent_indices(lists).to_numpy(), pc.list_flatten(lists).cast(pa.large_string())
 
 
 def url(raw: pd.Series) -> pd.Series:

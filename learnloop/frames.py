@@ -15,8 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def text(values: pd.Series | Iterable[object]) -> pa.Array:
-    """``values`` as Arrow text (missing values null), for Arrow's hash lookups."""
+def text(values: pd.Series | pa.Array | Iterable[object]) -> pa.Array:
+    """``values`` as Arrow text (missing values null), for Arrow's hash lookups; Arrow large text is used as is."""
+    if isinstance(values, pa.Array) and pa.types.is_large_string(values.type):
+        return values
     if not isinstance(values, pd.Series):
         values = pd.Series(list(values), dtype="object")
     if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
@@ -39,7 +41,7 @@ def isin(values: pd.Series, wanted: pd.Series | Iterable[object]) -> np.ndarray:
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
-def index_of(keys: pd.Series, values: pd.Series | Iterable[object]) -> np.ndarray:
+def index_of(keys: pd.Series | pa.Array, values: pd.Series | Iterable[object]) -> np.ndarray:
     """For each key, the position of the first of ``values`` equal to it (compared as text), -1 when
     there is none; missing keys never match."""
     found = pc.index_in(text(keys), value_set=text(values), skip_nulls=True)
@@ -53,7 +55,7 @@ def counts(labels: pd.Series, index: pd.Series | Sequence[object]) -> np.ndarray
     return np.bincount(where[where >= 0], minlength=len(index)).astype("int64")
 
 
-def positions(keys: pd.Series, table: pd.DataFrame, key: str) -> np.ndarray:
+def positions(keys: pd.Series | pa.Array, table: pd.DataFrame, key: str) -> np.ndarray:
     """The position in ``table`` of the first row whose ``key`` equals each key (compared as text),
     -1 when there is none."""
     return index_of(keys, table[key])

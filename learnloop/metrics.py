@@ -203,16 +203,15 @@ def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
 
 
 def _cite(wb: Workbook, column: str) -> pd.DataFrame:
-    decisions = wb.decisions
-    items = parsers.list_items(decisions[column])
-    cited = pd.DataFrame({"position": decisions.index.get_indexer(items.index), "id": items.astype(str).array})
+    position, items = parsers.split_list(frames.text(wb.decisions[column]))
     table, key, learned = (wb.sources, "source_id", "added_on") if column == "source_ids" else (
         wb.critiques, "critique_id", "date")
-    cited["cited"] = frames.positions(cited["id"], table, key)
-    cited["learned_on"] = frames.take(table, learned, cited["cited"].to_numpy())
+    row = frames.positions(items, table, key)
+    cited = {"position": position, "id": pd.array(items, dtype="str"), "cited": row,
+             "learned_on": frames.take(table, learned, row)}
     if column == "source_ids":
-        cited["kind"] = frames.take(table, "kind", cited["cited"].to_numpy())
-    return cited
+        cited["kind"] = frames.take(table, "kind", row)
+    return pd.DataFrame(cited)
 
 
 def _month_numbers(dates: pd.Series) -> np.ndarray:
@@ -739,35 +738,33 @@ def _impact_pairs(wb: Workbook) -> pd.DataFrame:
     """:func:`time_to_impact` for every decision of the workbook, with each decision's ``position``:
     ordered by the decision's date and id, then kind and id."""
     parts = {"source": _every_citation(wb, "source_ids"), "critique": _every_citation(wb, "critique_ids")}
-
-    def joined(column: str) -> pd.Series:
-        return pd.concat([part[column] for part in parts.values()], ignore_index=True)
-
     sizes = [len(part) for part in parts.values()]
     kinds = np.repeat(np.arange(len(parts)), sizes)
     # Kinds sort as their names do (critique before source): each part's rank among the names.
     kind_order = np.repeat(np.argsort(np.argsort(list(parts))), sizes)
-    learned_on = joined("learned_on")
-    position = joined("position").to_numpy()
+    position = np.concatenate([part["position"].to_numpy() for part in parts.values()])
+    learned = np.concatenate([part["learned_on"].to_numpy(dtype="datetime64[us]") for part in parts.values()])
+    ids = pa.concat_arrays([frames.text(part["id"]) for part in parts.values()])
     # Decisions ranked once by date and id (equal date and id, equal rank): the pairs then sort on a number.
     decisions = wb.decisions
     ranked = frames.sort_order(decisions, ["date", "decision_id"])
-    dates, ids = decisions["date"].to_numpy(dtype="datetime64[us]")[ranked], frames.text(decisions["decision_id"])
-    ids = ids.take(pa.array(ranked))
+    dates = decisions["date"].to_numpy(dtype="datetime64[us]")[ranked]
+    decision_ids = frames.text(decisions["decision_id"]).take(pa.array(ranked))
     same = np.zeros(len(ranked), dtype=bool)
-    same[1:] = (dates[1:] == dates[:-1]) & pc.fill_null(pc.equal(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False)
+    same[1:] = (dates[1:] == dates[:-1]) & pc.fill_null(pc.equal(decision_ids[1:], decision_ids[:-1]), False).to_numpy(
+        zero_copy_only=False)
     rank = np.empty(len(decisions), dtype="int64")
     rank[ranked] = np.cumsum(~same)
-    keys = pd.DataFrame({"rank": rank[position], "kind": kind_order, "id": joined("id")})
-    keys = keys.loc[learned_on.notna().to_numpy(dtype=bool)]
-    rows = keys.index.to_numpy()[frames.sort_order(keys, ["rank", "kind", "id"])]
-    of_decision = position[rows]
-    learned = learned_on.to_numpy(dtype="datetime64[us]")[rows]
+    rows = np.flatnonzero(~np.isnat(learned))
+    keys = pa.table({"rank": rank[position[rows]], "kind": kind_order[rows], "id": ids.take(pa.array(rows))})
+    rows = rows[pc.sort_indices(keys, options=pc.SortOptions([(key, "ascending", "at_end") for key in keys.column_names])
+                                ).to_numpy()]
+    of_decision, learned = position[rows], learned[rows]
     decided = decisions["date"].to_numpy(dtype="datetime64[us]")[of_decision]
     return pd.DataFrame({
         "position": of_decision,
         "kind": pd.array(pa.array(list(parts), pa.large_string()).take(kinds[rows]), dtype="str"),
-        "id": joined("id").array.take(rows),
+        "id": pd.array(ids.take(pa.array(rows)), dtype="str"),
         **{column: decisions[column].astype("str").array.take(of_decision) for column in ("decision_id", "quarter")},
         "learned_on": learned,
         "decided_on": decided,

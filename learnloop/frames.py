@@ -66,10 +66,16 @@ def take(table: pd.DataFrame, column: str, positions: np.ndarray) -> pd.api.exte
     return pd.api.extensions.take(table[column].array, positions, allow_fill=True)
 
 
-def pick(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    """The rows at positions ``rows`` of ``frame``'s ``columns`` (index kept): ``frame[columns].iloc[rows]``
-    built from the column arrays, without pandas selecting the columns first."""
-    return pd.DataFrame({column: frame[column].array.take(rows) for column in columns}, index=frame.index[rows])
+def pick(frame: pd.DataFrame, rows: np.ndarray, columns: list[str], dtypes: dict[str, str] | None = None,
+         index: pd.Index | None = None) -> pd.DataFrame:
+    """The rows at positions ``rows`` of ``frame``'s ``columns``: ``frame[columns].iloc[rows]`` built from
+    the column arrays, without pandas selecting the columns first; ``dtypes`` casts some columns,
+    ``index`` replaces the rows' own index labels."""
+    dtypes = dtypes or {}
+    picked = {column: frame[column].array.take(rows) for column in columns}
+    for column, dtype in dtypes.items():
+        picked[column] = pd.Series(picked[column], copy=False).astype(dtype).array
+    return pd.DataFrame(picked, index=frame.index[rows] if index is None else index)
 
 
 def lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:

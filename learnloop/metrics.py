@@ -407,7 +407,7 @@ def _facts(wb: Workbook, f: Filters, quarters: list[str]) -> pd.DataFrame:
 
 def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     active_sources = _steps(wb, f)[1]
-    facts = _facts(wb, f, [quarter]).iloc[0]
+    facts = _facts(wb, f, [quarter]).iloc[0].to_dict()
     names = {number: name for number, _, name in STEPS}
     keys = {number: key for number, key, _ in STEPS}
 
@@ -604,11 +604,12 @@ def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     """
     sources = filtered(wb, "sources", f, by_quarter=False)
     scope = quarters_in_scope(wb, f)
-    end = (pd.Timestamp(quarter_bounds(scope[-1], fiscal_start(wb))[1]) if f.quarters and scope else _today(f))
-    active = sources[(sources["added_on"] <= end) & ~(sources["pruned_on"] <= end).fillna(False)]
-    counts = active["kind"].value_counts().reindex(list(SOURCE_KINDS), fill_value=0)
-    frame = pd.DataFrame({"kind": counts.index.astype(str), "sources": counts.to_numpy(dtype="int64")})
-    return frames.sort_rows(frame, "sources", ascending=False).reset_index(drop=True)
+    end = _day(quarter_bounds(scope[-1], fiscal_start(wb))[1] if f.quarters and scope else f.today())
+    active = (_days(sources, "added_on") <= end) & ~(_days(sources, "pruned_on") <= end)
+    kinds = list(SOURCE_KINDS)
+    counts = frames.counts(frames.text(sources["kind"]).filter(pa.array(active)), kinds)
+    order = np.argsort(-counts, kind="stable")  # most common first; ties keep the kinds' order
+    return pd.DataFrame({"kind": pd.array(np.array(kinds, dtype=object)[order], dtype="str"), "sources": counts[order]})
 
 
 @_kept
@@ -815,14 +816,16 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
 
     Columns: ``source_id``, ``name``, ``kind``, ``decisions``.
     """
-    cited = _of_decisions(wb, filtered(wb, "decisions", f), _every_citation(wb, "source_ids"), ["cited", "id"])
-    if cited.empty:
+    every = _every_citation(wb, "source_ids")
+    chosen = _chosen(wb, filtered(wb, "decisions", f), every["position"].to_numpy())
+    rows = every["cited"].to_numpy() if chosen is None else every["cited"].to_numpy()[chosen]
+    if not len(rows):
         return _empty(TOP_SOURCES_COLUMNS)
     # Count by the row each citation found in the sources tab; ids with no such row by their text.
-    rows = cited["cited"].to_numpy()
     found = rows >= 0
     per_row = np.bincount(rows[found], minlength=len(wb.sources))
-    unknown = cited.loc[~found, "id"].value_counts(sort=False)
+    ids = every["id"] if chosen is None else every["id"].iloc[chosen]
+    unknown = ids[~found].value_counts(sort=False)
     counts = np.concatenate([per_row, unknown.to_numpy()]).astype("int64")
     # Only the sources that can make the top n are ranked: named at least once, and at least as
     # often as the n-th most named (ties at that count are all kept, the id decides among them).
@@ -912,7 +915,7 @@ def _decision_log(wb: Workbook) -> pd.DataFrame:
         "quarter": decisions["quarter"],
         "category": decisions["category"].str.replace("_", " "),
         "summary": decisions["summary"],
-        "theme": frames.lookup(decisions["theme_id"], wb.themes, "theme_id", "title"),
+        "theme": pd.Series(frames.take(wb.themes, "title", _theme_positions(wb, "decisions")), index=decisions.index),
         "learned_from": _joined_names(wb, "source_ids", wb.sources, "name"),
         "learned_with": _joined_names(wb, "critique_ids", wb.critiques, "artifact"),
         "impact": decisions["impact"].astype("Int64"),
@@ -965,7 +968,7 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     if not len(keep):
         return _empty(REVERSALS_COLUMNS)
     text = ["decision_id", "quarter", "category", "summary", "team", "status"]
-    out = frames.pick(decisions, keep, REVERSALS_COLUMNS[:7]).reset_index(drop=True).astype(dict.fromkeys(text, "str"))
+    out = frames.pick(decisions, keep, REVERSALS_COLUMNS[:7], dict.fromkeys(text, "str"), index=pd.RangeIndex(len(keep)))
     replacement = frames.positions(out["decision_id"], replacing, "supersedes")
     out["status"] = out["status"].mask(replaced[keep] & (status[keep] == 2), "superseded")
     out["replaced_by"] = pd.Series(frames.take(replacing, "decision_id", replacement)).astype("str")
@@ -1011,16 +1014,30 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
     """For each theme of the workbook (by position; a repeated id counts at its first row): the
     sources, critiques, commitments, shipped commitments and decisions linked to it that ``f``'s
     teams, people and themes keep."""
-    tables = _tables(wb, f, by_quarter=False)
-    commitments = tables["commitments"]
-    linked = {
-        "sources": tables["sources"]["theme_id"],
-        "critiques": tables["critiques"]["theme_id"],
-        "commitments": commitments["theme_id"],
-        "shipped": commitments["theme_id"][commitments["shipped_on"].notna().to_numpy(dtype=bool)],
-        "decisions": tables["decisions"]["theme_id"],
-    }
-    return {column: frames.counts(ids, wb.themes["theme_id"]) for column, ids in linked.items()}
+    def theme_of(tab: str) -> np.ndarray:
+        """Each kept row's theme, as its position in the themes tab (-1 for none)."""
+        kept, table = filtered(wb, tab, f, by_quarter=False), wb.tables[tab]
+        if len(kept) == len(table):
+            return _theme_positions(wb, tab)
+        if table.index.is_unique:  # rows are placed by their sheet row number
+            return _theme_positions(wb, tab)[table.index.get_indexer(kept.index)]
+        return frames.positions(kept["theme_id"], wb.themes, "theme_id")
+
+    def counted(positions: np.ndarray) -> np.ndarray:
+        return np.bincount(positions[positions >= 0], minlength=len(wb.themes)).astype("int64")
+
+    commitments = theme_of("commitments")
+    shipped = ~np.isnat(_days(filtered(wb, "commitments", f, by_quarter=False), "shipped_on"))
+    return {"sources": counted(theme_of("sources")), "critiques": counted(theme_of("critiques")),
+            "commitments": counted(commitments), "shipped": counted(commitments[shipped]),
+            "decisions": counted(theme_of("decisions"))}
+
+
+def _theme_positions(wb: Workbook, tab: str) -> np.ndarray:
+    """For each row of ``tab``, the position of its theme in the themes tab (the first row with
+    that id; -1 when it names none): looked up once per workbook."""
+    return wb.derived.get(("theme_positions", tab), lambda: frames.positions(wb.tables[tab]["theme_id"], wb.themes,
+                                                                             "theme_id"))
 
 
 # --------------------------------------------------------------------------------------
@@ -1081,7 +1098,7 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
         return Kpi(name, now, before, delta, help, key, unit)
 
     steps = [key for _, key, _ in STEPS]
-    score_now, score_before = (int(done) for done in facts[steps].sum(axis=1))
+    score_now, score_before = (int(done) for done in facts[steps].to_numpy(dtype="int64").sum(axis=1))
     return [
         kpi("Playbook score", "playbook_score", "score", score_now, score_before,
             "Steps of the playbook done in the quarter, out of 5: theme set, learning network curated, "
@@ -1102,19 +1119,25 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
 # --------------------------------------------------------------------------------------
 
 
-def _ledger(commitments: pd.DataFrame, today: np.datetime64, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    shipped_on, due_on = _days(commitments, "shipped_on"), _days(commitments, "due_on")
-    status = frames.index_of(commitments["status"], ["dropped", "shipped", "in_progress"])
+def _ledger(commitments: pd.DataFrame, today: np.datetime64, rows: np.ndarray | None = None,
+            extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """:func:`commitment_ledger` of ``commitments`` (at positions ``rows`` when given), with the
+    ``extra`` columns (one value per row) after ``state``."""
+    rows = np.arange(len(commitments)) if rows is None else rows
+    shipped_on, due_on = _days(commitments, "shipped_on")[rows], _days(commitments, "due_on")[rows]
+    status = frames.index_of(commitments["status"], ["dropped", "shipped", "in_progress"])[rows]
     has_shipped = ~np.isnat(shipped_on)
     state = np.select(
         [has_shipped & (shipped_on > due_on), has_shipped, status == 0, status == 1, due_on < today, status == 2],
         ["shipped_late", "shipped", "dropped", "shipped", "overdue", "in_progress"],
         default="planned",
     )
-    order = frames.sort_order(commitments, ["committed_on", "commitment_id"])
-    out = frames.pick(commitments, order, [*LEDGER_COLUMNS[:-1], *extra])
-    out.insert(len(LEDGER_COLUMNS) - 1, "state", state[order])
-    return out.reset_index(drop=True)
+    order = frames.sort_order(frames.pick(commitments, rows, ["committed_on", "commitment_id"]),
+                              ["committed_on", "commitment_id"])
+    columns = {column: commitments[column].array.take(rows[order]) for column in LEDGER_COLUMNS[:-1]}
+    columns["state"] = state[order]
+    columns.update({name: values[order] for name, values in (extra or {}).items()})
+    return pd.DataFrame(columns)
 
 
 @_kept
@@ -1163,8 +1186,7 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
         ["committed earlier, due later", "committed earlier"],
         default="due later",
     )
-    rows = commitments.iloc[keep].assign(reason=reason)
-    return _ledger(rows, _day(f.today()), extra=("reason",))
+    return _ledger(commitments, _day(f.today()), keep, extra={"reason": reason})
 
 
 # --------------------------------------------------------------------------------------
@@ -1246,7 +1268,7 @@ def _flow_links(wb: Workbook) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     # citation; a decision's theme and change are looked up once per decision, then per citation by position.
     learning = _label_codes([_named(parts[0]["kind"], lambda kind: kind.replace("_", " ").capitalize()),
                              (np.zeros(len(parts[1]), dtype="int64"), [PEER_CRITIQUE, None])])
-    titles = frames.lookup(decisions["theme_id"], wb.themes, "theme_id", "title")
+    titles = pd.Series(frames.take(wb.themes, "title", _theme_positions(wb, "decisions")))
     theme = _label_codes([_named(titles, str, blank=NO_THEME, blank_where=decisions["theme_id"].isna().to_numpy())])
     change = _label_codes([_named(decisions["category"], lambda category: CATEGORY_LABELS.get(category, category))])
     keep = (learning[0] >= 0) & (change[0][position] >= 0)

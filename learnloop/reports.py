@@ -41,6 +41,7 @@ from learnloop.filters import (
     quarter_bounds,
     quarter_numbers,
     quarter_range,
+    rows_in_quarters,
 )
 from learnloop.workbook import Workbook
 
@@ -113,6 +114,13 @@ class Retro:
         self.in_quarter = replace(self.f, quarters=(quarter, quarter))
         self.in_window = replace(self.f, quarters=(self.window[0], quarter))
 
+    def _in_quarter(self, tab: str, order: list[str], columns: list[str]) -> pd.DataFrame:
+        """The ``columns`` of the quarter's rows of ``tab``, ordered by ``order``."""
+        base = filtered(self.wb, tab, self.f, by_quarter=False)
+        rows = rows_in_quarters(self.wb, tab, self.f, (self.quarter, self.quarter))
+        rows = rows[frames.sort_order(frames.pick(base, rows, order), order)]
+        return frames.pick(base, rows, columns, index=pd.RangeIndex(len(rows)))
+
     # The scorecard and the headline numbers ----------------------------------------------
 
     @cached_property
@@ -147,8 +155,7 @@ class Retro:
     @cached_property
     def sources_added(self) -> pd.DataFrame:
         """Sources added during the quarter, in the order added. Columns: :data:`SOURCE_COLUMNS`."""
-        rows = filtered(self.wb, "sources", self.in_quarter)
-        return frames.sort_rows(rows, ["added_on", "source_id"])[SOURCE_COLUMNS].reset_index(drop=True)
+        return self._in_quarter("sources", ["added_on", "source_id"], SOURCE_COLUMNS)
 
     @cached_property
     def sources_pruned(self) -> pd.DataFrame:
@@ -173,8 +180,7 @@ class Retro:
     @cached_property
     def critiques(self) -> pd.DataFrame:
         """Critiques held in the quarter, in date order. Columns: :data:`CRITIQUE_COLUMNS`."""
-        rows = filtered(self.wb, "critiques", self.in_quarter)
-        return frames.sort_rows(rows, ["date", "critique_id"])[CRITIQUE_COLUMNS].reset_index(drop=True)
+        return self._in_quarter("critiques", ["date", "critique_id"], CRITIQUE_COLUMNS)
 
     @cached_property
     def roles(self) -> pd.DataFrame:

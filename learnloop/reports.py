@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -114,10 +115,15 @@ class Retro:
         self.in_quarter = replace(self.f, quarters=(quarter, quarter))
         self.in_window = replace(self.f, quarters=(self.window[0], quarter))
 
-    def _in_quarter(self, tab: str, order: list[str], columns: list[str]) -> pd.DataFrame:
-        """The ``columns`` of the quarter's rows of ``tab``, ordered by ``order``."""
+    def _in_quarter(self, tab: str, order: list[str], columns: list[str], dated: str | None = None) -> pd.DataFrame:
+        """The ``columns`` of the quarter's rows of ``tab`` (by the quarter the row is in, or with
+        ``dated``, by that date column), ordered by ``order``."""
         base = filtered(self.wb, tab, self.f, by_quarter=False)
-        rows = rows_in_quarters(self.wb, tab, self.f, (self.quarter, self.quarter))
+        if dated is None:
+            rows = rows_in_quarters(self.wb, tab, self.f, (self.quarter, self.quarter))
+        else:
+            days = base[dated].to_numpy(dtype="datetime64[us]")
+            rows = np.flatnonzero((days >= np.datetime64(self.start, "us")) & (days <= np.datetime64(self.end, "us")))
         rows = rows[frames.sort_order(frames.pick(base, rows, order), order)]
         return frames.pick(base, rows, columns, index=pd.RangeIndex(len(rows)))
 
@@ -160,10 +166,7 @@ class Retro:
     @cached_property
     def sources_pruned(self) -> pd.DataFrame:
         """Sources pruned during the quarter (whenever added), in the order pruned."""
-        rows = filtered(self.wb, "sources", self.f)
-        start, end = pd.Timestamp(self.start), pd.Timestamp(self.end)
-        rows = rows.loc[_flag(rows["pruned_on"].between(start, end)).to_numpy()]
-        return frames.sort_rows(rows, ["pruned_on", "source_id"])[SOURCE_COLUMNS].reset_index(drop=True)
+        return self._in_quarter("sources", ["pruned_on", "source_id"], SOURCE_COLUMNS, dated="pruned_on")
 
     @cached_property
     def top_sources(self) -> pd.DataFrame:
@@ -229,16 +232,14 @@ class Retro:
     def trend(self) -> pd.DataFrame:
         """Per quarter of the trend window: playbook score, critiques held, decision write-ups and
         artifacts shipped. Columns: :data:`TREND_COLUMNS`."""
-        scores = metrics.score_trend(self.wb, self.in_window)
-        decisions = metrics.decisions_per_quarter(self.wb, self.in_window)
-        shipped = metrics.commitments_per_quarter(self.wb, self.in_window)
-        frame = pd.DataFrame({"quarter": self.window})
-        for name, table, column in (("score", scores, "score"), ("decisions", decisions, "decisions"),
-                                    ("shipped", shipped, "shipped")):
-            values = dict(zip(table["quarter"].astype(str), table[column], strict=True))
-            frame[name] = [int(values.get(quarter, 0)) for quarter in self.window]
-        frame["critiques"] = count_per_quarter(quarter_numbers(self.wb, "critiques", self.f), self.window)
-        return frame[TREND_COLUMNS]
+        # Each per-quarter metric of the window range has one row per quarter of the window, in order.
+        return pd.DataFrame({
+            "quarter": self.window,
+            "score": metrics.score_trend(self.wb, self.in_window)["score"].to_numpy(dtype="int64"),
+            "critiques": count_per_quarter(quarter_numbers(self.wb, "critiques", self.f), self.window),
+            "decisions": metrics.decisions_per_quarter(self.wb, self.in_window)["decisions"].to_numpy(dtype="int64"),
+            "shipped": metrics.commitments_per_quarter(self.wb, self.in_window)["shipped"].to_numpy(dtype="int64"),
+        })[TREND_COLUMNS]
 
 
 def retro(wb: Workbook, f: Filters, quarter: str) -> Retro:

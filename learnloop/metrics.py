@@ -729,15 +729,14 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     something dated after it. Columns: ``kind`` (source, critique), ``id``, ``decision_id``,
     ``quarter`` (the decision's), ``learned_on``, ``decided_on``, ``days``.
     """
-    pairs = _of_decisions(wb, filtered(wb, "decisions", f), wb.derived.get("time_to_impact", lambda: _impact_pairs(wb)))
-    if pairs.empty:
-        return _empty(TIME_TO_IMPACT_COLUMNS)
-    return pairs[TIME_TO_IMPACT_COLUMNS].reset_index(drop=True)
+    pairs, position = wb.derived.get("time_to_impact", lambda: _impact_pairs(wb))
+    pairs = _of_decisions(wb, filtered(wb, "decisions", f), pairs, position)
+    return _empty(TIME_TO_IMPACT_COLUMNS) if pairs.empty else pairs
 
 
-def _impact_pairs(wb: Workbook) -> pd.DataFrame:
-    """:func:`time_to_impact` for every decision of the workbook, with each decision's ``position``:
-    ordered by the decision's date and id, then kind and id."""
+def _impact_pairs(wb: Workbook) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`time_to_impact` for every decision of the workbook, ordered by the decision's date and
+    id, then kind and id; and the position of each pair's decision."""
     parts = {"source": _every_citation(wb, "source_ids"), "critique": _every_citation(wb, "critique_ids")}
     sizes = [len(part) for part in parts.values()]
     kinds = np.repeat(np.arange(len(parts)), sizes)
@@ -763,24 +762,20 @@ def _impact_pairs(wb: Workbook) -> pd.DataFrame:
     of_decision, learned = position[rows], learned[rows]
     decided = decisions["date"].to_numpy(dtype="datetime64[us]")[of_decision]
     return pd.DataFrame({
-        "position": of_decision,
         "kind": pd.array(pa.array(list(parts), pa.large_string()).take(kinds[rows]), dtype="str"),
         "id": pd.array(ids.take(pa.array(rows)), dtype="str"),
         **{column: decisions[column].astype("str").array.take(of_decision) for column in ("decision_id", "quarter")},
         "learned_on": learned,
         "decided_on": decided,
         "days": ((decided - learned) // np.timedelta64(1, "D")).astype("int64"),
-    })
+    })[TIME_TO_IMPACT_COLUMNS], of_decision
 
 
-def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame,
-                  columns: list[str] | None = None) -> pd.DataFrame:
-    """The rows of ``rows`` (with a ``position`` column: which of the workbook's decisions each
-    belongs to) that belong to ``decisions``, a selection of the workbook's decisions; with
-    ``columns``, only those columns."""
-    chosen = _chosen(wb, decisions, rows["position"].to_numpy())
-    rows = rows.drop(columns="position") if columns is None else rows[columns]
-    return rows if chosen is None else rows.iloc[chosen]
+def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame, position: np.ndarray) -> pd.DataFrame:
+    """The rows of ``rows`` (each belonging to the workbook decision at ``position``) that belong to
+    ``decisions``, a selection of the workbook's decisions, numbered from 0."""
+    chosen = _chosen(wb, decisions, position)
+    return rows if chosen is None else rows.iloc[chosen].reset_index(drop=True)
 
 
 def _chosen(wb: Workbook, decisions: pd.DataFrame, position: np.ndarray) -> np.ndarray | None:
@@ -900,16 +895,15 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
     decisions = filtered(wb, "decisions", f)
     if decisions.empty:
         return _empty(DECISION_LOG_COLUMNS)
-    newest_first = wb.derived.get("decision_log", lambda: _decision_log(wb).take(
-        frames.sort_order(wb.decisions, "date", ascending=False)))
-    return _of_decisions(wb, decisions, newest_first).reset_index(drop=True)
+    return _of_decisions(wb, decisions, *wb.derived.get("decision_log", lambda: _decision_log(wb)))
 
 
-def _decision_log(wb: Workbook) -> pd.DataFrame:
-    """:func:`decision_log`'s columns for every decision of the workbook, in sheet order, with each one's ``position``."""
+def _decision_log(wb: Workbook) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`decision_log` of every decision of the workbook, newest first; and each row's position
+    among the workbook's decisions."""
     decisions = wb.decisions
+    newest_first = frames.sort_order(decisions, "date", ascending=False)
     return pd.DataFrame({
-        "position": np.arange(len(decisions)),
         "decision_id": decisions["decision_id"],
         "date": _dates(decisions["date"]),
         "quarter": decisions["quarter"],
@@ -922,7 +916,7 @@ def _decision_log(wb: Workbook) -> pd.DataFrame:
         "owner": decisions["owner"],
         "team": decisions["team"],
         "status": decisions["status"],
-    })
+    }).take(newest_first).reset_index(drop=True), newest_first
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -1249,10 +1243,11 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``target_stage`` ("learning", "theme" or "change"; the same label can occur at two stages).
     """
     links, labels = wb.derived.get("learning_flows", lambda: _flow_links(wb))
-    cited = _of_decisions(wb, filtered(wb, "decisions", f), links)
-    if cited.empty:
+    chosen = _chosen(wb, filtered(wb, "decisions", f), links["position"].to_numpy())
+    learning, theme, change = (links[stage].to_numpy() if chosen is None else links[stage].to_numpy()[chosen]
+                               for stage in ("learning", "theme", "change"))
+    if not len(learning):
         return _empty(LEARNING_FLOWS_COLUMNS)
-    learning, theme, change = (cited[stage].to_numpy() for stage in ("learning", "theme", "change"))
     out = pd.concat([_flows(learning, theme, labels["learning"], labels["theme"], ("learning", "theme")),
                      _flows(theme, change, labels["theme"], labels["change"], ("theme", "change"))], ignore_index=True)
     return out[LEARNING_FLOWS_COLUMNS]

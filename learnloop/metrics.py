@@ -416,8 +416,8 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
 
     # 1 Theme set
     themes = _rows_in(wb, "themes", f, quarter, columns=["theme_id", "title", "status"])
-    dropped = _flag(themes["status"].eq("dropped")).to_numpy(dtype=bool)
-    kept, dropped_themes = themes.loc[~dropped], themes.loc[dropped]
+    dropped = frames.isin(themes["status"], ["dropped"])
+    kept, dropped_themes = themes.iloc[np.flatnonzero(~dropped)], themes.iloc[np.flatnonzero(dropped)]
     if len(kept):
         evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(kept["title"].astype(str))
     else:
@@ -438,8 +438,8 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     two = step(2, evidence, {
         "active_sources": active,
         "needed": MIN_ACTIVE_SOURCES,
-        "source_ids": active_sources["source_id"][(active_sources["quarter"] == quarter_number(quarter)).to_numpy()]
-        .astype(str).tolist(),
+        "source_ids": active_sources["source_id"].iloc[np.flatnonzero(
+            active_sources["quarter"].to_numpy() == quarter_number(quarter))].astype(str).tolist(),
         "added": added,
         "pruned": pruned,
         "reviewed": reviewed,

@@ -75,7 +75,7 @@ def pick(frame: pd.DataFrame, rows: np.ndarray, columns: list[str], dtypes: dict
     picked = {column: frame[column].array.take(rows) for column in columns}
     for column, dtype in dtypes.items():
         picked[column] = pd.Series(picked[column], copy=False).astype(dtype).array
-    return pd.DataFrame(picked, index=frame.index[rows] if index is None else index)
+    return pd.DataFrame(picked, index=frame.index[rows] if index is None else index, copy=False)
 
 
 def lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:

@@ -142,15 +142,6 @@ def _flag(values: pd.Series) -> pd.Series:
     return values.fillna(False).astype(bool)
 
 
-def _bounds(wb: Workbook, quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start, end = quarter_bounds(quarter, fiscal_start(wb))
-    return pd.Timestamp(start), pd.Timestamp(end)
-
-
-def _today(f: Filters) -> pd.Timestamp:
-    return pd.Timestamp(f.today())
-
-
 def _day(day: dt.date) -> np.datetime64:
     """A date as numpy compares it with a date column (:func:`_days`)."""
     return np.datetime64(day, "us")
@@ -402,7 +393,7 @@ def _facts(wb: Workbook, f: Filters, quarters: list[str]) -> pd.DataFrame:
     missing = [quarter for quarter in dict.fromkeys(quarters) if quarter not in every.index]
     if missing:
         every = pd.concat([every, _step_facts(wb, f, missing, active)])
-    return every.loc[quarters]
+    return every.iloc[every.index.get_indexer(quarters)]
 
 
 def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
@@ -557,10 +548,9 @@ def monthly_streak(wb: Workbook, f: Filters) -> int:
     Critiques dated after today are ignored. This is a "right now" number: teams, people and
     themes filters apply, the quarter range does not.
     """
-    critiques = filtered(wb, "critiques", f, by_quarter=False)
-    dates = critiques["date"].dropna()
-    # Months counted from 1970-01, so "the month before" is minus one.
-    held = set(np.unique(dates[dates <= _today(f)].to_numpy().astype("datetime64[M]").astype("int64")).tolist())
+    dates = _days(filtered(wb, "critiques", f, by_quarter=False), "date")
+    # Months counted from 1970-01, so "the month before" is minus one (a blank date is after every day).
+    held = set(np.unique(dates[dates <= _day(f.today())].astype("datetime64[M]").astype("int64")).tolist())
     today = f.today()
     month = (today.year - 1970) * 12 + today.month - 1
     if month not in held:
@@ -819,8 +809,11 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
     # Count by the row each citation found in the sources tab; ids with no such row by their text.
     found = rows >= 0
     per_row = np.bincount(rows[found], minlength=len(wb.sources))
-    ids = every["id"] if chosen is None else every["id"].iloc[chosen]
-    unknown = ids[~found].value_counts(sort=False)
+    if found.all():  # the loader drops ids no source has, so this is the usual case
+        unknown = pd.Series([], dtype="int64", index=pd.Index([], dtype="str"))
+    else:
+        ids = every["id"] if chosen is None else every["id"].iloc[chosen]
+        unknown = ids[~found].value_counts(sort=False)
     counts = np.concatenate([per_row, unknown.to_numpy()]).astype("int64")
     # Only the sources that can make the top n are ranked: named at least once, and at least as
     # often as the n-th most named (ties at that count are all kept, the id decides among them).
@@ -829,9 +822,12 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
     named, other = candidates[candidates < len(per_row)], candidates[candidates >= len(per_row)] - len(per_row)
 
     def column(name: str) -> pd.Series:
+        known = pd.Series(wb.sources[name].array[named])
+        if not len(other):
+            return known
         unknown_values = (pd.Series(unknown.index[other], dtype="string") if name == "source_id"
                           else pd.Series(pd.NA, index=range(len(other)), dtype="string"))
-        return pd.concat([pd.Series(wb.sources[name].array[named]), unknown_values], ignore_index=True)
+        return pd.concat([known, unknown_values], ignore_index=True)
 
     ranked = pd.DataFrame({
         "source_id": column("source_id").astype("str"),
@@ -1117,9 +1113,13 @@ def _ledger(commitments: pd.DataFrame, today: np.datetime64, rows: np.ndarray | 
             extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """:func:`commitment_ledger` of ``commitments`` (at positions ``rows`` when given), with the
     ``extra`` columns (one value per row) after ``state``."""
-    rows = np.arange(len(commitments)) if rows is None else rows
-    shipped_on, due_on = _days(commitments, "shipped_on")[rows], _days(commitments, "due_on")[rows]
-    status = frames.index_of(commitments["status"], ["dropped", "shipped", "in_progress"])[rows]
+    if rows is None:
+        rows = np.arange(len(commitments))
+    else:
+        commitments = frames.pick(commitments, rows, LEDGER_COLUMNS[:-1])
+        rows = np.arange(len(rows))
+    shipped_on, due_on = _days(commitments, "shipped_on"), _days(commitments, "due_on")
+    status = frames.index_of(commitments["status"], ["dropped", "shipped", "in_progress"])
     has_shipped = ~np.isnat(shipped_on)
     state = np.select(
         [has_shipped & (shipped_on > due_on), has_shipped, status == 0, status == 1, due_on < today, status == 2],

@@ -899,20 +899,23 @@ def _decision_log(wb: Workbook) -> tuple[pd.DataFrame, np.ndarray]:
     among the workbook's decisions."""
     decisions = wb.decisions
     newest_first = frames.sort_order(decisions, "date", ascending=False)
-    return pd.DataFrame({
+    columns = {
         "decision_id": decisions["decision_id"],
         "date": _dates(decisions["date"]),
         "quarter": decisions["quarter"],
         "category": decisions["category"].str.replace("_", " "),
         "summary": decisions["summary"],
-        "theme": pd.Series(frames.take(wb.themes, "title", _theme_positions(wb, "decisions")), index=decisions.index),
+        "theme": pd.Series(frames.take(wb.themes, "title", _theme_positions(wb, "decisions"))),
         "learned_from": _joined_names(wb, "source_ids", wb.sources, "name"),
         "learned_with": _joined_names(wb, "critique_ids", wb.critiques, "artifact"),
         "impact": decisions["impact"].astype("Int64"),
         "owner": decisions["owner"],
         "team": decisions["team"],
         "status": decisions["status"],
-    }).take(newest_first).reset_index(drop=True), newest_first
+    }
+    # Each column taken in order once (a frame built first would be copied again by its own take).
+    return pd.DataFrame({name: column.array.take(newest_first) for name, column in columns.items()},
+                        copy=False), newest_first
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -1113,25 +1116,28 @@ def _ledger(commitments: pd.DataFrame, today: np.datetime64, rows: np.ndarray | 
             extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """:func:`commitment_ledger` of ``commitments`` (at positions ``rows`` when given), with the
     ``extra`` columns (one value per row) after ``state``."""
-    if rows is None:
-        rows = np.arange(len(commitments))
-    else:
+    if rows is not None:
         commitments = frames.pick(commitments, rows, LEDGER_COLUMNS[:-1])
-        rows = np.arange(len(rows))
     shipped_on, due_on = _days(commitments, "shipped_on"), _days(commitments, "due_on")
     status = frames.index_of(commitments["status"], ["dropped", "shipped", "in_progress"])
     has_shipped = ~np.isnat(shipped_on)
-    state = np.select(
+    state = _labelled(
         [has_shipped & (shipped_on > due_on), has_shipped, status == 0, status == 1, due_on < today, status == 2],
         ["shipped_late", "shipped", "dropped", "shipped", "overdue", "in_progress"],
         default="planned",
     )
-    order = frames.sort_order(frames.pick(commitments, rows, ["committed_on", "commitment_id"]),
-                              ["committed_on", "commitment_id"])
-    columns = {column: commitments[column].array.take(rows[order]) for column in LEDGER_COLUMNS[:-1]}
-    columns["state"] = state[order]
-    columns.update({name: values[order] for name, values in (extra or {}).items()})
-    return pd.DataFrame(columns)
+    order = frames.sort_order(commitments, ["committed_on", "commitment_id"])
+    columns = {column: commitments[column].array.take(order) for column in LEDGER_COLUMNS[:-1]}
+    columns["state"] = state.take(order)
+    columns.update({name: values.take(order) for name, values in (extra or {}).items()})
+    return pd.DataFrame(columns, copy=False)
+
+
+def _labelled(conditions: list[np.ndarray], labels: list[str], default: str) -> pd.api.extensions.ExtensionArray:
+    """For each row, the label of the first of ``conditions`` it meets (``default`` when none), as
+    text: ``np.select`` on label codes, so no row becomes a Python string."""
+    codes = np.select(conditions, list(range(len(labels))), default=len(labels))
+    return pd.array(pa.array([*labels, default], pa.large_string()).take(codes), dtype="str")
 
 
 @_kept
@@ -1175,11 +1181,8 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     keep = np.flatnonzero(open_at_end & (earlier | later))
     if not len(keep):
         return _empty(CARRIED_OVER_COLUMNS)
-    reason = np.select(
-        [earlier[keep] & later[keep], earlier[keep]],
-        ["committed earlier, due later", "committed earlier"],
-        default="due later",
-    )
+    reason = _labelled([earlier[keep] & later[keep], earlier[keep]], ["committed earlier, due later", "committed earlier"],
+                       default="due later")
     return _ledger(commitments, _day(f.today()), keep, extra={"reason": reason})
 
 

@@ -22,11 +22,13 @@ Every filter left empty (or ``None``) matches every row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_schemas import parsers
@@ -228,6 +230,7 @@ def filtered(wb: Workbook, tab: str, f: Filters, *, by_quarter: bool = True) -> 
     return wb.derived.get(key, lambda: _select(wb, tab, f, quarters)).copy(deep=False)
 
 
+@functools.cache
 def quarter_number(label: str) -> int:
     """``2026-Q2`` -> ``8105``: the year × 4 + quarter − 1, so consecutive quarters are consecutive numbers."""
     year, number = split_quarter(label)
@@ -385,7 +388,9 @@ def available(wb: Workbook) -> dict[str, object]:
 
 
 def _available(wb: Workbook) -> dict[str, list[str] | dict[str, str]]:
-    teams = [team.strip() for tab in TAB_NAMES for team in frames.distinct(wb.tables[tab]["team"])]
+    # Every tab's teams at once: each spelling is stripped and compared once, in order of first appearance.
+    teams = [team.strip() for team in frames.distinct(pa.concat_arrays([frames.text(wb.tables[tab]["team"])
+                                                                        for tab in TAB_NAMES]))]
     people = [name for tab in TAB_NAMES for name in names_in(wb.tables[tab], tab)]
     themes = in_theme_order(wb, wb.tables["themes"])
     themes = themes.loc[themes["theme_id"].notna().to_numpy(dtype=bool)]

@@ -29,7 +29,7 @@ def text(values: pd.Series | pa.Array | Iterable[object]) -> pa.Array:
     return array.cast(pa.large_string())
 
 
-def distinct(values: pd.Series) -> list[str]:
+def distinct(values: pd.Series | pa.Array) -> list[str]:
     """The distinct values of ``values`` as text, in order of first appearance, blanks left out."""
     return pc.unique(pc.drop_null(text(values))).to_pylist()
 

@@ -323,8 +323,13 @@ def _months_with_critiques(critiques: pd.DataFrame, where: np.ndarray, quarters:
     """For each of ``quarters``, how many of its months had a critique dated in them (``where``:
     each critique's place in ``quarters``, -1 when none)."""
     months = _month_numbers(critiques["date"])
-    pairs = np.unique(where[where >= 0] * 100_000 + months[where >= 0])
-    return np.bincount(pairs // 100_000, minlength=len(quarters)).astype("int64")
+    counted = (where >= 0) & (months >= 0)
+    months = months[counted]
+    if not len(months):
+        return np.zeros(len(quarters), dtype="int64")
+    held = np.zeros((len(quarters), months.max() - months.min() + 1), dtype=bool)
+    held[where[counted], months - months.min()] = True
+    return held.sum(axis=1).astype("int64")
 
 
 def _role_lists(cells: pd.Index | np.ndarray) -> np.ndarray:
@@ -410,7 +415,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     dropped = frames.isin(themes["status"], ["dropped"])
     kept, dropped_themes = themes.iloc[np.flatnonzero(~dropped)], themes.iloc[np.flatnonzero(dropped)]
     if len(kept):
-        evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(kept["title"].astype(str))
+        evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(kept["title"].astype(str).tolist())
     else:
         evidence = "No theme set" + (f" ({_plural(len(dropped_themes), 'theme')} dropped)" if len(dropped_themes) else "")
     one = step(1, evidence, {
@@ -453,7 +458,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     # 4 Artifact shipped
     shipped = _rows_in(wb, "commitments", f, quarter, by="shipped_on", columns=["commitment_id", "title"])
     if len(shipped):
-        evidence = f"{_plural(len(shipped), 'artifact')} shipped: " + "; ".join(shipped["title"].astype(str))
+        evidence = f"{_plural(len(shipped), 'artifact')} shipped: " + "; ".join(shipped["title"].astype(str).tolist())
     else:
         evidence = "No artifact shipped this quarter"
     four = step(4, evidence, {

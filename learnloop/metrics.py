@@ -223,15 +223,16 @@ def _per_month(months: pd.PeriodIndex, dates: pd.Series) -> tuple[np.ndarray, np
 def _month_axis(wb: Workbook, f: Filters, critiques: pd.DataFrame) -> pd.PeriodIndex:
     """The months of the quarters in scope, up to the later of today's month and the last month
     with a critique (so the future is not shown as months without a critique)."""
-    fiscal = fiscal_start(wb)
-    months = [month for quarter in quarters_in_scope(wb, f) for month in quarter_months(quarter, fiscal)]
-    if not months:
+    scope = quarters_in_scope(wb, f)
+    if not scope:
         return pd.PeriodIndex([], freq="M")
-    last = pd.Period(f.today(), freq="M")
-    dates = critiques["date"].dropna()
-    if len(dates):
-        last = max(last, dates.max().to_period("M"))
-    return pd.PeriodIndex([month for month in months if month <= last], freq="M")
+    fiscal = fiscal_start(wb)
+    # The quarters in scope are consecutive, so their months are one run of month numbers.
+    first, last = quarter_bounds(scope[0], fiscal)[0], quarter_bounds(scope[-1], fiscal)[1]
+    months = np.arange((first.year - 1970) * 12 + first.month - 1, (last.year - 1970) * 12 + last.month)
+    today = f.today()
+    shown_to = max((today.year - 1970) * 12 + today.month - 1, int(_month_numbers(critiques["date"]).max(initial=-1)))
+    return pd.PeriodIndex.from_ordinals(months[months <= shown_to], freq="M")
 
 
 # --------------------------------------------------------------------------------------
@@ -977,9 +978,11 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 
 def _replacing(wb: Workbook) -> pd.DataFrame:
-    """Every decision that supersedes another, earliest first (by date, then id)."""
-    everyone = wb.decisions
-    return frames.sort_rows(everyone.loc[everyone["supersedes"].notna().to_numpy(dtype=bool)], ["date", "decision_id"])
+    """Every decision that supersedes another, earliest first (by date, then id): the columns a
+    reversal shows of it."""
+    columns = ["decision_id", "date", "summary", "supersedes"]
+    replacing = frames.pick(wb.decisions, np.flatnonzero(wb.decisions["supersedes"].notna().to_numpy(dtype=bool)), columns)
+    return frames.sort_rows(replacing, ["date", "decision_id"])
 
 
 # --------------------------------------------------------------------------------------

@@ -347,14 +347,10 @@ def quarters_in_scope(wb: Workbook, f: Filters) -> list[str]:
     return quarter_range(present[0], present[-1]) if present else []
 
 
-def in_theme_order(wb: Workbook, themes: pd.DataFrame) -> pd.DataFrame:
-    """``themes`` (rows of the workbook's themes tab) ordered by quarter, team and theme id, as the
-    sidebar lists them: the tab is sorted once, and any selection of it follows that order."""
-    return themes.take(theme_order(wb, themes))
-
-
 def theme_order(wb: Workbook, themes: pd.DataFrame) -> np.ndarray:
-    """The positions of ``themes``' rows in :func:`in_theme_order` order."""
+    """The positions of ``themes``' rows (rows of the workbook's themes tab) ordered by quarter, team
+    and theme id, as the sidebar lists them: the tab is sorted once, and any selection of it follows
+    that order."""
     if not wb.tables["themes"].index.is_unique:  # rows are placed by their sheet row number
         return frames.sort_order(themes, ["quarter", "team", "theme_id"])
     rank = wb.derived.get("theme_rank", lambda: _theme_rank(wb))
@@ -392,8 +388,8 @@ def _available(wb: Workbook) -> dict[str, list[str] | dict[str, str]]:
     teams = [team.strip() for team in frames.distinct(pa.concat_arrays([frames.text(wb.tables[tab]["team"])
                                                                         for tab in TAB_NAMES]))]
     people = [name for tab in TAB_NAMES for name in names_in(wb.tables[tab], tab)]
-    themes = in_theme_order(wb, wb.tables["themes"])
-    themes = themes.loc[themes["theme_id"].notna().to_numpy(dtype=bool)]
+    themes = frames.pick(wb.tables["themes"], theme_order(wb, wb.tables["themes"]), ["theme_id", "title"])
+    themes = themes.iloc[np.flatnonzero(themes["theme_id"].notna().to_numpy(dtype=bool))]
     ids = themes["theme_id"].astype(str).to_numpy(dtype=object).tolist()
     return {
         "quarters": present_quarters(wb),

@@ -936,13 +936,14 @@ def _joined_names(wb: Workbook, column: str, table: pd.DataFrame, label: str) ->
     """For each decision, the ``label`` of every row of ``table`` its list column ``column`` names
     (the id itself when there is no such row), joined with ", "; missing when it names none."""
     cited = _every_citation(wb, column)
-    named = pd.Series(frames.take(table, label, cited["cited"].to_numpy())).astype("string")
-    named = named.fillna(cited["id"].astype("string"))
+    rows = cited["cited"].to_numpy()
+    named = frames.text(table[label]).take(pa.array(rows, mask=rows < 0))
+    if (rows < 0).any() or named.null_count:  # an unknown id, or a row with no label: the id stands in
+        named = pc.coalesce(named, frames.text(cited["id"]))
     # The citations keep the decisions' order, so each decision's names are one run: join the runs in one pass.
     counts = np.bincount(cited["position"].to_numpy(), minlength=len(wb.decisions))
     offsets = np.concatenate([[0], np.cumsum(counts)])
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(named.array, pa.large_string()),
-                                          mask=pa.array(counts == 0))
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), named, mask=pa.array(counts == 0))
     joined = pc.binary_join(lists, pa.scalar(", ", pa.large_string()))
     return pd.Series(pd.array(joined, dtype="str"), index=wb.decisions.index)
 

@@ -967,6 +967,7 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     keep = np.flatnonzero(((status == 0) | (status == 1)) | replaced)
     if not len(keep):
         return _empty(REVERSALS_COLUMNS)
+    keep = keep[frames.sort_order(frames.pick(decisions, keep, ["date", "decision_id"]), ["date", "decision_id"])]
     text = ["decision_id", "quarter", "category", "summary", "team", "status"]
     out = frames.pick(decisions, keep, REVERSALS_COLUMNS[:7], dict.fromkeys(text, "str"), index=pd.RangeIndex(len(keep)))
     replacement = frames.positions(out["decision_id"], replacing, "supersedes")
@@ -974,8 +975,11 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     out["replaced_by"] = pd.Series(frames.take(replacing, "decision_id", replacement)).astype("str")
     out["replaced_on"] = frames.take(replacing, "date", replacement)
     out["replaced_by_summary"] = pd.Series(frames.take(replacing, "summary", replacement)).astype("str")
-    out["days_in_force"] = (out["replaced_on"] - out["date"]).dt.days.astype("Int64")
-    return frames.sort_rows(out, ["date", "decision_id"]).reset_index(drop=True)
+    in_force = _days(out, "replaced_on") - _days(out, "date")
+    blank = np.isnat(in_force)
+    days = np.where(blank, np.timedelta64(0, "D"), in_force) // np.timedelta64(1, "D")
+    out["days_in_force"] = pd.arrays.IntegerArray(days.astype("int64"), blank)
+    return out
 
 
 def _replacing(wb: Workbook) -> pd.DataFrame:
@@ -1004,9 +1008,10 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     themes = filtered(wb, "themes", f)
     if themes.empty:
         return _empty(THEME_SUMMARY_COLUMNS)
-    out = frames.pick(themes, theme_order(wb, themes), THEME_SUMMARY_COLUMNS[:7]).reset_index(drop=True)
+    order = theme_order(wb, themes)
+    out = frames.pick(themes, order, THEME_SUMMARY_COLUMNS[:7], index=pd.RangeIndex(len(order)))
     linked = wb.derived.get(("theme_links", f.teams, f.people, f.themes), lambda: _theme_links(wb, f))
-    positions = frames.positions(out["theme_id"], wb.themes, "theme_id")
+    positions = _theme_of(wb, "themes", themes)[order]
     for column, counts in linked.items():
         out[column] = np.where(positions >= 0, counts[positions], 0)
     return out
@@ -1017,13 +1022,7 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
     sources, critiques, commitments, shipped commitments and decisions linked to it that ``f``'s
     teams, people and themes keep."""
     def theme_of(tab: str) -> np.ndarray:
-        """Each kept row's theme, as its position in the themes tab (-1 for none)."""
-        kept, table = filtered(wb, tab, f, by_quarter=False), wb.tables[tab]
-        if len(kept) == len(table):
-            return _theme_positions(wb, tab)
-        if table.index.is_unique:  # rows are placed by their sheet row number
-            return _theme_positions(wb, tab)[table.index.get_indexer(kept.index)]
-        return frames.positions(kept["theme_id"], wb.themes, "theme_id")
+        return _theme_of(wb, tab, filtered(wb, tab, f, by_quarter=False))
 
     def counted(positions: np.ndarray) -> np.ndarray:
         return np.bincount(positions[positions >= 0], minlength=len(wb.themes)).astype("int64")
@@ -1033,6 +1032,17 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
     return {"sources": counted(theme_of("sources")), "critiques": counted(theme_of("critiques")),
             "commitments": counted(commitments), "shipped": counted(commitments[shipped]),
             "decisions": counted(theme_of("decisions"))}
+
+
+def _theme_of(wb: Workbook, tab: str, rows: pd.DataFrame) -> np.ndarray:
+    """For each of ``rows`` (a selection of ``tab``), its theme's position in the themes tab (the
+    first row with that id; -1 when it names none)."""
+    table = wb.tables[tab]
+    if len(rows) == len(table):
+        return _theme_positions(wb, tab)
+    if table.index.is_unique:  # rows are placed by their sheet row number
+        return _theme_positions(wb, tab)[table.index.get_indexer(rows.index)]
+    return frames.positions(rows["theme_id"], wb.themes, "theme_id")
 
 
 def _theme_positions(wb: Workbook, tab: str) -> np.ndarray:

@@ -211,9 +211,22 @@ def _month_numbers(dates: pd.Series) -> np.ndarray:
     return np.where(np.isnat(values), -1, values.astype("int64"))
 
 
-def _per_month(months: pd.PeriodIndex, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Where each date's month is on the ``months`` axis, and which dates are on it at all."""
-    axis, numbers = months.asi8, _month_numbers(dates)
+def _months_of(wb: Workbook, critiques: pd.DataFrame) -> np.ndarray:
+    """:func:`_month_numbers` of the dates of ``critiques`` (a selection of the tab)."""
+    return _per_row(wb, "critiques", critiques, "months", lambda frame: _month_numbers(frame["date"]))
+
+
+def _roles_of(wb: Workbook, critiques: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each of ``critiques``' roles cell as a code (-1 when blank), and the distinct cells."""
+    distinct = wb.derived.get(("roles", "critiques"), lambda: pd.factorize(wb.critiques["roles"])[1])
+    codes = _per_row(wb, "critiques", critiques, "role_codes",
+                     lambda frame: frames.index_of(frame["roles"], distinct))
+    return codes, distinct
+
+
+def _per_month(months: pd.PeriodIndex, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each month number (:func:`_month_numbers`) is on the ``months`` axis, and which are on it at all."""
+    axis = months.asi8
     positions = np.searchsorted(axis, numbers)
     on_axis = positions < len(axis)
     on_axis[on_axis] = axis[positions[on_axis]] == numbers[on_axis]
@@ -231,7 +244,7 @@ def _month_axis(wb: Workbook, f: Filters, critiques: pd.DataFrame) -> pd.PeriodI
     first, last = quarter_bounds(scope[0], fiscal)[0], quarter_bounds(scope[-1], fiscal)[1]
     months = np.arange((first.year - 1970) * 12 + first.month - 1, (last.year - 1970) * 12 + last.month)
     today = f.today()
-    shown_to = max((today.year - 1970) * 12 + today.month - 1, int(_month_numbers(critiques["date"]).max(initial=-1)))
+    shown_to = max((today.year - 1970) * 12 + today.month - 1, int(_months_of(wb, critiques).max(initial=-1)))
     return pd.PeriodIndex.from_ordinals(months[months <= shown_to], freq="M")
 
 
@@ -320,10 +333,10 @@ def _active_sources_joined(wb: Workbook, kept: pd.DataFrame, sources: pd.DataFra
     return pd.DataFrame({"source_id": sources["source_id"].array[rows[order]], "quarter": number[order]})
 
 
-def _months_with_critiques(critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> np.ndarray:
+def _months_with_critiques(wb: Workbook, critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> np.ndarray:
     """For each of ``quarters``, how many of its months had a critique dated in them (``where``:
     each critique's place in ``quarters``, -1 when none)."""
-    months = _month_numbers(critiques["date"])
+    months = _months_of(wb, critiques)
     counted = (where >= 0) & (months >= 0)
     months = months[counted]
     if not len(months):
@@ -339,10 +352,10 @@ def _role_lists(cells: pd.Index | np.ndarray) -> np.ndarray:
         len(cells), len(ROLES))
 
 
-def _roles_present(critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> np.ndarray:
+def _roles_present(wb: Workbook, critiques: pd.DataFrame, where: np.ndarray, quarters: list[str]) -> np.ndarray:
     """For each of ``quarters`` (rows) and role (columns, in :data:`ROLES` order): was that role at a
     critique dated in the quarter? (``where`` as in :func:`_months_with_critiques`.)"""
-    cells, distinct = pd.factorize(critiques["roles"])
+    cells, distinct = _roles_of(wb, critiques)
     counted = (where >= 0) & (cells >= 0)
     per_cell = np.bincount(where[counted] * len(distinct) + cells[counted], minlength=len(quarters) * len(distinct))
     return (per_cell.reshape(len(quarters), len(distinct)) @ _role_lists(distinct) > 0).reshape(len(quarters), len(ROLES))
@@ -366,11 +379,11 @@ def _step_facts(wb: Workbook, f: Filters, quarters: list[str], active: pd.DataFr
         "added": count("sources"),
         "pruned": count("sources", "pruned_on"),
         "critiques": np.bincount(where[where >= 0], minlength=len(quarters)).astype("int64"),
-        "months_with_critiques": _months_with_critiques(critiques, where, quarters),
+        "months_with_critiques": _months_with_critiques(wb, critiques, where, quarters),
         "shipped": count("commitments", "shipped_on"),
         "decisions": count("decisions"),
     }
-    roles = _roles_present(critiques, where, quarters)
+    roles = _roles_present(wb, critiques, where, quarters)
     facts.update({role: roles[:, n] for n, role in enumerate(ROLES)})
     peer_roles = roles[:, [ROLES.index(role) for role in PEER_ROLES]].all(axis=1)
     facts.update({
@@ -529,7 +542,7 @@ def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
     months = _month_axis(wb, f, critiques)
     if not len(months):
         return _empty(CRITIQUES_PER_MONTH_COLUMNS)
-    positions, on_axis = _per_month(months, critiques["date"])
+    positions, on_axis = _per_month(months, _months_of(wb, critiques))
     return pd.DataFrame({
         "month": months.to_timestamp(),
         "critiques": np.bincount(positions[on_axis], minlength=len(months)).astype("int64"),
@@ -1037,19 +1050,24 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
 def _theme_of(wb: Workbook, tab: str, rows: pd.DataFrame) -> np.ndarray:
     """For each of ``rows`` (a selection of ``tab``), its theme's position in the themes tab (the
     first row with that id; -1 when it names none)."""
-    table = wb.tables[tab]
-    if len(rows) == len(table):
-        return _theme_positions(wb, tab)
-    if table.index.is_unique:  # rows are placed by their sheet row number
-        return _theme_positions(wb, tab)[table.index.get_indexer(rows.index)]
-    return frames.positions(rows["theme_id"], wb.themes, "theme_id")
+    return _per_row(wb, tab, rows, "theme_positions",
+                    lambda frame: frames.positions(frame["theme_id"], wb.themes, "theme_id"))
 
 
 def _theme_positions(wb: Workbook, tab: str) -> np.ndarray:
-    """For each row of ``tab``, the position of its theme in the themes tab (the first row with
-    that id; -1 when it names none): looked up once per workbook."""
-    return wb.derived.get(("theme_positions", tab), lambda: frames.positions(wb.tables[tab]["theme_id"], wb.themes,
-                                                                             "theme_id"))
+    """:func:`_theme_of` every row of ``tab``."""
+    return _theme_of(wb, tab, wb.tables[tab])
+
+
+def _per_row(wb: Workbook, tab: str, rows: pd.DataFrame, name: str, compute: Callable[[pd.DataFrame], Any]) -> Any:
+    """``compute(frame)`` (an array, one value per row) for ``rows``, a selection of ``tab``: worked
+    out once for the whole tab, then taken at the selected rows."""
+    table = wb.tables[tab]
+    if len(rows) == len(table):  # a selection keeps the tab's order: as long as the tab, it is the tab
+        return wb.derived.get((name, tab), lambda: compute(table))
+    if table.index.is_unique:  # rows are placed by their sheet row number
+        return wb.derived.get((name, tab), lambda: compute(table))[table.index.get_indexer(rows.index)]
+    return compute(rows)
 
 
 # --------------------------------------------------------------------------------------
@@ -1222,8 +1240,8 @@ def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
     months = _month_axis(wb, f, critiques)
     if not len(months):
         return _empty(ROLES_COVERAGE_COLUMNS)
-    positions, on_axis = _per_month(months, critiques["date"])
-    cells, distinct = pd.factorize(critiques["roles"])
+    positions, on_axis = _per_month(months, _months_of(wb, critiques))
+    cells, distinct = _roles_of(wb, critiques)
     on_axis &= cells >= 0
     # Count critiques per (month, distinct roles cell), then each cell adds to every role it lists.
     per_cell = np.bincount(positions[on_axis] * len(distinct) + cells[on_axis], minlength=len(months) * len(distinct))

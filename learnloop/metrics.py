@@ -138,10 +138,6 @@ def _own_copy(value: T) -> T:
     return value
 
 
-def _flag(values: pd.Series) -> pd.Series:
-    return values.fillna(False).astype(bool)
-
-
 def _day(day: dt.date) -> np.datetime64:
     """A date as numpy compares it with a date column (:func:`_days`)."""
     return np.datetime64(day, "us")
@@ -291,7 +287,7 @@ def _active_sources(wb: Workbook, tables: dict[str, pd.DataFrame]) -> pd.DataFra
     day (added by then, not pruned by then): ``source_id`` and ``quarter`` (the quarter's number,
     see :func:`~learnloop.filters.quarter_number`), by quarter, then in sheet order."""
     themes, sources = tables["themes"], tables["sources"]
-    keep = (~_flag(themes["status"].eq("dropped")).to_numpy(dtype=bool) & themes["quarter"].notna().to_numpy(dtype=bool)
+    keep = ((_codes(wb, "themes", themes, "status", ("dropped",)) != 0) & themes["quarter"].notna().to_numpy(dtype=bool)
             & themes["theme_id"].notna().to_numpy(dtype=bool))
     kept = pd.DataFrame({"theme_id": themes["theme_id"].array[keep], "quarter": label_numbers(themes["quarter"])[keep]})
     kept = kept.loc[kept["quarter"].to_numpy() >= 0]
@@ -369,7 +365,7 @@ def _step_facts(wb: Workbook, f: Filters, quarters: list[str], active: pd.DataFr
         return count_per_quarter(quarter_numbers(wb, tab, f, by), quarters)
 
     themes = quarter_numbers(wb, "themes", f)
-    dropped = _flag(filtered(wb, "themes", f, by_quarter=False)["status"].eq("dropped")).to_numpy(dtype=bool)
+    dropped = _codes(wb, "themes", filtered(wb, "themes", f, by_quarter=False), "status", ("dropped",)) == 0
     critiques = filtered(wb, "critiques", f, by_quarter=False)
     where = quarter_positions(quarter_numbers(wb, "critiques", f), quarters)
     facts = {
@@ -616,7 +612,8 @@ def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     end = _day(quarter_bounds(scope[-1], fiscal_start(wb))[1] if f.quarters and scope else f.today())
     active = (_days(sources, "added_on") <= end) & ~(_days(sources, "pruned_on") <= end)
     kinds = list(SOURCE_KINDS)
-    counts = frames.counts(frames.text(sources["kind"]).filter(pa.array(active)), kinds)
+    kind = _codes(wb, "sources", sources, "kind", SOURCE_KINDS)[active]
+    counts = np.bincount(kind[kind >= 0], minlength=len(kinds)).astype("int64")
     order = np.argsort(-counts, kind="stable")  # most common first; ties keep the kinds' order
     return pd.DataFrame({"kind": pd.array(np.array(kinds, dtype=object)[order], dtype="str"), "sources": counts[order]})
 
@@ -680,7 +677,7 @@ def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
         return _empty(DECISIONS_BY_CATEGORY_COLUMNS)
     categories = list(DECISION_CATEGORIES)
     where = quarter_positions(quarter_numbers(wb, "decisions", f), scope)
-    category = frames.index_of(filtered(wb, "decisions", f, by_quarter=False)["category"], categories)
+    category = _codes(wb, "decisions", filtered(wb, "decisions", f, by_quarter=False), "category", DECISION_CATEGORIES)
     counted = (where >= 0) & (category >= 0)
     counts = np.bincount(where[counted] * len(categories) + category[counted], minlength=len(scope) * len(categories))
     return pd.DataFrame({
@@ -976,7 +973,7 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     decisions = filtered(wb, "decisions", f)
     replacing = wb.derived.get("replacing", lambda: _replacing(wb))
     replaced = frames.isin(decisions["decision_id"], replacing["supersedes"])
-    status = frames.index_of(decisions["status"], ["superseded", "reverted", "active"])
+    status = _codes(wb, "decisions", decisions, "status", ("superseded", "reverted", "active"))
     keep = np.flatnonzero(((status == 0) | (status == 1)) | replaced)
     if not len(keep):
         return _empty(REVERSALS_COLUMNS)
@@ -1059,11 +1056,17 @@ def _theme_positions(wb: Workbook, tab: str) -> np.ndarray:
     return _theme_of(wb, tab, wb.tables[tab])
 
 
+def _codes(wb: Workbook, tab: str, rows: pd.DataFrame, column: str, values: tuple[str, ...]) -> np.ndarray:
+    """For each of ``rows`` (a selection of ``tab``), which of ``values`` its ``column`` is (-1 for
+    none): :func:`frames.index_of`, worked out once per tab."""
+    return _per_row(wb, tab, rows, ("codes", column, values), lambda frame: frames.index_of(frame[column], values))
+
+
 def _per_row(wb: Workbook, tab: str, rows: pd.DataFrame, name: str, compute: Callable[[pd.DataFrame], Any]) -> Any:
     """``compute(frame)`` (an array, one value per row) for ``rows``, a selection of ``tab``: worked
     out once for the whole tab, then taken at the selected rows."""
     table = wb.tables[tab]
-    if len(rows) == len(table):  # a selection keeps the tab's order: as long as the tab, it is the tab
+    if rows.index is table.index or rows.index.equals(table.index):
         return wb.derived.get((name, tab), lambda: compute(table))
     if table.index.is_unique:  # rows are placed by their sheet row number
         return wb.derived.get((name, tab), lambda: compute(table))[table.index.get_indexer(rows.index)]
@@ -1149,14 +1152,14 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
 # --------------------------------------------------------------------------------------
 
 
-def _ledger(commitments: pd.DataFrame, today: np.datetime64, rows: np.ndarray | None = None,
+def _ledger(wb: Workbook, commitments: pd.DataFrame, today: np.datetime64, rows: np.ndarray | None = None,
             extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """:func:`commitment_ledger` of ``commitments`` (at positions ``rows`` when given), with the
     ``extra`` columns (one value per row) after ``state``."""
     if rows is not None:
         commitments = frames.pick(commitments, rows, LEDGER_COLUMNS[:-1])
     shipped_on, due_on = _days(commitments, "shipped_on"), _days(commitments, "due_on")
-    status = frames.index_of(commitments["status"], ["dropped", "shipped", "in_progress"])
+    status = _codes(wb, "commitments", commitments, "status", ("dropped", "shipped", "in_progress"))
     has_shipped = ~np.isnat(shipped_on)
     state = _labelled(
         [has_shipped & (shipped_on > due_on), has_shipped, status == 0, status == 1, due_on < today, status == 2],
@@ -1192,7 +1195,7 @@ def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
     commitments = filtered(wb, "commitments", f)
     if commitments.empty:
         return _empty(LEDGER_COLUMNS)
-    return _ledger(commitments, _day(f.today()))
+    return _ledger(wb, commitments, _day(f.today()))
 
 
 @_kept
@@ -1210,7 +1213,7 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
         return _empty(CARRIED_OVER_COLUMNS)
     end = _day(quarter_bounds(quarter, fiscal_start(wb))[1])
     committed_on, shipped_on, due_on = (_days(commitments, column) for column in ("committed_on", "shipped_on", "due_on"))
-    status = frames.index_of(commitments["status"], ["dropped", "shipped"])
+    status = _codes(wb, "commitments", commitments, "status", ("dropped", "shipped", "in_progress"))
     open_at_end = (committed_on <= end) & (status != 0) & ~(shipped_on <= end) & ~((status == 1) & np.isnat(shipped_on))
     committed_in = quarter_numbers(wb, "commitments", f)
     earlier = (committed_in >= 0) & (committed_in < quarter_number(quarter))
@@ -1220,7 +1223,7 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
         return _empty(CARRIED_OVER_COLUMNS)
     reason = _labelled([earlier[keep] & later[keep], earlier[keep]], ["committed earlier, due later", "committed earlier"],
                        default="due later")
-    return _ledger(commitments, _day(f.today()), keep, extra={"reason": reason})
+    return _ledger(wb, commitments, _day(f.today()), keep, extra={"reason": reason})
 
 
 # --------------------------------------------------------------------------------------
@@ -1261,8 +1264,9 @@ def artifact_types(wb: Workbook, f: Filters) -> pd.DataFrame:
     Columns: ``artifact_type``, ``critiques``.
     """
     critiques = filtered(wb, "critiques", f)
-    types = list(ARTIFACT_TYPES)
-    return pd.DataFrame({"artifact_type": types, "critiques": frames.counts(critiques["artifact_type"], types)})
+    types = _codes(wb, "critiques", critiques, "artifact_type", ARTIFACT_TYPES)
+    return pd.DataFrame({"artifact_type": list(ARTIFACT_TYPES),
+                         "critiques": np.bincount(types[types >= 0], minlength=len(ARTIFACT_TYPES)).astype("int64")})
 
 
 # --------------------------------------------------------------------------------------

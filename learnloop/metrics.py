@@ -291,7 +291,7 @@ def _active_sources(wb: Workbook, tables: dict[str, pd.DataFrame]) -> pd.DataFra
             & themes["theme_id"].notna().to_numpy(dtype=bool))
     kept = pd.DataFrame({"theme_id": themes["theme_id"].array[keep], "quarter": label_numbers(themes["quarter"])[keep]})
     kept = kept.loc[kept["quarter"].to_numpy() >= 0]
-    if kept["theme_id"].duplicated().any():
+    if len(pc.unique(frames.text(kept["theme_id"]))) < len(kept):
         return _active_sources_joined(wb, kept, sources)
     # Each kept theme id once (the usual case: a repeated id is an error): one lookup per source.
     theme_of = frames.positions(sources["theme_id"], kept, "theme_id")

@@ -413,7 +413,8 @@ def _facts(wb: Workbook, f: Filters, quarters: list[str]) -> pd.DataFrame:
 
 def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     active_sources = _steps(wb, f)[1]
-    facts = _facts(wb, f, [quarter]).iloc[0].to_dict()
+    one = _facts(wb, f, [quarter])
+    facts = dict(zip(one.columns, one.to_numpy(dtype=object)[0], strict=True))
     names = {number: name for number, _, name in STEPS}
     keys = {number: key for number, key, _ in STEPS}
 
@@ -422,7 +423,7 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
 
     # 1 Theme set
     themes = _rows_in(wb, "themes", f, quarter, columns=["theme_id", "title", "status"])
-    dropped = frames.isin(themes["status"], ["dropped"])
+    dropped = themes["status"].eq("dropped").to_numpy(dtype=bool, na_value=False)
     kept, dropped_themes = themes.iloc[np.flatnonzero(~dropped)], themes.iloc[np.flatnonzero(dropped)]
     if len(kept):
         evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(kept["title"].astype(str).tolist())
@@ -516,10 +517,9 @@ def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
     if not quarters:
         return _empty(SCORE_TREND_COLUMNS)
     facts = _facts(wb, f, quarters)
-    steps = [key for _, key, _ in STEPS]
-    out = facts[steps].reset_index()
-    out.insert(1, "score", facts[steps].sum(axis=1).to_numpy(dtype="int64"))
-    return out[SCORE_TREND_COLUMNS]
+    done = {key: facts[key].to_numpy(dtype=bool) for _, key, _ in STEPS}
+    return pd.DataFrame({"quarter": facts.index.array, "score": np.sum(list(done.values()), axis=0, dtype="int64"),
+                         **done}, copy=False)[SCORE_TREND_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------

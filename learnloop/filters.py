@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from data_schemas import parsers
 from learnloop import frames
@@ -255,9 +254,8 @@ def _quarter_numbers(wb: Workbook, tab: str, f: Filters, by: str) -> np.ndarray:
 
 def label_numbers(labels: pd.Series) -> np.ndarray:
     """Quarter labels (``2026-Q2``) as :func:`quarter_number` s; -1 for a blank or anything else."""
-    encoded = pc.dictionary_encode(frames.text(labels))
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    known = [quarter_number(label) if _QUARTER_LABEL.match(label) else -1 for label in encoded.dictionary.to_pylist()]
+    codes, distinct = frames.encode(labels)
+    known = [quarter_number(label) if _QUARTER_LABEL.match(label) else -1 for label in distinct]
     return np.array([*known, -1], dtype="int64")[codes]  # a blank's code is -1: the last entry
 
 

@@ -34,6 +34,13 @@ def distinct(values: pd.Series | pa.Array) -> list[str]:
     return pc.unique(pc.drop_null(text(values))).to_pylist()
 
 
+def encode(values: pd.Series | pa.Array) -> tuple[np.ndarray, list[str]]:
+    """``values`` as codes into their distinct values (as text, in order of first appearance; -1 for
+    a missing value), in one pass of Arrow's dictionary encoding."""
+    encoded = pc.dictionary_encode(text(values))
+    return pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
 def isin(values: pd.Series, wanted: pd.Series | Iterable[object]) -> np.ndarray:
     """Which of ``values`` are among ``wanted`` (compared as text), as a mask; missing values never
     are. Arrow's hash lookup: pandas' ``isin`` on Arrow text builds a Python list per call."""

@@ -214,9 +214,9 @@ def _months_of(wb: Workbook, critiques: pd.DataFrame) -> np.ndarray:
 
 def _roles_of(wb: Workbook, critiques: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each of ``critiques``' roles cell as a code (-1 when blank), and the distinct cells."""
-    distinct = wb.derived.get(("roles", "critiques"), lambda: pd.factorize(wb.critiques["roles"])[1])
+    every, distinct = wb.derived.get(("roles", "critiques"), lambda: frames.encode(wb.critiques["roles"]))
     codes = _per_row(wb, "critiques", critiques, "role_codes",
-                     lambda frame: frames.index_of(frame["roles"], distinct))
+                     lambda frame: every if frame is wb.critiques else frames.index_of(frame["roles"], distinct))
     return codes, distinct
 
 

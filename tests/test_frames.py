@@ -45,3 +45,23 @@ def test_membership_and_counts_compare_as_text_and_skip_blanks():
     assert frames.isin(values, ["2026-Q1", "7"]).tolist() == [True, False, False, True, True]
     assert frames.counts(values, ["2026-Q1", "2026-Q3", "7"]).tolist() == [2, 0, 1]
     assert frames.counts(values.iloc[:0], ["2026-Q1"]).tolist() == [0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([*WORDS, None]), max_size=40))
+def test_encode_gives_the_codes_and_distinct_values_factorize_gives(values):
+    column = text_column(values)
+    codes, distinct = frames.encode(column)
+    expected_codes, expected_distinct = pd.factorize(column)
+    assert codes.tolist() == expected_codes.tolist()
+    assert distinct == list(expected_distinct)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([*WORDS, None]), min_size=1, max_size=30), st.data())
+def test_pick_is_the_rows_and_columns_pandas_selects(values, data):
+    frame = pd.DataFrame({"name": text_column(values), "n": np.arange(len(values)),
+                          "day": pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(len(values)), "D")},
+                         index=np.arange(len(values)) * 3 + 2)
+    rows = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=20)), dtype="int64")
+    pd.testing.assert_frame_equal(frames.pick(frame, rows, ["day", "name"]), frame[["day", "name"]].iloc[rows])

@@ -627,12 +627,9 @@ def _quarter_from_text(values: pd.Series) -> pd.Series:
 
 def quarter_of(dates: pd.Series, fiscal_year_start_month: int = 1) -> pd.Series:
     """The quarter a date falls in; fiscal years are named by the calendar year in which they end."""
-    if len(dates) < 64 or dates.dtype.kind != "M":
-        return _quarter_of(dates, fiscal_year_start_month)
-    # The quarter depends on the month alone: label each month present once.
-    codes, months = pd.factorize(dates.to_numpy().astype("datetime64[M]"))
-    numbers = quarter_numbers_of_months(months.astype("int64"), fiscal_year_start_month).tolist()
-    labels = pd.array([quarter_label(number) for number in numbers], dtype="string")
+    # Each quarter present is labelled once (a column holds a few dozen among thousands of dates).
+    codes, numbers = pd.factorize(date_quarter_numbers(dates, fiscal_year_start_month))
+    labels = pd.array([quarter_label(number) if number >= 0 else None for number in numbers.tolist()], dtype="string")
     return pd.Series(labels.take(codes, allow_fill=True), index=dates.index, name=dates.name)
 
 
@@ -645,7 +642,7 @@ def quarter_numbers_of_months(months: np.ndarray, fiscal_year_start_month: int =
     return fiscal_year * 4 + (month - fiscal_year_start_month) % 12 // 3
 
 
-def quarter_numbers(dates: pd.Series, fiscal_year_start_month: int = 1) -> np.ndarray:
+def date_quarter_numbers(dates: pd.Series, fiscal_year_start_month: int = 1) -> np.ndarray:
     """Each date's quarter as a number (see :func:`quarter_numbers_of_months`); -1 for a blank."""
     months = dates.to_numpy(dtype="datetime64[us]").astype("datetime64[M]")
     numbers = quarter_numbers_of_months(months.astype("int64"), fiscal_year_start_month)
@@ -655,13 +652,6 @@ def quarter_numbers(dates: pd.Series, fiscal_year_start_month: int = 1) -> np.nd
 def quarter_label(number: int) -> str:
     """The label of a quarter number: ``8105`` -> ``2026-Q2``."""
     return f"{number // 4}-Q{number % 4 + 1}"
-
-
-def _quarter_of(dates: pd.Series, fiscal_year_start_month: int) -> pd.Series:
-    months_in = (dates.dt.month - fiscal_year_start_month) % 12
-    fiscal_year = dates.dt.year + ((fiscal_year_start_month != 1) & (dates.dt.month >= fiscal_year_start_month))
-    label = fiscal_year.astype("Int64").astype("string") + "-Q" + (months_in // 3 + 1).astype("Int64").astype("string")
-    return label.where(dates.notna())
 
 
 # --------------------------------------------------------------------------------------

@@ -248,7 +248,7 @@ def quarter_numbers(wb: Workbook, tab: str, f: Filters, by: str = "quarter") -> 
 def _quarter_numbers(wb: Workbook, tab: str, f: Filters, by: str) -> np.ndarray:
     frame = filtered(wb, tab, f, by_quarter=False)
     if by != "quarter":
-        return parsers.quarter_numbers(frame[by], fiscal_start(wb))
+        return parsers.date_quarter_numbers(frame[by], fiscal_start(wb))
     return label_numbers(frame["quarter"])
 
 

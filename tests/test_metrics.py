@@ -93,7 +93,7 @@ def test_quarter_numbers_agree_with_quarter_labels(fiscal):
     # Every month from 1990 to 2030 for every fiscal start: the number of a date's quarter is the
     # number of the label quarter_of gives it, and numbers of consecutive quarters are consecutive.
     days = pd.Series(pd.date_range("1990-01-01", "2030-12-01", freq="MS").append(pd.DatetimeIndex([pd.NaT])))
-    numbers = parsers.quarter_numbers(days, fiscal)
+    numbers = parsers.date_quarter_numbers(days, fiscal)
     labels = parsers.quarter_of(days, fiscal)
     assert numbers[-1] == -1 and pd.isna(labels.iloc[-1])
     assert [parsers.quarter_label(int(n)) for n in numbers[:-1]] == labels.iloc[:-1].tolist()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -345,18 +346,37 @@ def quarters_in_scope(wb: Workbook, f: Filters) -> list[str]:
     return quarter_range(present[0], present[-1]) if present else []
 
 
+def positions_in(wb: Workbook, tab: str, rows: pd.DataFrame) -> np.ndarray | None:
+    """Where ``rows`` (a selection of ``tab``, from :func:`filtered` or picked from it) are in the
+    tab, by their sheet row numbers; None when they are the whole tab."""
+    table = wb.tables[tab]
+    if rows.index is table.index or rows.index.equals(table.index):
+        return None
+    return table.index.get_indexer(rows.index)
+
+
+def per_row(wb: Workbook, tab: str, rows: pd.DataFrame, name: Hashable,
+            compute: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:
+    """``compute(frame)`` (an array, one value per row) for ``rows``, a selection of ``tab``: worked
+    out once for the whole tab and kept on the workbook as ``name``, then taken at the selected rows."""
+    table = wb.tables[tab]
+    if not table.index.is_unique:  # rows are placed by their sheet row number: without it, the rows themselves
+        return compute(rows)
+    every = wb.derived.get((name, tab), lambda: compute(table))
+    where = positions_in(wb, tab, rows)
+    return every if where is None else every[where]
+
+
 def theme_order(wb: Workbook, themes: pd.DataFrame) -> np.ndarray:
     """The positions of ``themes``' rows (rows of the workbook's themes tab) ordered by quarter, team
     and theme id, as the sidebar lists them: the tab is sorted once, and any selection of it follows
     that order."""
-    if not wb.tables["themes"].index.is_unique:  # rows are placed by their sheet row number
-        return frames.sort_order(themes, ["quarter", "team", "theme_id"])
-    rank = wb.derived.get("theme_rank", lambda: _theme_rank(wb))
-    return np.argsort(rank[wb.tables["themes"].index.get_indexer(themes.index)], kind="stable")
+    return np.argsort(per_row(wb, "themes", themes, "theme_rank", _theme_rank), kind="stable")
 
 
-def _theme_rank(wb: Workbook) -> np.ndarray:
-    order = frames.sort_order(wb.tables["themes"], ["quarter", "team", "theme_id"])
+def _theme_rank(themes: pd.DataFrame) -> np.ndarray:
+    """Each row's place when ``themes`` is ordered by quarter, team and theme id."""
+    order = frames.sort_order(themes, ["quarter", "team", "theme_id"])
     rank = np.empty(len(order), dtype="int64")
     rank[order] = np.arange(len(order))
     return rank

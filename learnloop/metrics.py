@@ -47,6 +47,8 @@ from learnloop.filters import (
     filtered,
     fiscal_start,
     label_numbers,
+    per_row,
+    positions_in,
     present_quarters,
     previous_quarter,
     quarter_bounds,
@@ -209,13 +211,13 @@ def _month_numbers(dates: pd.Series) -> np.ndarray:
 
 def _months_of(wb: Workbook, critiques: pd.DataFrame) -> np.ndarray:
     """:func:`_month_numbers` of the dates of ``critiques`` (a selection of the tab)."""
-    return _per_row(wb, "critiques", critiques, "months", lambda frame: _month_numbers(frame["date"]))
+    return per_row(wb, "critiques", critiques, "months", lambda frame: _month_numbers(frame["date"]))
 
 
 def _roles_of(wb: Workbook, critiques: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each of ``critiques``' roles cell as a code (-1 when blank), and the distinct cells."""
     every, distinct = wb.derived.get(("roles", "critiques"), lambda: frames.encode(wb.critiques["roles"]))
-    codes = _per_row(wb, "critiques", critiques, "role_codes",
+    codes = per_row(wb, "critiques", critiques, "role_codes",
                      lambda frame: every if frame is wb.critiques else frames.index_of(frame["roles"], distinct))
     return codes, distinct
 
@@ -787,10 +789,11 @@ def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame, pos
 def _chosen(wb: Workbook, decisions: pd.DataFrame, position: np.ndarray) -> np.ndarray | None:
     """Which of the rows placed at the workbook decisions ``position`` belong to ``decisions`` (a
     selection of the workbook's decisions), as positions; None when every decision is selected."""
-    if len(decisions) == len(wb.decisions):
+    where = positions_in(wb, "decisions", decisions)
+    if where is None:
         return None
     selected = np.zeros(len(wb.decisions), dtype=bool)
-    selected[wb.decisions.index.get_indexer(decisions.index)] = True
+    selected[where] = True
     return np.flatnonzero(selected[position])
 
 
@@ -1047,7 +1050,7 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
 def _theme_of(wb: Workbook, tab: str, rows: pd.DataFrame) -> np.ndarray:
     """For each of ``rows`` (a selection of ``tab``), its theme's position in the themes tab (the
     first row with that id; -1 when it names none)."""
-    return _per_row(wb, tab, rows, "theme_positions",
+    return per_row(wb, tab, rows, "theme_positions",
                     lambda frame: frames.positions(frame["theme_id"], wb.themes, "theme_id"))
 
 
@@ -1059,18 +1062,7 @@ def _theme_positions(wb: Workbook, tab: str) -> np.ndarray:
 def _codes(wb: Workbook, tab: str, rows: pd.DataFrame, column: str, values: tuple[str, ...]) -> np.ndarray:
     """For each of ``rows`` (a selection of ``tab``), which of ``values`` its ``column`` is (-1 for
     none): :func:`frames.index_of`, worked out once per tab."""
-    return _per_row(wb, tab, rows, ("codes", column, values), lambda frame: frames.index_of(frame[column], values))
-
-
-def _per_row(wb: Workbook, tab: str, rows: pd.DataFrame, name: str, compute: Callable[[pd.DataFrame], Any]) -> Any:
-    """``compute(frame)`` (an array, one value per row) for ``rows``, a selection of ``tab``: worked
-    out once for the whole tab, then taken at the selected rows."""
-    table = wb.tables[tab]
-    if rows.index is table.index or rows.index.equals(table.index):
-        return wb.derived.get((name, tab), lambda: compute(table))
-    if table.index.is_unique:  # rows are placed by their sheet row number
-        return wb.derived.get((name, tab), lambda: compute(table))[table.index.get_indexer(rows.index)]
-    return compute(rows)
+    return per_row(wb, tab, rows, ("codes", column, values), lambda frame: frames.index_of(frame[column], values))
 
 
 # --------------------------------------------------------------------------------------

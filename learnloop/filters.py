@@ -264,7 +264,7 @@ def quarter_positions(numbers: np.ndarray, quarters: list[str]) -> np.ndarray:
     """For each of ``numbers`` (quarter numbers), where its quarter is in ``quarters`` (-1 when it is not)."""
     if not quarters:
         return np.full(len(numbers), -1, dtype="int64")
-    wanted = np.array([quarter_number(quarter) for quarter in quarters], dtype="int64")
+    wanted = _numbers_of(quarters)
     first, last = wanted.min(), wanted.max()
     where = np.full(last - first + 2, -1, dtype="int64")  # the last slot: outside the quarters' span
     where[wanted[::-1] - first] = np.arange(len(wanted))[::-1]  # a repeated quarter counts at its first place
@@ -280,9 +280,11 @@ def count_per_quarter(numbers: np.ndarray, quarters: list[str]) -> np.ndarray:
 
 def count_up_to(numbers: np.ndarray, quarters: list[str]) -> np.ndarray:
     """For each of ``quarters``, how many of ``numbers`` (quarter numbers) are that quarter or earlier."""
-    ordered = np.sort(numbers[numbers >= 0])
-    wanted = np.array([quarter_number(quarter) for quarter in quarters], dtype="int64")
-    return np.searchsorted(ordered, wanted, "right").astype("int64")
+    return np.searchsorted(np.sort(numbers[numbers >= 0]), _numbers_of(quarters), "right").astype("int64")
+
+
+def _numbers_of(quarters: list[str]) -> np.ndarray:
+    return np.array([quarter_number(quarter) for quarter in quarters], dtype="int64")
 
 
 def rows_in_quarters(wb: Workbook, tab: str, f: Filters, quarters: tuple[str, str], by: str = "quarter") -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Table helpers for Arrow-backed frames: lookups, membership, counts and sorting.
+"""Table helpers for Arrow-backed frames: lookups, membership, codes, picking rows and sorting.
 
 pandas' own ``isin``, ``value_counts``, ``map`` and ``sort_values`` on Arrow text go through Python
 objects; these use Arrow's hash and sort kernels on the same buffers. Text is compared as text
@@ -7,7 +7,7 @@ objects; these use Arrow's hash and sort kernels on the same buffers. Text is co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -55,13 +55,6 @@ def index_of(keys: pd.Series | pa.Array, values: pd.Series | Iterable[object]) -
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
 
 
-def counts(labels: pd.Series, index: pd.Series | Sequence[object]) -> np.ndarray:
-    """How often each of ``index`` occurs in ``labels`` (compared as text; 0 when absent; a repeated
-    value of ``index`` counts at its first place)."""
-    where = index_of(labels, index)
-    return np.bincount(where[where >= 0], minlength=len(index)).astype("int64")
-
-
 def positions(keys: pd.Series | pa.Array, table: pd.DataFrame, key: str) -> np.ndarray:
     """The position in ``table`` of the first row whose ``key`` equals each key (compared as text),
     -1 when there is none."""
@@ -83,12 +76,6 @@ def pick(frame: pd.DataFrame, rows: np.ndarray, columns: list[str], dtypes: dict
     for column, dtype in dtypes.items():
         picked[column] = pd.Series(picked[column], copy=False).astype(dtype).array
     return pd.DataFrame(picked, index=frame.index[rows] if index is None else index, copy=False)
-
-
-def lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:
-    """``table[value]`` of the row whose ``table[key]`` equals each key (compared as text; first
-    match wins; missing when none), aligned with ``keys``. Safe for any dtype and for empty tables."""
-    return pd.Series(take(table, value, positions(keys, table, key)), index=keys.index)
 
 
 def sort_rows(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[bool] = True) -> pd.DataFrame:

@@ -702,24 +702,6 @@ def _item_list_python(values: pd.Series, present: pd.Series, canonical: dict[str
     return joined.reindex(values.index).astype("string")
 
 
-def distinct(values: pd.Series) -> object:
-    """The distinct values of a column, missing ones left out, to test membership with :func:`isin`."""
-    array = _arrow(values) if _is_text_dtype(values) else None
-    if array is None:
-        return set(values.dropna())
-    return pc.unique(array.drop_null())
-
-
-def isin(values: pd.Series, known: object) -> np.ndarray:
-    """Whether each value is one of ``known`` (from :func:`distinct`); missing values never are."""
-    array = _arrow(values) if isinstance(values.dtype, pd.StringDtype) else None
-    if array is not None and isinstance(known, pa.Array):
-        return _true(pc.is_in(array, value_set=known.cast(array.type)))
-    if isinstance(known, pa.Array):
-        known = known.to_pylist()
-    return values.isin(known).fillna(False).to_numpy(dtype=bool)
-
-
 def list_items(values: pd.Series) -> pd.Series:
     """The items of a normalised list column, one per row of the result (index repeated)."""
     present = values.dropna()

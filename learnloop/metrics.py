@@ -192,10 +192,14 @@ def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
 
 
 def _cite(wb: Workbook, column: str) -> pd.DataFrame:
-    position, items = parsers.split_list(frames.text(wb.decisions[column]))
     table, key, learned = (wb.sources, "source_id", "added_on") if column == "source_ids" else (
         wb.critiques, "critique_id", "date")
-    row = frames.positions(items, table, key)
+    checked = wb.reference("decisions", column)
+    if checked is not None and checked.items is not None:  # the loader has looked every id up already
+        position, items, row = checked.rows, checked.items, checked.targets
+    else:
+        position, items = parsers.split_list(frames.text(wb.decisions[column]))
+        row = frames.positions(items, table, key)
     cited = {"position": position, "id": pd.array(items, dtype="str"), "cited": row,
              "learned_on": frames.take(table, learned, row)}
     if column == "source_ids":
@@ -1050,8 +1054,11 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
 def _theme_of(wb: Workbook, tab: str, rows: pd.DataFrame) -> np.ndarray:
     """For each of ``rows`` (a selection of ``tab``), its theme's position in the themes tab (the
     first row with that id; -1 when it names none)."""
-    return per_row(wb, tab, rows, "theme_positions",
-                    lambda frame: frames.positions(frame["theme_id"], wb.themes, "theme_id"))
+    def positions(frame: pd.DataFrame) -> np.ndarray:
+        checked = wb.reference(tab, "theme_id") if frame is wb.tables[tab] else None
+        return frames.positions(frame["theme_id"], wb.themes, "theme_id") if checked is None else checked.per_row()
+
+    return per_row(wb, tab, rows, "theme_positions", positions)
 
 
 def _theme_positions(wb: Workbook, tab: str) -> np.ndarray:

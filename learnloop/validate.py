@@ -22,7 +22,8 @@ from pandas._libs import lib
 from pandera.pandas import DataFrameSchema
 
 from data_schemas import TABS, ParseOptions, TabModel, name_key, parse_options, parsers, tab_for
-from learnloop.workbook import Issue, Severity, Workbook
+from learnloop import frames
+from learnloop.workbook import Issue, Reference, Severity, Workbook
 
 RawTab = Sequence[Sequence[Any]]
 # Rows above the header that may hold a title or notes; the header is searched for in these.
@@ -57,7 +58,7 @@ def validate_workbook(
             results[tab] = validate_tab(tab, raw_tabs[found[tab]], options=options, sheet=sheet)
         else:
             results[tab] = _missing_tab(tab, sheet)
-    _check_references(results, sheet)
+    references = _check_references(results, sheet)
     _release_memory()
 
     for result in results.values():
@@ -70,6 +71,7 @@ def validate_workbook(
         options=options,
         tab_titles={tab: found.get(tab) for tab in TABS},
         ignored_columns={tab: tuple(result.ignored_columns) for tab, result in results.items()},
+        references=references,
     )
 
 
@@ -524,12 +526,10 @@ def _quarantine_frame(tab: str, raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> None:
-    """Drop (with a warning) references to ids that no kept row of the other tab has."""
-    known = {
-        tab: parsers.distinct(results[tab].kept[TABS[tab].model._id_column])
-        for tab in TABS if TABS[tab].model._id_column
-    }
+def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> dict[tuple[str, str], Reference]:
+    """Drop (with a warning) references to ids that no kept row of the other tab has; return where the
+    others point, for the metrics to reuse (:class:`Reference`)."""
+    references: dict[tuple[str, str], Reference] = {}
     for tab, result in results.items():
         frame = result.kept
         for name, meta in _declared(TABS[tab].model).items():
@@ -537,29 +537,43 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> No
             if not target or frame.empty:
                 continue
             target_id = TABS[target].model._id_column
+            target_frame = results[target].kept
             values = frame[name]
             if meta["kind"] == "id_list":
-                items = parsers.list_items(values)
-                found = parsers.isin(items, known[target])
-                unknown = items[~found]
-                if unknown.empty:
-                    continue
-                missing = unknown.groupby(level=0, sort=False).agg(", ".join)  # rows in order of appearance
-                known_items = items[found]
-                kept = known_items[known_items.index.isin(missing.index)].groupby(level=0, sort=False).agg(", ".join)
-                for row, missing_ids in missing.items():
-                    frame.at[row, name] = kept.get(row, pd.NA)
-                    result.issues.append(Issue(
-                        tab, int(row), name, missing_ids, "warning",
-                        f"'{missing_ids}' in {name} is not a {target_id} in the {target} tab. Use ids listed there; "
-                        f"the unknown ones are left out.", sheet))
-            else:
-                unknown = values.notna().to_numpy(dtype=bool) & ~parsers.isin(values, known[target])
-                if not unknown.any():
-                    continue
+                rows, items = parsers.split_list(frames.text(values))
+                targets = frames.index_of(items, target_frame[target_id])
+                found = targets >= 0
+                if not found.all():
+                    _drop_unknown_items(tab, result, name, target, target_id, rows, items, found, sheet)
+                    rows, items, targets = rows[found], items.filter(pa.array(found)), targets[found]
+                references[(tab, name)] = Reference(target, frame, target_frame, rows, targets, items)
+                continue
+            targets = frames.index_of(values, target_frame[target_id])
+            unknown = values.notna().to_numpy(dtype=bool) & (targets < 0)
+            if unknown.any():
                 for row, value in zip(frame.index[unknown], values[unknown].to_numpy(dtype=object), strict=True):
                     result.issues.append(Issue(
                         tab, int(row), name, str(value), "warning",
                         f"'{value}' is not a {target_id} in the {target} tab. Use an id listed there, "
                         f"or leave it blank. The value is left out; the rest of the row is kept.", sheet))
                 frame[name] = values.mask(pd.Series(unknown, index=frame.index))
+            rows = np.flatnonzero(targets >= 0)
+            references[(tab, name)] = Reference(target, frame, target_frame, rows, targets[rows])
+    return references
+
+
+def _drop_unknown_items(tab: str, result: TabResult, name: str, target: str, target_id: str, rows: np.ndarray,
+                        items: pa.Array, found: np.ndarray, sheet: str | None) -> None:
+    """Rewrite the list cells of ``name`` that name ids ``target`` has no row for (``found`` False)
+    without them, one warning per cell."""
+    frame = result.kept
+    listed = pd.Series(pd.array(items, dtype="str"), index=frame.index[rows], copy=False)
+    missing = listed[~found].groupby(level=0, sort=False).agg(", ".join)  # rows in order of appearance
+    known_items = listed[found]
+    kept = known_items[known_items.index.isin(missing.index)].groupby(level=0, sort=False).agg(", ".join)
+    for row, missing_ids in missing.items():
+        frame.at[row, name] = kept.get(row, pd.NA)
+        result.issues.append(Issue(
+            tab, int(row), name, missing_ids, "warning",
+            f"'{missing_ids}' in {name} is not a {target_id} in the {target} tab. Use ids listed there; "
+            f"the unknown ones are left out.", sheet))

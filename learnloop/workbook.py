@@ -11,6 +11,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data_schemas import TABS, ParseOptions
 
@@ -117,6 +118,32 @@ def _table_bytes(value: object) -> int:
     return 0
 
 
+@dataclass(frozen=True, eq=False)
+class Reference:
+    """Where one reference column's ids point, as the loader's reference check found them.
+
+    One entry per id, in sheet order: ``rows``, the position of the row the id is in; ``targets``,
+    the position in ``target_tab`` of the first row with that id (ids no row has were dropped by
+    the loader, so every entry has one); ``items``, the ids themselves for a list column (one cell
+    may name several), None for a one-id column, whose ids are its cells. It holds for the frames
+    ``table`` and ``target`` only: see :meth:`Workbook.reference`.
+    """
+
+    target_tab: str
+    table: pd.DataFrame
+    target: pd.DataFrame
+    rows: np.ndarray
+    targets: np.ndarray
+    items: pa.Array | None = None
+
+    def per_row(self) -> np.ndarray:
+        """For each row of ``table``, the position in ``target_tab`` of the row its id names (-1 when
+        it names none): a one-id column's ids placed row by row."""
+        placed = np.full(len(self.table), -1, dtype="int64")
+        placed[self.rows] = self.targets
+        return placed
+
+
 ISSUE_COLUMNS = ["sheet", "tab", "row", "column", "value", "severity", "message", "cell"]
 
 
@@ -136,6 +163,8 @@ class Workbook:
     #: (sheet title or None, tab) -> link that opens the tab in Google Sheets; empty for files.
     tab_links: dict[tuple[str | None, str], str] = field(default_factory=dict)
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    #: (tab, column) -> where the loader found that reference column's ids (see :meth:`reference`).
+    references: dict[tuple[str, str], Reference] = field(default_factory=dict, repr=False, compare=False)
     #: Data the metrics derive from the tables, worked out once (see :class:`Derived`).
     derived: Derived = field(default_factory=Derived, init=False, repr=False, compare=False)
 
@@ -158,6 +187,14 @@ class Workbook:
     @property
     def decisions(self) -> pd.DataFrame:
         return self.tables["decisions"]
+
+    def reference(self, tab: str, column: str) -> Reference | None:
+        """Where ``tab``'s reference column ``column`` points, as the loader's check found it; None when
+        it was not checked, or when the tables are no longer the ones checked (a filtered or merged copy)."""
+        found = self.references.get((tab, column))
+        if found is None or found.table is not self.tables.get(tab) or found.target is not self.tables.get(found.target_tab):
+            return None
+        return found
 
     def issues_frame(self) -> pd.DataFrame:
         """The issues as a table, errors first, then by tab and row."""

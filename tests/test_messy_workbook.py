@@ -63,6 +63,31 @@ def test_every_issue(kind, tmp_path):
     assert set(got) == EXPECTED[kind][3]
 
 
+def test_the_loader_keeps_where_each_reference_points(kind, tmp_path):
+    # The metrics read these instead of looking every id up again: each must name exactly the ids
+    # left in the cells (unknown ones dropped), and point at the row that has that id.
+    wb = messy(kind, tmp_path)
+    checked = 0
+    for tab, spec in TABS.items():
+        for column, meta in spec.model.columns().items():
+            target = meta["refers_to"]
+            if not target:
+                continue
+            reference = wb.reference(tab, column)
+            cells = wb.tables[tab][column]
+            target_ids = wb.tables[target][TABS[target].model._id_column].tolist()
+            named = [(row, item) for row, cell in enumerate(cells) if not pd.isna(cell)
+                     for item in (cell.split(", ") if meta["kind"] == "id_list" else [cell])]
+            ids = reference.items.to_pylist() if reference.items is not None else [cells.iloc[row] for row in reference.rows]
+            assert list(zip(reference.rows.tolist(), ids, strict=True)) == named, (tab, column)
+            assert [target_ids[row] for row in reference.targets] == ids, (tab, column)
+            assert all(target_ids.index(item) == row for item, row in zip(ids, reference.targets, strict=True))
+            checked += len(named)
+    assert checked > 10
+    # A copy whose tables are not the ones checked (a filtered or merged workbook) has none to offer.
+    assert load.merge([wb], source="merged", options=wb.options).reference("decisions", "source_ids") is None
+
+
 def test_issues_carry_the_value_as_typed_and_what_to_type(kind, tmp_path):
     wb = messy(kind, tmp_path)
     by_cell = {(issue.tab, issue.row, issue.column): issue for issue in wb.issues}

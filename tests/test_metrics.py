@@ -708,6 +708,30 @@ def test_the_score_trend_agrees_with_each_quarters_scorecard(workbook):
     assert checked >= len(selections)
 
 
+@pytest.mark.parametrize("workbook", ["demo", "messy"])
+def test_metrics_give_the_same_answers_from_the_loaders_lookups_as_from_their_own(workbook):
+    # Citations and themes are placed from the loader's reference check when the workbook has it;
+    # a workbook without it (merged, or filtered) looks them up itself. Both must agree everywhere.
+    from tests.fixtures.messy import MESSY_TABS
+
+    today = dt.date(2026, 11, 23)
+    book = (load.workbook("demo", today=today) if workbook == "demo"
+            else validate_workbook(MESSY_TABS, source="messy"))
+    assert book.reference("decisions", "critique_ids") is not None
+    unchecked = dataclasses.replace(book, references={})
+    choices = fl.available(book)
+    for f in (F(as_of=today), F(as_of=today, teams=tuple(choices["teams"][:1])),
+              F(as_of=today, themes=tuple(list(choices["themes"])[:2]))):
+        quarter = fl.current_quarter(f, 1)
+        got, expected = run_everything(book, f, quarter), run_everything(unchecked, f, quarter)
+        for name, value in expected.items():
+            if isinstance(value, pd.DataFrame):
+                pd.testing.assert_frame_equal(got[name], value, obj=name)
+            else:
+                assert got[name] == value, name
+        assert m.decision_log(book, f).equals(m.decision_log(unchecked, f))
+
+
 def test_a_workbook_works_each_selection_out_once_and_hands_out_copies(wb):
     book = dataclasses.replace(wb)  # a copy starts with nothing worked out
     assert len(book.derived) == 0

@@ -749,16 +749,35 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
 def _impact_pairs(wb: Workbook) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`time_to_impact` for every decision of the workbook, ordered by the decision's date and
     id, then kind and id; and the position of each pair's decision."""
-    parts = {"source": _every_citation(wb, "source_ids"), "critique": _every_citation(wb, "critique_ids")}
-    sizes = [len(part) for part in parts.values()]
-    kinds = np.repeat(np.arange(len(parts)), sizes)
-    # Kinds sort as their names do (critique before source): each part's rank among the names.
-    kind_order = np.repeat(np.argsort(np.argsort(list(parts))), sizes)
-    position = np.concatenate([part["position"].to_numpy() for part in parts.values()])
-    learned = np.concatenate([part["learned_on"].to_numpy(dtype="datetime64[us]") for part in parts.values()])
-    ids = pa.concat_arrays([frames.text(part["id"]) for part in parts.values()])
-    # Decisions ranked once by date and id (equal date and id, equal rank): the pairs then sort on a number.
-    decisions = wb.decisions
+    kinds = sorted(("source", "critique"))  # kinds sort as their names do
+    parts = [_every_citation(wb, f"{kind}_ids") for kind in kinds]
+    position = np.concatenate([part["position"].to_numpy() for part in parts])
+    kind = np.repeat(np.arange(len(kinds)), [len(part) for part in parts])
+    ids = pa.concat_arrays([frames.text(part["id"]) for part in parts])
+    learned = np.concatenate([part["learned_on"].to_numpy(dtype="datetime64[us]") for part in parts])
+    rows = _pair_order(wb.decisions, position, kind, ids)
+    rows = rows[~np.isnat(learned[rows])]
+    of_decision, learned = position[rows], learned[rows]
+    decided = wb.decisions["date"].to_numpy(dtype="datetime64[us]")[of_decision]
+    picked = pa.array(rows)
+    return pd.DataFrame({
+        "kind": pd.array(pa.array(kinds, pa.large_string()).take(kind[rows]), dtype="str"),
+        "id": pd.array(ids.take(picked), dtype="str"),
+        **{column: pd.array(frames.text(wb.decisions[column]).take(pa.array(of_decision)), dtype="str")
+           for column in ("decision_id", "quarter")},
+        "learned_on": learned,
+        "decided_on": decided,
+        "days": ((decided - learned) // np.timedelta64(1, "D")).astype("int64"),
+    }, copy=False), of_decision
+
+
+def _pair_order(decisions: pd.DataFrame, position: np.ndarray, kind: np.ndarray, ids: pa.Array) -> np.ndarray:
+    """The order of (decision, kind, id) pairs by the decision's date and id, then ``kind``, then id.
+
+    ``position`` is each pair's decision. Each (decision, kind) run of pairs must be contiguous, as
+    the citations are (one cell's ids, in sheet order). Runs are placed by counting, not sorting; only
+    runs whose ids are out of order are sorted. Decisions with the same date and id are ranked as one,
+    so their pairs mix: those need a full sort."""
     ranked = frames.sort_order(decisions, ["date", "decision_id"])
     dates = decisions["date"].to_numpy(dtype="datetime64[us]")[ranked]
     decision_ids = frames.text(decisions["decision_id"]).take(pa.array(ranked))
@@ -767,20 +786,27 @@ def _impact_pairs(wb: Workbook) -> tuple[pd.DataFrame, np.ndarray]:
         zero_copy_only=False)
     rank = np.empty(len(decisions), dtype="int64")
     rank[ranked] = np.cumsum(~same)
-    rows = np.flatnonzero(~np.isnat(learned))
-    keys = pa.table({"rank": rank[position[rows]], "kind": kind_order[rows], "id": ids.take(pa.array(rows))})
-    rows = rows[pc.sort_indices(keys, options=pc.SortOptions([(key, "ascending", "at_end") for key in keys.column_names])
-                                ).to_numpy()]
-    of_decision, learned = position[rows], learned[rows]
-    decided = decisions["date"].to_numpy(dtype="datetime64[us]")[of_decision]
-    return pd.DataFrame({
-        "kind": pd.array(pa.array(list(parts), pa.large_string()).take(kinds[rows]), dtype="str"),
-        "id": pd.array(ids.take(pa.array(rows)), dtype="str"),
-        **{column: decisions[column].astype("str").array.take(of_decision) for column in ("decision_id", "quarter")},
-        "learned_on": learned,
-        "decided_on": decided,
-        "days": ((decided - learned) // np.timedelta64(1, "D")).astype("int64"),
-    })[TIME_TO_IMPACT_COLUMNS], of_decision
+    run = rank[position] * (int(kind.max(initial=0)) + 1) + kind
+    if same.any():
+        keys = pa.table({"run": run, "id": ids})
+        return pc.sort_indices(keys, options=pc.SortOptions([("run", "ascending"), ("id", "ascending")])).to_numpy()
+    # Counting sort of the runs: each pair goes to its run's first slot plus its place in the run.
+    starts_here = np.ones(len(run), dtype=bool)
+    starts_here[1:] = run[1:] != run[:-1]
+    first = np.flatnonzero(starts_here)
+    within = np.arange(len(run)) - np.repeat(first, np.diff(np.append(first, len(run))))
+    per_run = np.bincount(run, minlength=1)
+    slot = (np.cumsum(per_run) - per_run)[run] + within
+    order = np.empty(len(run), dtype="int64")
+    order[slot] = np.arange(len(run))
+    # A cell that lists its ids out of order: sort those runs by id and put them back in their slots.
+    out_of_order = ~starts_here[1:] & pc.fill_null(pc.less(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False)
+    if out_of_order.any():
+        unsorted = np.flatnonzero(np.isin(run, run[1:][out_of_order]))
+        keys = pa.table({"run": run[unsorted], "id": ids.take(pa.array(unsorted))})
+        by_id = pc.sort_indices(keys, options=pc.SortOptions([("run", "ascending"), ("id", "ascending")])).to_numpy()
+        order[np.sort(slot[unsorted])] = unsorted[by_id]
+    return order
 
 
 def _of_decisions(wb: Workbook, decisions: pd.DataFrame, rows: pd.DataFrame, position: np.ndarray) -> pd.DataFrame:
@@ -884,10 +910,9 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
     since = ((today - last[dormant]) // np.timedelta64(1, "D")).astype("int64")
     order = frames.sort_order(pd.DataFrame({"since": since, "id": sources["source_id"].array[dormant]}), ["since", "id"],
                               ascending=[False, True])
-    out = frames.pick(sources, dormant[order], ["source_id", "name", "kind", "owner", "team"]).reset_index(drop=True)
-    out["last_engaged_on"] = last[dormant[order]]
-    out["days_since"] = since[order]
-    return out
+    taken = dormant[order]
+    columns = {column: sources[column].array.take(taken) for column in ("source_id", "name", "kind", "owner", "team")}
+    return pd.DataFrame({**columns, "last_engaged_on": last[taken], "days_since": since[order]}, copy=False)
 
 
 @_kept
@@ -1155,19 +1180,19 @@ def _ledger(wb: Workbook, commitments: pd.DataFrame, today: np.datetime64, rows:
             extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """:func:`commitment_ledger` of ``commitments`` (at positions ``rows`` when given), with the
     ``extra`` columns (one value per row) after ``state``."""
-    if rows is not None:
-        commitments = frames.pick(commitments, rows, LEDGER_COLUMNS[:-1])
-    shipped_on, due_on = _days(commitments, "shipped_on"), _days(commitments, "due_on")
-    status = _codes(wb, "commitments", commitments, "status", ("dropped", "shipped", "in_progress"))
+    # The rows are put in order first, so each column is taken once, already in order.
+    keys = ["committed_on", "commitment_id"]
+    order = frames.sort_order(commitments if rows is None else frames.pick(commitments, rows, keys), keys)
+    taken = order if rows is None else rows[order]
+    shipped_on, due_on = _days(commitments, "shipped_on")[taken], _days(commitments, "due_on")[taken]
+    status = _codes(wb, "commitments", commitments, "status", ("dropped", "shipped", "in_progress"))[taken]
     has_shipped = ~np.isnat(shipped_on)
-    state = _labelled(
+    columns = {column: commitments[column].array.take(taken) for column in LEDGER_COLUMNS[:-1]}
+    columns["state"] = _labelled(
         [has_shipped & (shipped_on > due_on), has_shipped, status == 0, status == 1, due_on < today, status == 2],
         ["shipped_late", "shipped", "dropped", "shipped", "overdue", "in_progress"],
         default="planned",
     )
-    order = frames.sort_order(commitments, ["committed_on", "commitment_id"])
-    columns = {column: commitments[column].array.take(order) for column in LEDGER_COLUMNS[:-1]}
-    columns["state"] = state.take(order)
     columns.update({name: values.take(order) for name, values in (extra or {}).items()})
     return pd.DataFrame(columns, copy=False)
 

@@ -12,7 +12,10 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from data_schemas import parsers
 from learnloop import filters as fl
@@ -381,6 +384,29 @@ def test_time_to_impact(wb):
     # Sources 0, 10, 46, 49, 111 -> 46; critiques 5, 12, 36, 54 -> (12 + 36) / 2 = 24.
     assert m.median_days_to_impact(wb, ALL) == {"source": 46.0, "critique": 24.0}
     assert m.median_days_to_impact(wb, BETA) == {"source": 49.0, "critique": None}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["2026-01-05", "2026-01-06", "2026-02-01"]),
+                          st.sampled_from(["D-1", "D-2", "D-10"])), min_size=1, max_size=12),
+       st.data())
+def test_time_to_impact_pairs_are_ordered_by_decision_then_kind_then_id(decisions, data):
+    # Whatever order a cell lists its ids in, and however decisions repeat a date or an id, the pairs
+    # come out as a plain sort on (decision date, decision id, kind, id) puts them (stable). Every
+    # decision has a date and an id: the loader leaves out rows without them.
+    frame = pd.DataFrame({"date": pd.to_datetime([d for d, _ in decisions]),
+                          "decision_id": pd.array([i for _, i in decisions], dtype="string")})
+    cells = [(row, kind, data.draw(st.lists(st.sampled_from(["S-1", "S-2", "S-10", "C-3"]), max_size=3)))
+             for row in range(len(decisions)) for kind in (0, 1)]
+    pairs = [(row, kind, item) for row, kind, items in sorted(cells, key=lambda cell: cell[1]) for item in items]
+    position = np.array([row for row, _, _ in pairs], dtype="int64")
+    kind = np.array([k for _, k, _ in pairs], dtype="int64")
+    ids = pa.array([item for _, _, item in pairs], pa.large_string())
+
+    def key(n: int) -> tuple:
+        return (*decisions[position[n]], kind[n], ids[n].as_py())
+
+    assert m._pair_order(frame, position, kind, ids).tolist() == sorted(range(len(pairs)), key=key)
 
 
 def test_top_sources(wb):

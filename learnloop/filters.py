@@ -223,11 +223,17 @@ def filtered(wb: Workbook, tab: str, f: Filters, *, by_quarter: bool = True) -> 
     are): metrics that need history before the range, or a quarter of their own, use that.
     Each selection is made once per workbook; callers get their own shallow copy of it.
     """
+    return selected(wb, tab, f, by_quarter=by_quarter).copy(deep=False)
+
+
+def selected(wb: Workbook, tab: str, f: Filters, *, by_quarter: bool = True) -> pd.DataFrame:
+    """:func:`filtered` without the copy: the frame the workbook keeps, shared by every caller, for
+    code that only reads it (the metrics and the retro; a page gets its own copy)."""
     quarters = f.quarters if by_quarter else None
     if quarters is None and not (f.teams or f.people or f.themes):
-        return wb.tables[tab].copy(deep=False)
+        return wb.tables[tab]
     key = ("filtered", tab, quarters, f.teams, f.people, f.themes)
-    return wb.derived.get(key, lambda: _select(wb, tab, f, quarters)).copy(deep=False)
+    return wb.derived.get(key, lambda: _select(wb, tab, f, quarters))
 
 
 @functools.cache

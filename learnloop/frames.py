@@ -91,10 +91,21 @@ def sort_order(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[
     columns = [by] if isinstance(by, str) else list(by)
     orders = [ascending] * len(columns) if isinstance(ascending, bool) else list(ascending)
     try:
-        keys = pa.table({str(n): pa.array(frame[column], from_pandas=True) for n, column in enumerate(columns)})
+        keys = pa.table({str(n): _arrow(frame[column]) for n, column in enumerate(columns)})
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         ordered = frame[columns].reset_index(drop=True).sort_values(columns, ascending=orders, kind="stable",
                                                                     na_position="last")
         return ordered.index.to_numpy()
     sort_keys = [(str(n), "ascending" if up else "descending", "at_end") for n, up in enumerate(orders)]
     return pc.sort_indices(keys, options=pc.SortOptions(sort_keys)).to_numpy()
+
+
+def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """``values`` as Arrow, blanks null: Arrow-backed text as it is stored, numpy numbers and dates
+    straight from their buffer (``pa.array`` on a Series looks the dtype up through pandas first)."""
+    array = values.array
+    if isinstance(array, pd.arrays.ArrowExtensionArray):
+        return array.__arrow_array__()
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biufmM":
+        return pa.array(values.to_numpy(), from_pandas=True)
+    return pa.array(values, from_pandas=True)

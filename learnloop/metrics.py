@@ -44,7 +44,6 @@ from learnloop.filters import (
     Filters,
     count_per_quarter,
     count_up_to,
-    filtered,
     fiscal_start,
     label_numbers,
     per_row,
@@ -58,6 +57,7 @@ from learnloop.filters import (
     quarter_positions,
     quarters_in_scope,
     rows_in_quarters,
+    selected,
     theme_order,
 )
 from learnloop.workbook import Workbook
@@ -151,7 +151,7 @@ def _days(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _tables(wb: Workbook, f: Filters, *, by_quarter: bool) -> dict[str, pd.DataFrame]:
-    return {tab: filtered(wb, tab, f, by_quarter=by_quarter) for tab in wb.tables}
+    return {tab: selected(wb, tab, f, by_quarter=by_quarter) for tab in wb.tables}
 
 
 def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None, by: str = "quarter",
@@ -159,9 +159,9 @@ def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None, by: str = 
     """Rows of ``tab`` in ``quarter`` when given, else in the selected range (other filters always);
     with ``by`` a date column, the rows whose date is in ``quarter``; with ``columns``, only those."""
     if quarter is None:
-        frame = filtered(wb, tab, f)
+        frame = selected(wb, tab, f)
         return frame if columns is None else frame[columns]
-    frame, rows = filtered(wb, tab, f, by_quarter=False), rows_in_quarters(wb, tab, f, (quarter, quarter), by)
+    frame, rows = selected(wb, tab, f, by_quarter=False), rows_in_quarters(wb, tab, f, (quarter, quarter), by)
     return frame.iloc[rows] if columns is None else frames.pick(frame, rows, columns)
 
 
@@ -363,16 +363,16 @@ def _roles_present(wb: Workbook, critiques: pd.DataFrame, where: np.ndarray, qua
     return (per_cell.reshape(len(quarters), len(distinct)) @ _role_lists(distinct) > 0).reshape(len(quarters), len(ROLES))
 
 
-def _step_facts(wb: Workbook, f: Filters, quarters: list[str], active: pd.DataFrame) -> pd.DataFrame:
-    """The numbers each playbook step is judged on, one row per quarter, and whether each step is
+def _step_facts(wb: Workbook, f: Filters, quarters: list[str], active: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The numbers each playbook step is judged on, one value per quarter, and whether each step is
     done: the one definition behind :func:`scorecard`, :func:`score_trend` and the KPIs. Teams,
     people and themes of ``f`` apply; ``active`` is :func:`_active_sources`."""
     def count(tab: str, by: str = "quarter") -> np.ndarray:
         return count_per_quarter(quarter_numbers(wb, tab, f, by), quarters)
 
     themes = quarter_numbers(wb, "themes", f)
-    dropped = _codes(wb, "themes", filtered(wb, "themes", f, by_quarter=False), "status", ("dropped",)) == 0
-    critiques = filtered(wb, "critiques", f, by_quarter=False)
+    dropped = _codes(wb, "themes", selected(wb, "themes", f, by_quarter=False), "status", ("dropped",)) == 0
+    critiques = selected(wb, "critiques", f, by_quarter=False)
     where = quarter_positions(quarter_numbers(wb, "critiques", f), quarters)
     facts = {
         "themes": count_per_quarter(themes[~dropped], quarters),
@@ -395,32 +395,38 @@ def _step_facts(wb: Workbook, f: Filters, quarters: list[str], active: pd.DataFr
         "artifact_shipped": facts["shipped"] >= 1,
         "loop_closed": facts["decisions"] >= 1,
     })
-    return pd.DataFrame(facts, index=pd.Index(quarters, name="quarter"))
+    return facts
 
 
-def _steps(wb: Workbook, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`_step_facts` of every quarter of the workbook and :func:`_active_sources`, with
-    ``f``'s teams, people and themes; worked out once (the scorecards, KPIs and trend all read them)."""
-    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+def _steps(wb: Workbook, f: Filters) -> tuple[dict[str, np.ndarray], list[str], pd.DataFrame]:
+    """:func:`_step_facts` of every quarter of the workbook (and those quarters), and
+    :func:`_active_sources`, with ``f``'s teams, people and themes; worked out once (the
+    scorecards, KPIs and trend all read them)."""
+    def compute() -> tuple[dict[str, np.ndarray], list[str], pd.DataFrame]:
         active = _active_sources(wb, _tables(wb, f, by_quarter=False))
-        return _step_facts(wb, f, present_quarters(wb), active), active
+        quarters = present_quarters(wb)
+        return _step_facts(wb, f, quarters, active), quarters, active
 
     return wb.derived.get(("steps", f.teams, f.people, f.themes), compute)
 
 
-def _facts(wb: Workbook, f: Filters, quarters: list[str]) -> pd.DataFrame:
-    """:func:`_step_facts` for ``quarters``; a quarter with nothing in it has every count 0 and no step done."""
-    every, active = _steps(wb, f)
-    missing = [quarter for quarter in dict.fromkeys(quarters) if quarter not in every.index]
+def _facts(wb: Workbook, f: Filters, quarters: list[str]) -> dict[str, np.ndarray]:
+    """:func:`_step_facts` for ``quarters`` (in that order); a quarter with nothing in it has every
+    count 0 and no step done."""
+    every, present, active = _steps(wb, f)
+    at = {quarter: n for n, quarter in enumerate(present)}
+    missing = [quarter for quarter in dict.fromkeys(quarters) if quarter not in at]
     if missing:
-        every = pd.concat([every, _step_facts(wb, f, missing, active)])
-    return every.iloc[every.index.get_indexer(quarters)]
+        extra = _step_facts(wb, f, missing, active)
+        every = {key: np.concatenate([values, extra[key]]) for key, values in every.items()}
+        at.update({quarter: len(present) + n for n, quarter in enumerate(missing)})
+    rows = np.array([at[quarter] for quarter in quarters], dtype="int64")
+    return {key: values[rows] for key, values in every.items()}
 
 
 def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
-    active_sources = _steps(wb, f)[1]
-    one = _facts(wb, f, [quarter])
-    facts = dict(zip(one.columns, one.to_numpy(dtype=object)[0], strict=True))
+    active_sources = _steps(wb, f)[2]
+    facts = {key: values[0] for key, values in _facts(wb, f, [quarter]).items()}
     names = {number: name for number, _, name in STEPS}
     keys = {number: key for number, key, _ in STEPS}
 
@@ -523,8 +529,8 @@ def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
     if not quarters:
         return _empty(SCORE_TREND_COLUMNS)
     facts = _facts(wb, f, quarters)
-    done = {key: facts[key].to_numpy(dtype=bool) for _, key, _ in STEPS}
-    return pd.DataFrame({"quarter": facts.index.array, "score": np.sum(list(done.values()), axis=0, dtype="int64"),
+    done = {key: facts[key].astype(bool) for _, key, _ in STEPS}
+    return pd.DataFrame({"quarter": quarters, "score": np.sum(list(done.values()), axis=0, dtype="int64"),
                          **done}, copy=False)[SCORE_TREND_COLUMNS]
 
 
@@ -540,7 +546,7 @@ def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
     Months after today are left out unless a critique is dated in them.
     Columns: ``month`` (first day of the month), ``critiques``.
     """
-    critiques = filtered(wb, "critiques", f)
+    critiques = selected(wb, "critiques", f)
     months = _month_axis(wb, f, critiques)
     if not len(months):
         return _empty(CRITIQUES_PER_MONTH_COLUMNS)
@@ -569,7 +575,7 @@ def monthly_streak(wb: Workbook, f: Filters) -> int:
     Critiques dated after today are ignored. This is a "right now" number: teams, people and
     themes filters apply, the quarter range does not.
     """
-    dates = _days(filtered(wb, "critiques", f, by_quarter=False), "date")
+    dates = _days(selected(wb, "critiques", f, by_quarter=False), "date")
     # Months counted from 1970-01, so "the month before" is minus one (a blank date is after every day).
     held = set(np.unique(dates[dates <= _day(f.today())].astype("datetime64[M]").astype("int64")).tolist())
     today = f.today()
@@ -613,7 +619,7 @@ def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     pruned by then. Every kind is listed, most common first; kinds with none count 0.
     Columns: ``kind``, ``sources``.
     """
-    sources = filtered(wb, "sources", f, by_quarter=False)
+    sources = selected(wb, "sources", f, by_quarter=False)
     scope = quarters_in_scope(wb, f)
     end = _day(quarter_bounds(scope[-1], fiscal_start(wb))[1] if f.quarters and scope else f.today())
     active = (_days(sources, "added_on") <= end) & ~(_days(sources, "pruned_on") <= end)
@@ -637,7 +643,7 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     scope = quarters_in_scope(wb, f)
     if not scope:
         return _empty(COMMITMENTS_PER_QUARTER_COLUMNS)
-    commitments = filtered(wb, "commitments", f, by_quarter=False)
+    commitments = selected(wb, "commitments", f, by_quarter=False)
     shipped_in = quarter_numbers(wb, "commitments", f, by="shipped_on")
     due_on = commitments["due_on"].to_numpy(dtype="datetime64[us]")
     on_time = np.isnat(due_on) | (commitments["shipped_on"].to_numpy(dtype="datetime64[us]") <= due_on)
@@ -683,7 +689,7 @@ def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
         return _empty(DECISIONS_BY_CATEGORY_COLUMNS)
     categories = list(DECISION_CATEGORIES)
     where = quarter_positions(quarter_numbers(wb, "decisions", f), scope)
-    category = _codes(wb, "decisions", filtered(wb, "decisions", f, by_quarter=False), "category", DECISION_CATEGORIES)
+    category = _codes(wb, "decisions", selected(wb, "decisions", f, by_quarter=False), "category", DECISION_CATEGORIES)
     counted = (where >= 0) & (category >= 0)
     counts = np.bincount(where[counted] * len(categories) + category[counted], minlength=len(scope) * len(categories))
     return pd.DataFrame({
@@ -742,7 +748,7 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``quarter`` (the decision's), ``learned_on``, ``decided_on``, ``days``.
     """
     pairs, position = wb.derived.get("time_to_impact", lambda: _impact_pairs(wb))
-    pairs = _of_decisions(wb, filtered(wb, "decisions", f), pairs, position)
+    pairs = _of_decisions(wb, selected(wb, "decisions", f), pairs, position)
     return _empty(TIME_TO_IMPACT_COLUMNS) if pairs.empty else pairs
 
 
@@ -851,7 +857,7 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
     Columns: ``source_id``, ``name``, ``kind``, ``decisions``.
     """
     every = _every_citation(wb, "source_ids")
-    chosen = _chosen(wb, filtered(wb, "decisions", f), every["position"].to_numpy())
+    chosen = _chosen(wb, selected(wb, "decisions", f), every["position"].to_numpy())
     rows = every["cited"].to_numpy() if chosen is None else every["cited"].to_numpy()[chosen]
     if not len(rows):
         return _empty(TOP_SOURCES_COLUMNS)
@@ -899,7 +905,7 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
     Columns: ``source_id``, ``name``, ``kind``, ``owner``, ``team``, ``last_engaged_on`` (the date
     used), ``days_since``.
     """
-    sources = filtered(wb, "sources", f, by_quarter=False)
+    sources = selected(wb, "sources", f, by_quarter=False)
     today = _day(f.today())
     added, pruned, engaged = (_days(sources, column) for column in ("added_on", "pruned_on", "last_engaged_on"))
     last = np.where(np.isnat(engaged), added, engaged)
@@ -936,7 +942,7 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``theme``: the theme's title; ``learned_from``: the names of the cited sources;
     ``learned_with``: the artifacts of the cited critiques (comma lists, blank when none).
     """
-    decisions = filtered(wb, "decisions", f)
+    decisions = selected(wb, "decisions", f)
     if decisions.empty:
         return _empty(DECISION_LOG_COLUMNS)
     return _of_decisions(wb, decisions, *wb.derived.get("decision_log", lambda: _decision_log(wb)))
@@ -1002,7 +1008,7 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``category``, ``summary``, ``team``, ``status``, ``replaced_by``, ``replaced_on``,
     ``replaced_by_summary``, ``days_in_force``.
     """
-    decisions = filtered(wb, "decisions", f)
+    decisions = selected(wb, "decisions", f)
     replacing = wb.derived.get("replacing", lambda: _replacing(wb))
     replaced = frames.isin(decisions["decision_id"], replacing["supersedes"])
     status = _codes(wb, "decisions", decisions, "status", ("superseded", "reverted", "active"))
@@ -1047,7 +1053,7 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``owner``, ``status``, ``definition_of_good``, ``sources``, ``critiques``, ``commitments``,
     ``shipped``, ``decisions``.
     """
-    themes = filtered(wb, "themes", f)
+    themes = selected(wb, "themes", f)
     if themes.empty:
         return _empty(THEME_SUMMARY_COLUMNS)
     order = theme_order(wb, themes)
@@ -1064,13 +1070,13 @@ def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
     sources, critiques, commitments, shipped commitments and decisions linked to it that ``f``'s
     teams, people and themes keep."""
     def theme_of(tab: str) -> np.ndarray:
-        return _theme_of(wb, tab, filtered(wb, tab, f, by_quarter=False))
+        return _theme_of(wb, tab, selected(wb, tab, f, by_quarter=False))
 
     def counted(positions: np.ndarray) -> np.ndarray:
         return np.bincount(positions[positions >= 0], minlength=len(wb.themes)).astype("int64")
 
     commitments = theme_of("commitments")
-    shipped = ~np.isnat(_days(filtered(wb, "commitments", f, by_quarter=False), "shipped_on"))
+    shipped = ~np.isnat(_days(selected(wb, "commitments", f, by_quarter=False), "shipped_on"))
     return {"sources": counted(theme_of("sources")), "critiques": counted(theme_of("critiques")),
             "commitments": counted(commitments), "shipped": counted(commitments[shipped]),
             "decisions": counted(theme_of("decisions"))}
@@ -1144,7 +1150,7 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     facts = _facts(wb, f, [quarter, previous])
 
     def count(tab: str, q: str) -> int:
-        return int(facts.loc[q, tab])
+        return int(facts[tab][0 if q == quarter else 1])
 
     def traced(q: str) -> float | None:
         return traced_share(wb, f, q)
@@ -1155,7 +1161,7 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
         return Kpi(name, now, before, delta, help, key, unit)
 
     steps = [key for _, key, _ in STEPS]
-    score_now, score_before = (int(done) for done in facts[steps].to_numpy(dtype="int64").sum(axis=1))
+    score_now, score_before = (int(done) for done in np.sum([facts[step] for step in steps], axis=0, dtype="int64"))
     return [
         kpi("Playbook score", "playbook_score", "score", score_now, score_before,
             "Steps of the playbook done in the quarter, out of 5: theme set, learning network curated, "
@@ -1216,7 +1222,7 @@ def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``theme_id``, ``quarter`` (when committed), ``committed_on``, ``due_on``, ``shipped_on``,
     ``status`` (as typed), ``state``.
     """
-    commitments = filtered(wb, "commitments", f)
+    commitments = selected(wb, "commitments", f)
     if commitments.empty:
         return _empty(LEDGER_COLUMNS)
     return _ledger(wb, commitments, _day(f.today()))
@@ -1232,7 +1238,7 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     ("committed earlier", "due later" or "committed earlier, due later").
     Teams, people and themes filters apply; the quarter range does not.
     """
-    commitments = filtered(wb, "commitments", f, by_quarter=False)
+    commitments = selected(wb, "commitments", f, by_quarter=False)
     if commitments.empty:
         return _empty(CARRIED_OVER_COLUMNS)
     end = _day(quarter_bounds(quarter, fiscal_start(wb))[1])
@@ -1263,7 +1269,7 @@ def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
     Months as in :func:`critiques_per_month`; roles in the order PM, Design, Eng, Data, Research,
     Other. Columns: ``month`` (first day of the month), ``role``, ``critiques``.
     """
-    critiques = filtered(wb, "critiques", f)
+    critiques = selected(wb, "critiques", f)
     months = _month_axis(wb, f, critiques)
     if not len(months):
         return _empty(ROLES_COVERAGE_COLUMNS)
@@ -1287,7 +1293,7 @@ def artifact_types(wb: Workbook, f: Filters) -> pd.DataFrame:
 
     Columns: ``artifact_type``, ``critiques``.
     """
-    critiques = filtered(wb, "critiques", f)
+    critiques = selected(wb, "critiques", f)
     types = _codes(wb, "critiques", critiques, "artifact_type", ARTIFACT_TYPES)
     return pd.DataFrame({"artifact_type": list(ARTIFACT_TYPES),
                          "critiques": np.bincount(types[types >= 0], minlength=len(ARTIFACT_TYPES)).astype("int64")})
@@ -1311,7 +1317,7 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
     ``target_stage`` ("learning", "theme" or "change"; the same label can occur at two stages).
     """
     links, labels = wb.derived.get("learning_flows", lambda: _flow_links(wb))
-    chosen = _chosen(wb, filtered(wb, "decisions", f), links["position"].to_numpy())
+    chosen = _chosen(wb, selected(wb, "decisions", f), links["position"].to_numpy())
     learning, theme, change = (links[stage].to_numpy() if chosen is None else links[stage].to_numpy()[chosen]
                                for stage in ("learning", "theme", "change"))
     if not len(learning):

@@ -34,7 +34,6 @@ from learnloop.filters import (
     Filters,
     count_per_quarter,
     current_quarter,
-    filtered,
     fiscal_start,
     next_quarter,
     present_quarters,
@@ -43,6 +42,7 @@ from learnloop.filters import (
     quarter_numbers,
     quarter_range,
     rows_in_quarters,
+    selected,
 )
 from learnloop.workbook import Workbook
 
@@ -118,7 +118,7 @@ class Retro:
     def _in_quarter(self, tab: str, order: list[str], columns: list[str], dated: str | None = None) -> pd.DataFrame:
         """The ``columns`` of the quarter's rows of ``tab`` (by the quarter the row is in, or with
         ``dated``, by that date column), ordered by ``order``."""
-        base = filtered(self.wb, tab, self.f, by_quarter=False)
+        base = selected(self.wb, tab, self.f, by_quarter=False)
         if dated is None:
             rows = rows_in_quarters(self.wb, tab, self.f, (self.quarter, self.quarter))
         else:
@@ -220,7 +220,7 @@ class Retro:
         """The quarter's decision write-ups, oldest first: :func:`metrics.decision_log` columns plus
         ``category_key`` (decision, discovery_cadence, bet) and ``supersedes``."""
         log = metrics.decision_log(self.wb, self.in_quarter)
-        rows = filtered(self.wb, "decisions", self.in_quarter)
+        rows = selected(self.wb, "decisions", self.in_quarter)
         row_of = frames.positions(log["decision_id"], rows, "decision_id")
         for column, source in (("category_key", "category"), ("supersedes", "supersedes")):
             log[column] = pd.Series(frames.take(rows, source, row_of)).astype("str").array

@@ -778,8 +778,8 @@ def test_a_metric_is_worked_out_once_per_workbook_filters_and_day(wb, monkeypatc
     # and other filters, another day or another workbook are worked out afresh.
     book = dataclasses.replace(wb)
     worked = []
-    real = m.filtered
-    monkeypatch.setattr(m, "filtered", lambda *args, **kwargs: worked.append(args[1]) or real(*args, **kwargs))
+    real = m.selected
+    monkeypatch.setattr(m, "selected", lambda *args, **kwargs: worked.append(args[1]) or real(*args, **kwargs))
     first = m.commitment_ledger(book, F())
     runs = len(worked)
     assert runs > 0

@@ -161,8 +161,19 @@ def _rows_in(wb: Workbook, tab: str, f: Filters, quarter: str | None, by: str = 
     if quarter is None:
         frame = selected(wb, tab, f)
         return frame if columns is None else frame[columns]
-    frame, rows = selected(wb, tab, f, by_quarter=False), rows_in_quarters(wb, tab, f, (quarter, quarter), by)
+    frame, rows = _quarter_rows(wb, tab, f, quarter, by)
     return frame.iloc[rows] if columns is None else frames.pick(frame, rows, columns)
+
+
+def _quarter_rows(wb: Workbook, tab: str, f: Filters, quarter: str, by: str = "quarter") -> tuple[pd.DataFrame, np.ndarray]:
+    """``tab`` with ``f``'s teams, people and themes, and the positions in it of the rows in ``quarter``
+    (by ``by`` as in :func:`_rows_in`)."""
+    return selected(wb, tab, f, by_quarter=False), rows_in_quarters(wb, tab, f, (quarter, quarter), by)
+
+
+def _listed(frame: pd.DataFrame, column: str, rows: np.ndarray) -> list[str]:
+    """``column`` at positions ``rows`` as a list, for a column every kept row fills (ids, titles)."""
+    return frames.text(frame[column]).take(pa.array(rows, type=pa.int64())).to_pylist()
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -179,8 +190,9 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _traced(decisions: pd.DataFrame) -> pd.Series:
-    return decisions["source_ids"].notna() | decisions["critique_ids"].notna()
+def _traced(decisions: pd.DataFrame) -> np.ndarray:
+    """Which decisions name a source or a critique."""
+    return ~(np.asarray(decisions["source_ids"].array.isna()) & np.asarray(decisions["critique_ids"].array.isna()))
 
 
 def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
@@ -434,16 +446,16 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
         return Step(number, names[number], bool(facts[keys[number]]), evidence, detail, keys[number])
 
     # 1 Theme set
-    themes = _rows_in(wb, "themes", f, quarter, columns=["theme_id", "title", "status"])
-    dropped = themes["status"].eq("dropped").to_numpy(dtype=bool, na_value=False)
-    kept, dropped_themes = themes.iloc[np.flatnonzero(~dropped)], themes.iloc[np.flatnonzero(dropped)]
+    themes, rows = _quarter_rows(wb, "themes", f, quarter)
+    dropped = _codes(wb, "themes", themes, "status", ("dropped",))[rows] == 0
+    kept, dropped_themes = rows[~dropped], rows[dropped]
     if len(kept):
-        evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(kept["title"].astype(str).tolist())
+        evidence = f"{_plural(len(kept), 'theme')}: " + "; ".join(_listed(themes, "title", kept))
     else:
         evidence = "No theme set" + (f" ({_plural(len(dropped_themes), 'theme')} dropped)" if len(dropped_themes) else "")
     one = step(1, evidence, {
-        "themes": kept["theme_id"].astype(str).tolist(),
-        "dropped": dropped_themes["theme_id"].astype(str).tolist(),
+        "themes": _listed(themes, "theme_id", kept),
+        "dropped": _listed(themes, "theme_id", dropped_themes),
     })
 
     # 2 PLN curated
@@ -457,8 +469,8 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     two = step(2, evidence, {
         "active_sources": active,
         "needed": MIN_ACTIVE_SOURCES,
-        "source_ids": active_sources["source_id"].iloc[np.flatnonzero(
-            active_sources["quarter"].to_numpy() == quarter_number(quarter))].astype(str).tolist(),
+        "source_ids": _listed(active_sources, "source_id",
+                              np.flatnonzero(active_sources["quarter"].to_numpy() == quarter_number(quarter))),
         "added": added,
         "pruned": pruned,
         "reviewed": reviewed,
@@ -479,23 +491,23 @@ def _scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
     })
 
     # 4 Artifact shipped
-    shipped = _rows_in(wb, "commitments", f, quarter, by="shipped_on", columns=["commitment_id", "title"])
+    commitments, shipped = _quarter_rows(wb, "commitments", f, quarter, by="shipped_on")
     if len(shipped):
-        evidence = f"{_plural(len(shipped), 'artifact')} shipped: " + "; ".join(shipped["title"].astype(str).tolist())
+        evidence = f"{_plural(len(shipped), 'artifact')} shipped: " + "; ".join(_listed(commitments, "title", shipped))
     else:
         evidence = "No artifact shipped this quarter"
     four = step(4, evidence, {
         "shipped": len(shipped),
-        "commitment_ids": shipped["commitment_id"].astype(str).tolist(),
+        "commitment_ids": _listed(commitments, "commitment_id", shipped),
     })
 
     # 5 Loop closed
-    written = _rows_in(wb, "decisions", f, quarter, columns=["decision_id"])
+    decisions, written = _quarter_rows(wb, "decisions", f, quarter)
     evidence = (f"{_plural(len(written), 'decision write-up')}" if len(written)
                 else "No decision write-up this quarter")
     five = step(5, evidence, {
         "decisions": len(written),
-        "decision_ids": written["decision_id"].astype(str).tolist(),
+        "decision_ids": _listed(decisions, "decision_id", written),
     })
     return Scorecard(quarter, (one, two, three, four, five))
 
@@ -531,7 +543,7 @@ def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
     facts = _facts(wb, f, quarters)
     done = {key: facts[key].astype(bool) for _, key, _ in STEPS}
     return pd.DataFrame({"quarter": quarters, "score": np.sum(list(done.values()), axis=0, dtype="int64"),
-                         **done}, copy=False)[SCORE_TREND_COLUMNS]
+                         **done}, copy=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -708,7 +720,7 @@ def traced_share(wb: Workbook, f: Filters, quarter: str | None = None) -> float 
     decisions = _rows_in(wb, "decisions", f, quarter, columns=["source_ids", "critique_ids"])
     if decisions.empty:
         return None
-    return float(_traced(decisions).mean())
+    return float(np.mean(_traced(decisions)))
 
 
 @_kept
@@ -890,8 +902,8 @@ def top_sources(wb: Workbook, f: Filters, n: int = 10) -> pd.DataFrame:
         "kind": column("kind"),
         "decisions": counts[candidates],
     })
-    ranked = frames.sort_rows(ranked, ["decisions", "source_id"], ascending=[False, True])
-    return ranked[TOP_SOURCES_COLUMNS].head(n).reset_index(drop=True)
+    top = frames.sort_order(ranked, ["decisions", "source_id"], ascending=[False, True])[:n]
+    return ranked.take(top).reset_index(drop=True)
 
 
 @_kept
@@ -1057,12 +1069,11 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     if themes.empty:
         return _empty(THEME_SUMMARY_COLUMNS)
     order = theme_order(wb, themes)
-    out = frames.pick(themes, order, THEME_SUMMARY_COLUMNS[:7], index=pd.RangeIndex(len(order)))
     linked = wb.derived.get(("theme_links", f.teams, f.people, f.themes), lambda: _theme_links(wb, f))
     positions = _theme_of(wb, "themes", themes)[order]
-    for column, counts in linked.items():
-        out[column] = np.where(positions >= 0, counts[positions], 0)
-    return out
+    columns = {column: themes[column].array.take(order) for column in THEME_SUMMARY_COLUMNS[:7]}
+    columns.update({column: np.where(positions >= 0, counts[positions], 0) for column, counts in linked.items()})
+    return pd.DataFrame(columns, copy=False)
 
 
 def _theme_links(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:

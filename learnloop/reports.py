@@ -204,9 +204,11 @@ class Retro:
         ledger = metrics.commitment_ledger(self.wb, self.f)
         if ledger.empty:
             return ledger
-        shipped_on = pd.to_datetime(ledger["shipped_on"])
-        rows = ledger.loc[_flag(shipped_on.between(pd.Timestamp(self.start), pd.Timestamp(self.end))).to_numpy()]
-        return frames.sort_rows(rows, ["shipped_on", "commitment_id"]).reset_index(drop=True)
+        days = ledger["shipped_on"].to_numpy(dtype="datetime64[us]")
+        rows = np.flatnonzero((days >= np.datetime64(self.start, "us")) & (days <= np.datetime64(self.end, "us")))
+        order = ["shipped_on", "commitment_id"]
+        rows = rows[frames.sort_order(frames.pick(ledger, rows, order), order)]
+        return ledger.take(rows).reset_index(drop=True)
 
     @cached_property
     def carried(self) -> pd.DataFrame:

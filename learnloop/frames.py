@@ -86,15 +86,18 @@ def sort_rows(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[b
     return frame.take(sort_order(frame, by, ascending))
 
 
-def sort_order(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[bool] = True) -> np.ndarray:
-    """The positions of ``frame``'s rows in :func:`sort_rows` order."""
+def sort_order(frame: pd.DataFrame, by: str | list[str], ascending: bool | list[bool] = True,
+               rows: np.ndarray | None = None) -> np.ndarray:
+    """The positions of ``frame``'s rows in :func:`sort_rows` order; with ``rows`` (positions), of
+    those rows only, as positions into ``rows`` (``sort_order(pick(frame, rows, by), by)``, without the frame)."""
     columns = [by] if isinstance(by, str) else list(by)
     orders = [ascending] * len(columns) if isinstance(ascending, bool) else list(ascending)
     try:
-        keys = pa.table({str(n): _arrow(frame[column]) for n, column in enumerate(columns)})
+        keys = pa.table({str(n): _arrow(frame[column]) if rows is None else _arrow(frame[column]).take(rows)
+                         for n, column in enumerate(columns)})
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        ordered = frame[columns].reset_index(drop=True).sort_values(columns, ascending=orders, kind="stable",
-                                                                    na_position="last")
+        chosen = frame[columns] if rows is None else frame[columns].iloc[rows]
+        ordered = chosen.reset_index(drop=True).sort_values(columns, ascending=orders, kind="stable", na_position="last")
         return ordered.index.to_numpy()
     sort_keys = [(str(n), "ascending" if up else "descending", "at_end") for n, up in enumerate(orders)]
     return pc.sort_indices(keys, options=pc.SortOptions(sort_keys)).to_numpy()

@@ -190,9 +190,15 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _traced(decisions: pd.DataFrame) -> np.ndarray:
-    """Which decisions name a source or a critique."""
-    return ~(np.asarray(decisions["source_ids"].array.isna()) & np.asarray(decisions["critique_ids"].array.isna()))
+def _citing(wb: Workbook, f: Filters, quarter: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """For each decision in ``quarter`` when given, else in the selected range: whether it names a
+    source, and whether it names a critique."""
+    if quarter is None:
+        decisions, rows = selected(wb, "decisions", f), slice(None)
+    else:
+        decisions, rows = _quarter_rows(wb, "decisions", f, quarter)
+    source, critique = (~np.asarray(decisions[column].array.isna())[rows] for column in ("source_ids", "critique_ids"))
+    return source, critique
 
 
 def _every_citation(wb: Workbook, column: str) -> pd.DataFrame:
@@ -717,10 +723,8 @@ def traced_share(wb: Workbook, f: Filters, quarter: str | None = None) -> float 
 
     Decisions in ``quarter`` when given, else in the selected range; None when there are none.
     """
-    decisions = _rows_in(wb, "decisions", f, quarter, columns=["source_ids", "critique_ids"])
-    if decisions.empty:
-        return None
-    return float(np.mean(_traced(decisions)))
+    has_source, has_critique = _citing(wb, f, quarter)
+    return float(np.mean(has_source | has_critique)) if len(has_source) else None
 
 
 @_kept
@@ -732,9 +736,7 @@ def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.Dat
     (empty when none). Three rows, always: from, with, both.
     Columns: ``mix`` (from, with, both), ``label``, ``decisions``, ``share``.
     """
-    decisions = _rows_in(wb, "decisions", f, quarter, columns=["source_ids", "critique_ids"])
-    has_source = decisions["source_ids"].notna().to_numpy(dtype=bool)
-    has_critique = decisions["critique_ids"].notna().to_numpy(dtype=bool)
+    has_source, has_critique = _citing(wb, f, quarter)
     counts = np.array([
         (has_source & ~has_critique).sum(),
         (~has_source & has_critique).sum(),
@@ -1027,7 +1029,7 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     keep = np.flatnonzero(((status == 0) | (status == 1)) | replaced)
     if not len(keep):
         return _empty(REVERSALS_COLUMNS)
-    keep = keep[frames.sort_order(frames.pick(decisions, keep, ["date", "decision_id"]), ["date", "decision_id"])]
+    keep = keep[frames.sort_order(decisions, ["date", "decision_id"], rows=keep)]
     text = ["decision_id", "quarter", "category", "summary", "team", "status"]
     out = frames.pick(decisions, keep, REVERSALS_COLUMNS[:7], dict.fromkeys(text, "str"), index=pd.RangeIndex(len(keep)))
     replacement = frames.positions(out["decision_id"], replacing, "supersedes")
@@ -1199,7 +1201,7 @@ def _ledger(wb: Workbook, commitments: pd.DataFrame, today: np.datetime64, rows:
     ``extra`` columns (one value per row) after ``state``."""
     # The rows are put in order first, so each column is taken once, already in order.
     keys = ["committed_on", "commitment_id"]
-    order = frames.sort_order(commitments if rows is None else frames.pick(commitments, rows, keys), keys)
+    order = frames.sort_order(commitments, keys, rows=rows)
     taken = order if rows is None else rows[order]
     shipped_on, due_on = _days(commitments, "shipped_on")[taken], _days(commitments, "due_on")[taken]
     status = _codes(wb, "commitments", commitments, "status", ("dropped", "shipped", "in_progress"))[taken]

@@ -124,7 +124,7 @@ class Retro:
         else:
             days = base[dated].to_numpy(dtype="datetime64[us]")
             rows = np.flatnonzero((days >= np.datetime64(self.start, "us")) & (days <= np.datetime64(self.end, "us")))
-        rows = rows[frames.sort_order(frames.pick(base, rows, order), order)]
+        rows = rows[frames.sort_order(base, order, rows=rows)]
         return frames.pick(base, rows, columns, index=pd.RangeIndex(len(rows)))
 
     # The scorecard and the headline numbers ----------------------------------------------
@@ -207,7 +207,7 @@ class Retro:
         days = ledger["shipped_on"].to_numpy(dtype="datetime64[us]")
         rows = np.flatnonzero((days >= np.datetime64(self.start, "us")) & (days <= np.datetime64(self.end, "us")))
         order = ["shipped_on", "commitment_id"]
-        rows = rows[frames.sort_order(frames.pick(ledger, rows, order), order)]
+        rows = rows[frames.sort_order(ledger, order, rows=rows)]
         return ledger.take(rows).reset_index(drop=True)
 
     @cached_property

@@ -29,6 +29,12 @@ def test_sort_rows_orders_rows_as_a_stable_sort_values_does(rows, ascending):
     expected = frame.sort_values(["name", "count", "day"], ascending=ascending, kind="stable", na_position="last")
     got = frames.sort_rows(frame, ["name", "count", "day"], ascending=ascending)
     assert got.index.tolist() == expected.index.tolist()
+    # Some of the rows only, given last first: ordered as sorting just those rows orders them.
+    some = np.arange(len(rows))[::-2]
+    order = frames.sort_order(frame, ["name", "count", "day"], ascending=ascending, rows=some)
+    chosen = frame.iloc[some].sort_values(["name", "count", "day"], ascending=ascending, kind="stable",
+                                          na_position="last")
+    assert frame.index[some[order]].tolist() == chosen.index.tolist()
 
 
 def test_a_lookup_takes_the_first_match_and_leaves_unknown_and_blank_keys_missing():

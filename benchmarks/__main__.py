@@ -60,6 +60,11 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+#: Runs of the metrics figures in a full run: each takes well under a second, and the machine's speed
+#: drifts, so their median is taken over more runs than the loads'.
+METRIC_RUNS = 9
+
+
 def timed(fn: Callable[[], Any], runs: int, *, discard_first: bool = False) -> tuple[float, list[float], Any]:
     """Median seconds of ``runs`` calls (after one untimed call when ``discard_first``), all times, last result."""
     result: Any = None
@@ -79,7 +84,8 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def bench_size(size: str, *, runs: int, peer: bool, browser: bool, rss_runs: int) -> dict[str, Any]:
+def bench_size(size: str, *, runs: int, peer: bool, browser: bool, rss_runs: int,
+               metric_runs: int | None = None) -> dict[str, Any]:
     pairs = pairs_for(size)
     log(f"[{size}] generating {pairs} team pairs and starting the stand-in…")
     with runners.serve(pairs) as server:
@@ -123,12 +129,16 @@ def bench_size(size: str, *, runs: int, peer: bool, browser: bool, rss_runs: int
         out["quarantined"] = {tab: len(frame) for tab, frame in wb.quarantined.items()}
 
         # Each run on a fresh copy: nothing the workbook keeps from an earlier pass is reused.
+        # The metrics take well under a second: more runs cost little and steady their median.
+        metric_runs = metric_runs or runs
+        out["metrics_runs"] = metric_runs
         out["metrics_s"], times["metrics"], _ = timed(lambda loaded=wb: runners.metrics(dataclasses.replace(loaded)),
-                                                      runs, discard_first=True)
+                                                      metric_runs, discard_first=True)
         log(f"[{size}] metrics {out['metrics_s']:.3f} s")
         visited = dataclasses.replace(wb)
         runners.metrics(visited)
-        out["metrics_rerun_s"], times["metrics_rerun"], _ = timed(lambda again=visited: runners.metrics(again), runs)
+        out["metrics_rerun_s"], times["metrics_rerun"], _ = timed(lambda again=visited: runners.metrics(again),
+                                                                  metric_runs)
         log(f"[{size}] metrics again {out['metrics_rerun_s']:.3f} s")
         del visited, wb
         gc.collect()
@@ -178,7 +188,7 @@ def ratios(size: dict[str, Any]) -> dict[str, float]:
 
 
 def run(sizes: list[str], *, runs: int = 3, peer: bool = True, browser: bool = True,
-        browser_size: str = "team", rss_runs: int = 3) -> dict[str, Any]:
+        browser_size: str = "team", rss_runs: int = 3, metric_runs: int | None = None) -> dict[str, Any]:
     """Every figure for ``sizes``; the browser figures ride along with ``browser_size``."""
     results: dict[str, Any] = {}
     if peer and not runners.peer_available():
@@ -186,7 +196,7 @@ def run(sizes: list[str], *, runs: int = 3, peer: bool = True, browser: bool = T
         runners.ensure_peer_venv()
     for size in sizes:
         results[size] = bench_size(size, runs=runs, peer=peer, browser=browser and size == browser_size,
-                                   rss_runs=rss_runs)
+                                   rss_runs=rss_runs, metric_runs=metric_runs)
         if "_browser" in results[size]:
             results["browser"] = {"workbook": size, **results[size].pop("_browser")}
     results["machine"] = machine()
@@ -223,8 +233,11 @@ def table(results: dict[str, Any]) -> str:
                      f"visits): Overview's first chart **{browser['first_chart_s']:.2f} s**, one-chart hello page "
                      f"**{browser['hello_first_chart_s']:.2f} s**, ratio **{browser['ratio']:.2f}**.")
     lines.append("")
+    runs = max((results[s]["runs"] for s in sizes), default=0)
+    metric_runs = max((results[s].get("metrics_runs", results[s]["runs"]) for s in sizes), default=0)
     lines.append(f"Machine: {results.get('machine', '?')} ({results.get('date', '?')}). Each time is the median "
-                 f"of {max((results[s]['runs'] for s in sizes), default=0)} runs in one process run.")
+                 f"of {runs} runs in one process run" + (f" ({metric_runs} for the metrics)." if metric_runs != runs
+                                                          else "."))
     return "\n".join(lines)
 
 
@@ -247,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
                         "unless --out is given")
     parser.add_argument("--sizes", default="team,org,limit", help="comma list of team, org, limit")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is reported)")
+    parser.add_argument("--metric-runs", type=int, default=METRIC_RUNS,
+                        help="runs of the metrics figures (at least --runs; --quick uses --runs)")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--out", type=Path, help=f"results file (default {RESULTS.relative_to(ROOT)})")
@@ -267,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown sizes {unknown}; choose from {list(SIZES)}")
-    results = run(sizes, runs=args.runs, peer=not args.no_peer, browser=not args.no_browser)
+    results = run(sizes, runs=args.runs, peer=not args.no_peer, browser=not args.no_browser,
+                  metric_runs=max(args.runs, args.metric_runs))
     out = args.out or RESULTS
     if out.exists():  # a partial run keeps the other sizes' figures
         previous = json.loads(out.read_text())

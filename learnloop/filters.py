@@ -253,7 +253,7 @@ def quarter_numbers(wb: Workbook, tab: str, f: Filters, by: str = "quarter") -> 
 
 
 def _quarter_numbers(wb: Workbook, tab: str, f: Filters, by: str) -> np.ndarray:
-    frame = filtered(wb, tab, f, by_quarter=False)
+    frame = selected(wb, tab, f, by_quarter=False)
     if by != "quarter":
         return parsers.date_quarter_numbers(frame[by], fiscal_start(wb))
     return label_numbers(frame["quarter"])
@@ -306,7 +306,7 @@ def _select(wb: Workbook, tab: str, f: Filters, quarters: tuple[str, str] | None
         return frame
     if quarters is not None:
         # Teams, people and themes first (kept once for every range), then the range from the quarter index.
-        return filtered(wb, tab, f, by_quarter=False).iloc[rows_in_quarters(wb, tab, f, quarters)]
+        return selected(wb, tab, f, by_quarter=False).iloc[rows_in_quarters(wb, tab, f, quarters)]
     keep = np.ones(len(frame), dtype=bool)
     if f.teams:
         wanted = {team.casefold() for team in f.teams}

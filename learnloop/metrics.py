@@ -593,9 +593,10 @@ def monthly_streak(wb: Workbook, f: Filters) -> int:
     Critiques dated after today are ignored. This is a "right now" number: teams, people and
     themes filters apply, the quarter range does not.
     """
-    dates = _days(selected(wb, "critiques", f, by_quarter=False), "date")
+    critiques = selected(wb, "critiques", f, by_quarter=False)
     # Months counted from 1970-01, so "the month before" is minus one (a blank date is after every day).
-    held = set(np.unique(dates[dates <= _day(f.today())].astype("datetime64[M]").astype("int64")).tolist())
+    months = _months_of(wb, critiques)[_days(critiques, "date") <= _day(f.today())]
+    held = set(np.unique(months).tolist())
     today = f.today()
     month = (today.year - 1970) * 12 + today.month - 1
     if month not in held:
@@ -663,8 +664,8 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
         return _empty(COMMITMENTS_PER_QUARTER_COLUMNS)
     commitments = selected(wb, "commitments", f, by_quarter=False)
     shipped_in = quarter_numbers(wb, "commitments", f, by="shipped_on")
-    due_on = commitments["due_on"].to_numpy(dtype="datetime64[us]")
-    on_time = np.isnat(due_on) | (commitments["shipped_on"].to_numpy(dtype="datetime64[us]") <= due_on)
+    due_on = _days(commitments, "due_on")
+    on_time = np.isnat(due_on) | (_days(commitments, "shipped_on") <= due_on)
     shipped = count_per_quarter(shipped_in, scope)
     shipped_on_time = count_per_quarter(shipped_in[on_time], scope)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -842,9 +843,9 @@ def _chosen(wb: Workbook, decisions: pd.DataFrame, position: np.ndarray) -> np.n
     where = positions_in(wb, "decisions", decisions)
     if where is None:
         return None
-    selected = np.zeros(len(wb.decisions), dtype=bool)
-    selected[where] = True
-    return np.flatnonzero(selected[position])
+    in_selection = np.zeros(len(wb.decisions), dtype=bool)
+    in_selection[where] = True
+    return np.flatnonzero(in_selection[position])
 
 
 @_kept
@@ -973,7 +974,7 @@ def _decision_log(wb: Workbook) -> tuple[pd.DataFrame, np.ndarray]:
         "quarter": decisions["quarter"],
         "category": decisions["category"].str.replace("_", " "),
         "summary": decisions["summary"],
-        "theme": pd.Series(frames.take(wb.themes, "title", _theme_positions(wb, "decisions"))),
+        "theme": _decision_themes(wb),
         "learned_from": _joined_names(wb, "source_ids", wb.sources, "name"),
         "learned_with": _joined_names(wb, "critique_ids", wb.critiques, "artifact"),
         "impact": decisions["impact"].astype("Int64"),
@@ -1110,6 +1111,11 @@ def _theme_positions(wb: Workbook, tab: str) -> np.ndarray:
     return _theme_of(wb, tab, wb.tables[tab])
 
 
+def _decision_themes(wb: Workbook) -> pd.Series:
+    """Each decision's theme title (missing when it names no theme, or one the themes tab lacks)."""
+    return pd.Series(frames.take(wb.themes, "title", _theme_positions(wb, "decisions")))
+
+
 def _codes(wb: Workbook, tab: str, rows: pd.DataFrame, column: str, values: tuple[str, ...]) -> np.ndarray:
     """For each of ``rows`` (a selection of ``tab``), which of ``values`` its ``column`` is (-1 for
     none): :func:`frames.index_of`, worked out once per tab."""
@@ -1195,6 +1201,10 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
 # --------------------------------------------------------------------------------------
 
 
+#: The statuses the ledger tells apart, in the order of the codes :func:`_codes` gives them (0, 1, 2).
+_LEDGER_STATUSES = ("dropped", "shipped", "in_progress")
+
+
 def _ledger(wb: Workbook, commitments: pd.DataFrame, today: np.datetime64, rows: np.ndarray | None = None,
             extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """:func:`commitment_ledger` of ``commitments`` (at positions ``rows`` when given), with the
@@ -1204,7 +1214,7 @@ def _ledger(wb: Workbook, commitments: pd.DataFrame, today: np.datetime64, rows:
     order = frames.sort_order(commitments, keys, rows=rows)
     taken = order if rows is None else rows[order]
     shipped_on, due_on = _days(commitments, "shipped_on")[taken], _days(commitments, "due_on")[taken]
-    status = _codes(wb, "commitments", commitments, "status", ("dropped", "shipped", "in_progress"))[taken]
+    status = _codes(wb, "commitments", commitments, "status", _LEDGER_STATUSES)[taken]
     has_shipped = ~np.isnat(shipped_on)
     columns = {column: commitments[column].array.take(taken) for column in LEDGER_COLUMNS[:-1]}
     columns["state"] = _labelled(
@@ -1256,7 +1266,7 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
         return _empty(CARRIED_OVER_COLUMNS)
     end = _day(quarter_bounds(quarter, fiscal_start(wb))[1])
     committed_on, shipped_on, due_on = (_days(commitments, column) for column in ("committed_on", "shipped_on", "due_on"))
-    status = _codes(wb, "commitments", commitments, "status", ("dropped", "shipped", "in_progress"))
+    status = _codes(wb, "commitments", commitments, "status", _LEDGER_STATUSES)
     open_at_end = (committed_on <= end) & (status != 0) & ~(shipped_on <= end) & ~((status == 1) & np.isnat(shipped_on))
     committed_in = quarter_numbers(wb, "commitments", f)
     earlier = (committed_in >= 0) & (committed_in < quarter_number(quarter))
@@ -1350,8 +1360,7 @@ def _flow_links(wb: Workbook) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     # citation; a decision's theme and change are looked up once per decision, then per citation by position.
     learning = _label_codes([_named(parts[0]["kind"], lambda kind: kind.replace("_", " ").capitalize()),
                              (np.zeros(len(parts[1]), dtype="int64"), [PEER_CRITIQUE, None])])
-    titles = pd.Series(frames.take(wb.themes, "title", _theme_positions(wb, "decisions")))
-    theme = _label_codes([_named(titles, str, blank=NO_THEME, blank_where=decisions["theme_id"].isna().to_numpy())])
+    theme = _label_codes([_named(_decision_themes(wb), str, blank=NO_THEME, blank_where=decisions["theme_id"].isna().to_numpy())])
     change = _label_codes([_named(decisions["category"], lambda category: CATEGORY_LABELS.get(category, category))])
     keep = (learning[0] >= 0) & (change[0][position] >= 0)
     links = pd.DataFrame({"position": position[keep], "learning": learning[0][keep],

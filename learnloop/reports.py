@@ -122,10 +122,14 @@ class Retro:
         if dated is None:
             rows = rows_in_quarters(self.wb, tab, self.f, (self.quarter, self.quarter))
         else:
-            days = base[dated].to_numpy(dtype="datetime64[us]")
-            rows = np.flatnonzero((days >= np.datetime64(self.start, "us")) & (days <= np.datetime64(self.end, "us")))
+            rows = self._dated_in_quarter(base[dated])
         rows = rows[frames.sort_order(base, order, rows=rows)]
         return frames.pick(base, rows, columns, index=pd.RangeIndex(len(rows)))
+
+    def _dated_in_quarter(self, dates: pd.Series) -> np.ndarray:
+        """The positions of ``dates`` that fall in the quarter (first to last day; a blank never does)."""
+        days = dates.to_numpy(dtype="datetime64[us]")
+        return np.flatnonzero((days >= np.datetime64(self.start, "us")) & (days <= np.datetime64(self.end, "us")))
 
     # The scorecard and the headline numbers ----------------------------------------------
 
@@ -204,8 +208,7 @@ class Retro:
         ledger = metrics.commitment_ledger(self.wb, self.f)
         if ledger.empty:
             return ledger
-        days = ledger["shipped_on"].to_numpy(dtype="datetime64[us]")
-        rows = np.flatnonzero((days >= np.datetime64(self.start, "us")) & (days <= np.datetime64(self.end, "us")))
+        rows = self._dated_in_quarter(ledger["shipped_on"])
         order = ["shipped_on", "commitment_id"]
         rows = rows[frames.sort_order(ledger, order, rows=rows)]
         return ledger.take(rows).reset_index(drop=True)

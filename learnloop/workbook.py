@@ -50,9 +50,10 @@ class Derived:
     A loaded workbook never changes, so anything computed from it (a filtered tab, the decisions'
     citations, a metric's answer for a filter set) stays true for as long as the workbook is served.
     The loader keeps one workbook for every session until the next refresh; keeping its derived data
-    on it means each filter set is worked out once per refresh, not once per chart per click. The least recently used entries go
-    first once there are :attr:`MAX_ENTRIES` or their tables hold more than :attr:`MAX_BYTES`, so
-    clicking through many filter sets of a sheet near Google's size limit stays bounded.
+    on it means each filter set is worked out once per refresh, not once per chart per click. The
+    least recently used entries go first once there are :attr:`MAX_ENTRIES` or their tables hold
+    more than :attr:`MAX_BYTES`, so clicking through many filter sets of a sheet near Google's size
+    limit stays bounded.
     """
 
     MAX_ENTRIES = 512

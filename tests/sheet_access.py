@@ -29,3 +29,8 @@ def shared_sheet(standin: SheetsStandin, account: Mapping[str, str], tabs: Mappi
     sid = standin.add_spreadsheet(tabs, **kwargs)
     standin.share(sid, account["client_email"], role)
     return sid
+
+
+def writable_sheet(standin: SheetsStandin, account: Mapping[str, str], tabs: Mapping[str, Any], **kwargs: Any) -> str:
+    """:func:`shared_sheet` with ``account`` as a writer."""
+    return shared_sheet(standin, account, tabs, role="writer", **kwargs)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -15,21 +14,16 @@ from learnloop import cli, load, writes
 from learnloop.sources import sheets
 from learnloop.sources.demo import demo_tabs
 from tests.fixtures.messy import MESSY_TABS
-from tests.sheet_access import shared_sheet
+from tests.sheet_access import sheet_reader
+from tests.sheet_access import writable_sheet as add_writable
 from tests.sheets_standin import SheetsStandin
 
-FAST = sheets.RetryPolicy(max_seconds=3, max_attempts=6, first_wait=0.01, max_wait=0.2)
 WRITES = ("append", "update", "clear", "batch_update", "values_batch_update", "values_batch_clear")
 
 
 @pytest.fixture
 def reader(sheets_standin: SheetsStandin, standin_service_account: dict[str, str]) -> sheets.SheetReader:
-    access = sheets.Access(service_account=standin_service_account, base_url=sheets_standin.base_url, timeout=(1, 1))
-    return sheets.SheetReader(access, FAST)
-
-
-def add_writable(standin: SheetsStandin, account: dict[str, str], tabs: dict[str, Any], **kwargs: Any) -> str:
-    return shared_sheet(standin, account, tabs, role="writer", **kwargs)
+    return sheet_reader(sheets_standin, standin_service_account)
 
 
 def snapshot(standin: SheetsStandin, sid: str) -> dict[str, list[list[object]]]:

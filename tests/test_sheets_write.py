@@ -21,8 +21,9 @@ from learnloop.sources import sheets
 from learnloop.workbook import Workbook
 from tests.fixtures.messy import MESSY_TABS
 from tests.fixtures.small import raw_tabs
-from tests.sheet_access import FAST, shared_sheet
+from tests.sheet_access import FAST
 from tests.sheet_access import sheet_reader as make_reader
+from tests.sheet_access import writable_sheet as add_writable
 from tests.sheets_standin import SheetsStandin
 
 FORMULA_LIKE = {
@@ -37,10 +38,6 @@ FORMULA_LIKE = {
 @pytest.fixture
 def reader(sheets_standin: SheetsStandin, standin_service_account: dict[str, str]) -> sheets.SheetReader:
     return make_reader(sheets_standin, standin_service_account)
-
-
-def add_writable(standin: SheetsStandin, account: dict[str, str], tabs: dict[str, Any], **kwargs: Any) -> str:
-    return shared_sheet(standin, account, tabs, role="writer", **kwargs)
 
 
 @pytest.fixture

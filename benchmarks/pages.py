@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnloop import filters as filtering
 from learnloop import metrics, reports
-from learnloop.filters import Filters, current_quarter, fiscal_start
+from learnloop.filters import Filters, current_quarter
+from learnloop.metrics.selection import choices
 from learnloop.workbook import Workbook
 
 RETRO_PARTS = ("card", "previous_card", "kpis", "themes", "next_themes", "sources_added", "sources_pruned",
@@ -17,8 +17,8 @@ RETRO_PARTS = ("card", "previous_card", "kpis", "themes", "next_themes", "source
 def every_metric(wb: Workbook, f: Filters | None = None) -> dict[str, Any]:
     """The numbers each page shows, computed as the page computes them (charts and tables not drawn)."""
     f = f or Filters()
-    quarter = current_quarter(f, fiscal_start(wb))
-    out: dict[str, Any] = {"sidebar": filtering.available(wb)}
+    quarter = current_quarter(f, wb.options.fiscal_year_start_month)
+    out: dict[str, Any] = {"sidebar": choices(wb)}
     # Overview
     out["scorecard"] = metrics.scorecard(wb, f, quarter)
     out["kpis"] = metrics.kpis(wb, f, quarter)
@@ -36,6 +36,7 @@ def every_metric(wb: Workbook, f: Filters | None = None) -> dict[str, Any]:
     out["critiques_per_month"] = metrics.critiques_per_month(wb, f)
     out["roles_coverage"] = metrics.roles_coverage(wb, f)
     out["artifact_types"] = metrics.artifact_types(wb, f)
+    out["peer_roles_share"] = metrics.peer_roles_share(wb, f)
     # Commitments
     out["commitments_per_quarter"] = metrics.commitments_per_quarter(wb, f)
     out["commitment_ledger"] = metrics.commitment_ledger(wb, f)

@@ -14,13 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera import extensions
 
 from data_schemas import parsers
 
-Kind = Literal["id", "text", "choice", "choice_list", "date", "quarter", "number", "id_list", "url"]
+Kind = Literal["id", "text", "name", "choice", "choice_list", "date", "quarter", "number", "id_list", "name_list",
+               "url"]
+#: Kinds whose cells are lists: parsed into a tuple per cell (``()`` when blank), never re-split later.
+LIST_KINDS = frozenset({"choice_list", "id_list", "name_list"})
 Severity = Literal["error", "warning", "info"]
 
 
@@ -90,13 +94,16 @@ def column(
 
 @extensions.register_check_method(statistics=["allowed"], supported_types=pd.Series)
 def items_in(values: pd.Series, *, allowed: list[str]) -> pd.Series:
-    """Every item of a comma list is one of ``allowed``."""
-    items = parsers.list_items(values)
-    unknown = items[~items.isin(allowed)]
-    return pd.Series(~values.index.isin(unknown.index), index=values.index)
+    """Every item of a list cell is one of ``allowed``."""
+    known = frozenset(allowed)
+    codes, distinct = pd.factorize(values)  # a list column repeats a few distinct tuples: each checked once
+    ok = np.array([known.issuperset(items) for items in distinct] + [True], dtype=bool)
+    return pd.Series(ok[codes], index=values.index)
 
 
 def _dtype_for(kind: Kind) -> str:
+    if kind in LIST_KINDS:
+        return "object"
     return {"date": "datetime64[us]", "number": "float64"}.get(kind, "string")
 
 
@@ -109,6 +116,8 @@ class TabModel(pa.DataFrameModel):
     _derived_id_prefix: ClassVar[str | None] = None
     #: The date column that places an event row in a quarter (themes type their quarter).
     _quarter_from: ClassVar[str | None] = None
+    #: Other events a row records, placed in the quarter of their own date: column -> date column.
+    _event_quarters: ClassVar[dict[str, str]] = {}
     #: Row rules by the name of their dataframe check.
     _row_rules: ClassVar[dict[str, RowRule]] = {
         "unique_id": RowRule("", "error", "is already used on row {first}; give each row its own {column}"),
@@ -135,6 +144,8 @@ class TabModel(pa.DataFrameModel):
         for name, meta in cls.columns().items():
             if name in raw:
                 parsed[name] = _parse(raw[name], meta, options)
+            elif meta["kind"] in LIST_KINDS:
+                parsed[name] = pd.Series([()] * len(raw), index=raw.index, dtype=object)
             else:
                 parsed[name] = pd.Series(None, index=raw.index, dtype=_dtype_for(meta["kind"]))
             if meta["default"] is not None:
@@ -148,6 +159,8 @@ class TabModel(pa.DataFrameModel):
                 parsed[cls._id_column] = ids.fillna(derived.astype("string"))
         if cls._quarter_from:
             parsed["quarter"] = parsers.quarter_of(parsed[cls._quarter_from], options.fiscal_year_start_month)
+        for name, date_column in cls._event_quarters.items():
+            parsed[name] = parsers.quarter_of(parsed[date_column], options.fiscal_year_start_month)
         return pd.DataFrame(parsed, index=raw.index, copy=False)  # the parsed columns are new: no copy
 
     @pa.dataframe_check
@@ -171,9 +184,13 @@ def _parse(raw: pd.Series, meta: dict[str, Any], options: ParseOptions) -> pd.Se
         return parsers.choice(raw, meta["aliases"]).astype("string")
     if kind == "choice_list":
         canonical = {parsers.enum_key(pd.Series([c])).iloc[0]: c for c in meta["choices"]}
-        return parsers.item_list(raw, canonical)
+        return parsers.as_lists(parsers.item_list(raw, canonical))
     if kind == "id_list":
-        return parsers.item_list(raw)
+        return parsers.as_lists(parsers.item_list(raw))
+    if kind == "name_list":
+        return parsers.as_lists(parsers.collapse_spaces(parsers.item_list(raw)))
+    if kind == "name":
+        return parsers.collapse_spaces(raw)
     if kind == "url":
         return parsers.url(raw)
     return parsers.text(raw)

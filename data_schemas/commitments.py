@@ -18,6 +18,7 @@ class Commitments(TabModel):
 
     _id_column: ClassVar[str] = "commitment_id"
     _quarter_from: ClassVar[str] = "committed_on"
+    _event_quarters: ClassVar[dict[str, str]] = {"shipped_quarter": "shipped_on"}
     _derived_id_prefix: ClassVar[str] = "K"
     _row_rules: ClassVar[dict[str, RowRule]] = {
         **TabModel._row_rules,
@@ -31,13 +32,13 @@ class Commitments(TabModel):
     kind: Series[str] = column("choice", required=True, choices=COMMITMENT_KINDS, example="talk")
     audience: Series[str] = column("choice", choices=AUDIENCES, example="public")
     theme_id: Series[str] = column("id", refers_to="themes", example="T-2026Q1-PRICING")
-    owner: Series[str] = column("text", example="Maya Chen")
+    owner: Series[str] = column("name", example="Maya Chen")
     committed_on: Series[pd.Timestamp] = column("date", required=True, example="2026-01-20")
     due_on: Series[pd.Timestamp] = column("date", example="2026-03-15")
     shipped_on: Series[pd.Timestamp] = column("date", example="2026-03-12")
     status: Series[str] = column("choice", choices=COMMITMENT_STATUSES, example="shipped")
     url: Series[str] = column("url", example="https://example.com/talk")
-    team: Series[str] = column("text", example="Checkout")
+    team: Series[str] = column("name", example="Checkout")
 
     @pa.dataframe_check
     @classmethod

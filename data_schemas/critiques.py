@@ -27,11 +27,11 @@ class Critiques(TabModel):
     format: Series[str] = column("choice", choices=CRITIQUE_FORMATS, default="peer_circle",
                                  help="Blank means peer_circle.")
     theme_id: Series[str] = column("id", refers_to="themes", example="T-2026Q1-PRICING")
-    presenter: Series[str] = column("text", example="Maya Chen")
-    roles: Series[str] = column("choice_list", choices=ROLES, example="PM, Design, Eng",
+    presenter: Series[str] = column("name", example="Maya Chen")
+    roles: Series[object] = column("choice_list", choices=ROLES, example="PM, Design, Eng",
                                 help="Comma list of the roles present.")
-    participants: Series[str] = column("text", example="Maya Chen, Jonas Weber, Aisha Bello",
+    participants: Series[object] = column("name_list", example="Maya Chen, Jonas Weber, Aisha Bello",
                                        help="Comma list of names.")
     feedback: Series[str] = column("text")
     follow_up: Series[str] = column("text")
-    team: Series[str] = column("text", example="Checkout")
+    team: Series[str] = column("name", example="Checkout")

@@ -26,15 +26,15 @@ class Decisions(TabModel):
     summary: Series[str] = column("text", required=True,
                                   example="Moved discovery interviews from monthly to weekly")
     theme_id: Series[str] = column("id", refers_to="themes", example="T-2026Q1-PRICING")
-    source_ids: Series[str] = column("id_list", refers_to="sources", example="S-003, S-011",
+    source_ids: Series[object] = column("id_list", refers_to="sources", example="S-003, S-011",
                                      help="Comma list of the sources this learning came from.")
-    critique_ids: Series[str] = column("id_list", refers_to="critiques", example="C-014",
+    critique_ids: Series[object] = column("id_list", refers_to="critiques", example="C-014",
                                        help="Comma list of the critiques this learning came from.")
     commitment_id: Series[str] = column("id", refers_to="commitments", example="K-004")
     impact: Series[float] = column("number", choices=IMPACT_SCORES, example="4",
                                    help="Whole number from 1 (small) to 5 (large).")
-    owner: Series[str] = column("text", example="Maya Chen")
-    team: Series[str] = column("text", example="Checkout")
+    owner: Series[str] = column("name", example="Maya Chen")
+    team: Series[str] = column("name", example="Checkout")
     status: Series[str] = column("choice", choices=DECISION_STATUSES, default="active",
                                  help="Blank means active.")
     supersedes: Series[str] = column("id", refers_to="decisions", example="D-002",

@@ -625,33 +625,30 @@ def _quarter_from_text(values: pd.Series) -> pd.Series:
     return (year + "-Q" + number_).astype("string")
 
 
+#: The calendar every quarter of Learning Loop is on: pandas' quarterly periods, whose fiscal years are
+#: named by the calendar year in which they end (``Q-MAR``: 2027-Q1 is April to June 2026).
+_MONTH_ABBR = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def quarter_freq(fiscal_year_start_month: int = 1) -> str:
+    """The pandas frequency of quarters in a year starting in ``fiscal_year_start_month``: ``Q-DEC``
+    for calendar quarters, ``Q-MAR`` for a fiscal year starting in April."""
+    return f"Q-{_MONTH_ABBR[(fiscal_year_start_month - 2) % 12]}"
+
+
+def quarter_label(period: pd.Period) -> str:
+    """A quarterly period as its label: ``2026-Q2``."""
+    return f"{period.qyear}-Q{period.quarter}"
+
+
 def quarter_of(dates: pd.Series, fiscal_year_start_month: int = 1) -> pd.Series:
-    """The quarter a date falls in; fiscal years are named by the calendar year in which they end."""
+    """The quarter a date falls in (a label such as ``2026-Q2``); fiscal years are named by the
+    calendar year in which they end."""
+    periods = dates.dt.to_period(quarter_freq(fiscal_year_start_month))
     # Each quarter present is labelled once (a column holds a few dozen among thousands of dates).
-    codes, numbers = pd.factorize(date_quarter_numbers(dates, fiscal_year_start_month))
-    labels = pd.array([quarter_label(number) if number >= 0 else None for number in numbers.tolist()], dtype="string")
+    codes, distinct = pd.factorize(periods)
+    labels = pd.array([quarter_label(period) for period in distinct], dtype="string")
     return pd.Series(labels.take(codes, allow_fill=True), index=dates.index, name=dates.name)
-
-
-def quarter_numbers_of_months(months: np.ndarray, fiscal_year_start_month: int = 1) -> np.ndarray:
-    """The quarter of each month (counted from January 1970) as a number, year × 4 + quarter − 1
-    (consecutive quarters are consecutive numbers); fiscal years are named by the calendar year in
-    which they end. Works on a single month too."""
-    year, month = months // 12 + 1970, months % 12 + 1
-    fiscal_year = year + ((fiscal_year_start_month != 1) & (month >= fiscal_year_start_month))
-    return fiscal_year * 4 + (month - fiscal_year_start_month) % 12 // 3
-
-
-def date_quarter_numbers(dates: pd.Series, fiscal_year_start_month: int = 1) -> np.ndarray:
-    """Each date's quarter as a number (see :func:`quarter_numbers_of_months`); -1 for a blank."""
-    months = dates.to_numpy(dtype="datetime64[us]").astype("datetime64[M]")
-    numbers = quarter_numbers_of_months(months.astype("int64"), fiscal_year_start_month)
-    return np.where(np.isnat(months), -1, numbers)
-
-
-def quarter_label(number: int) -> str:
-    """The label of a quarter number: ``8105`` -> ``2026-Q2``."""
-    return f"{number // 4}-Q{number % 4 + 1}"
 
 
 # --------------------------------------------------------------------------------------
@@ -702,21 +699,23 @@ def _item_list_python(values: pd.Series, present: pd.Series, canonical: dict[str
     return joined.reindex(values.index).astype("string")
 
 
-def list_items(values: pd.Series) -> pd.Series:
-    """The items of a normalised list column, one per row of the result (index repeated)."""
-    present = values.dropna()
-    array = _arrow(present) if _is_text_dtype(present) and len(present) else None
-    if array is None:
-        return present.str.split(", ").explode()
-    rows, items = split_list(array)
-    return pd.Series(pd.array(items, dtype="str"), index=present.index[rows], name=values.name, copy=False)
+def as_lists(values: pd.Series) -> pd.Series:
+    """A normalised list column (``"a, b"`` text, blank missing) as a tuple per cell: ``("a", "b")``,
+    ``()`` for a blank. Each distinct cell is split once and its tuple shared by every row that holds it."""
+    codes, distinct = pd.factorize(values)
+    tuples = np.empty(len(distinct) + 1, dtype=object)
+    tuples[:-1] = [tuple(cell.split(", ")) for cell in distinct]
+    tuples[-1] = ()  # a blank cell's code is -1: the last entry
+    return pd.Series(tuples[codes], index=values.index, dtype=object, name=values.name)
 
 
-def split_list(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """The items of a normalised list column's cells (Arrow text; a blank cell has none): the
-    position of each item's cell, and the items."""
-    lists = pc.split_pattern(array, ", ")
-    return pc.list_parent_indices(lists).to_numpy(), pc.list_flatten(lists).cast(pa.large_string())
+def collapse_spaces(raw: pd.Series) -> pd.Series:
+    """:func:`text`, with every run of white space inside a value as one space: "Check  out" is "Check out"."""
+    values = text(raw)
+    array = _arrow(values)
+    if array is None:  # pragma: no cover - Python-backed strings
+        return values.str.replace(r"\s+", " ", regex=True)
+    return _string_series(pc.replace_substring_regex(array, f"{_SPACE_RE2}+", " "), values.index)
 
 
 def url(raw: pd.Series) -> pd.Series:

@@ -16,6 +16,7 @@ class Sources(TabModel):
 
     _id_column: ClassVar[str] = "source_id"
     _quarter_from: ClassVar[str] = "added_on"
+    _event_quarters: ClassVar[dict[str, str]] = {"pruned_quarter": "pruned_on"}
     _row_rules: ClassVar[dict[str, RowRule]] = {
         **TabModel._row_rules,
         "pruned_after_added": RowRule("pruned_on", "warning",
@@ -28,8 +29,8 @@ class Sources(TabModel):
     name: Series[str] = column("text", required=True, example="Product Talk (Teresa Torres)")
     kind: Series[str] = column("choice", required=True, choices=SOURCE_KINDS, example="newsletter")
     theme_id: Series[str] = column("id", refers_to="themes", example="T-2026Q1-PRICING")
-    owner: Series[str] = column("text", example="Maya Chen")
-    team: Series[str] = column("text", example="Checkout")
+    owner: Series[str] = column("name", example="Maya Chen")
+    team: Series[str] = column("name", example="Checkout")
     url: Series[str] = column("url", example="https://www.producttalk.org")
     added_on: Series[pd.Timestamp] = column("date", required=True, example="2026-01-15",
                                             help="When the source joined the network.")

@@ -19,8 +19,8 @@ class Themes(TabModel):
     quarter: Series[str] = column("quarter", required=True, example="2026-Q1",
                                   help="The quarter the theme is for.")
     title: Series[str] = column("text", required=True, example="Pricing and packaging")
-    owner: Series[str] = column("text", example="Maya Chen")
-    team: Series[str] = column("text", example="Checkout")
+    owner: Series[str] = column("name", example="Maya Chen")
+    team: Series[str] = column("name", example="Checkout")
     definition_of_good: Series[str] = column(
         "text", example="We can run a pricing test end to end without outside help",
         help="What the team will be able to do when the theme has paid off.")

@@ -30,6 +30,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from learnloop import metrics
+from learnloop.words import and_list as _and
+from learnloop.words import number as _num
+from learnloop.words import plural as _plural
 
 Size = Literal["screen", "presentation"]
 
@@ -250,22 +253,6 @@ def _esc(value: object) -> str:
 
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _plural(count: int | float, word: str, plural: str | None = None) -> str:
-    return f"{_num(count)} {word if count == 1 else (plural or word + 's')}"
-
-
-def _and(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _num(value: float | int) -> str:
-    """12 for 12.0, 12.5 for 12.5."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
 def _ints(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -624,7 +611,7 @@ def roles_heatmap(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     grid = data.pivot_table(index="role", columns="month", values="critiques", aggfunc="sum", fill_value=0)
     grid = grid.reindex(index=roles).fillna(0).astype("int64")
     months = pd.Series(grid.columns)
-    peers = [role for role in metrics.PEER_ROLES if role in grid.index]
+    peers = [role for role in metrics.PEER_ROLE_NAMES if role in grid.index]
     if peers:
         together = int((grid.loc[peers] > 0).all(axis=0).sum())
         title = f"{', '.join(peers)} {'together ' if len(peers) > 1 else ''}in {together} of " \
@@ -644,6 +631,31 @@ def roles_heatmap(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     _month_axis(fig, months)
     fig.update_xaxes(showline=False, ticks="")
     fig.update_yaxes(autorange="reversed", type="category", showline=False, ticks="")
+    return fig
+
+
+def peer_roles_share(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+    """Per quarter, the share of critiques with PM, Design and Eng all in the room (bars, the count
+    of such critiques in each bar). Takes :func:`metrics.peer_roles_share`."""
+    peers = _and(metrics.PEER_ROLE_NAMES)
+    if _nothing(frame, "critiques"):
+        return empty_figure(f"{peers} all in the room", NO_CRITIQUES, size=size)
+    data = frame.assign(critiques=_ints(frame, "critiques"), all_present=_ints(frame, "all_present"))
+    quarters = data["quarter"].astype(str).tolist()
+    share = pd.to_numeric(data["share"], errors="coerce")
+    held = data[data["critiques"] > 0]
+    latest = held.iloc[-1]
+    title = f"{peers} all in the room at {round(100 * latest['all_present'] / latest['critiques'])}% of critiques"
+    subtitle = f"{latest['all_present']} of {_plural(int(latest['critiques']), 'critique')} in {latest['quarter']}"
+    fig = _figure(size, title, subtitle)
+    fig.add_trace(go.Bar(
+        name="All three present", x=quarters, y=share.fillna(0) * 100, marker_color=PRIMARY,
+        text=[f"{n} of {m}" if m else "" for n, m in zip(data["all_present"], data["critiques"], strict=True)],
+        textposition="outside", cliponaxis=False,
+        hovertemplate="<b>%{x}</b>: %{y:.0f}% of critiques (%{text})<extra></extra>"))
+    fig.update_layout(showlegend=False)
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text="Share of critiques", range=[0, 115], ticksuffix="%", tickvals=[0, 25, 50, 75, 100])
     return fig
 
 

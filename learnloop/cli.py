@@ -25,11 +25,28 @@ app = typer.Typer(
 
 SourceArg = Annotated[str, typer.Argument(
     help="'demo', a path to an .xlsx workbook, a folder of CSV files, or a Google Sheet URL or key.")]
+SourcesArg = Annotated[list[str], typer.Argument(
+    help="'demo', a path to an .xlsx workbook, a folder of CSV files, or a Google Sheet URL or key. Give several "
+         "(one per team) to read them together: blank team cells take the file's or sheet's name.")]
+
+
+def _read(sources: list[str], options: ParseOptions, today: object = None) -> Workbook:
+    """The workbook the sources make, merged as the app merges several sheets; exits with 2 when one
+    cannot be read at all."""
+    try:
+        config = settings.from_environment()
+        reader = load.reader_for(dataclasses.replace(config, source=sources[0], sheets=tuple(sources)))
+        if len(sources) == 1:
+            return load.workbook(sources[0], options, reader=reader, today=today)  # type: ignore[arg-type]
+        return load.workbooks(sources, options, reader=reader)
+    except SourceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
 def validate(
-    source: SourceArg,
+    sources: SourcesArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
     fiscal_year_start_month: Annotated[
         int, typer.Option(min=1, max=12, help="Month the fiscal year starts (1 = calendar quarters).")] = 1,
@@ -37,13 +54,7 @@ def validate(
 ) -> None:
     """Check every tab and say exactly which cells to fix. Exit 1 when there are errors."""
     options = ParseOptions(day_first=day_first, fiscal_year_start_month=fiscal_year_start_month)
-    try:
-        config = settings.from_environment()
-        reader = load.reader_for(dataclasses.replace(config, source=source, sheets=()))
-        wb = load.workbook(source, options, reader=reader)
-    except SourceError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    wb = _read(sources, options)
     typer.echo(json.dumps(report_json(wb), ensure_ascii=False) if as_json else report_text(wb))
     raise typer.Exit(1 if wb.has_errors else 0)
 
@@ -69,7 +80,7 @@ class ReportFormat(StrEnum):
 
 @app.command()
 def report(
-    source: SourceArg,
+    sources: SourcesArg,
     quarter: Annotated[str | None, typer.Option(
         help="The quarter to write up, like 2026-Q3. Default: the last complete quarter.")] = None,
     format: Annotated[ReportFormat | None, typer.Option(
@@ -89,6 +100,7 @@ def report(
     import datetime as dt
 
     from learnloop import filters, reports
+    from learnloop.metrics import quarters
 
     try:
         today = dt.date.fromisoformat(as_of) if as_of else None
@@ -96,25 +108,19 @@ def report(
         raise typer.BadParameter(f"'{as_of}' is not a date; write it like 2026-10-02.", param_hint="--as-of") from exc
     f = filters.Filters(teams=tuple(team or ()), as_of=today)
     try:
-        label = filters.canonical_quarter(quarter) if quarter else None
+        label = quarters.canonical_quarter(quarter) if quarter else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--quarter") from exc
     options = ParseOptions(day_first=day_first, fiscal_year_start_month=fiscal_year_start_month)
-    try:
-        config = settings.from_environment()
-        reader = load.reader_for(dataclasses.replace(config, source=source, sheets=()))
-        wb = load.workbook(source, options, reader=reader, today=today)
-    except SourceError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    wb = _read(sources, options, today)
     label = label or reports.last_complete_quarter(wb, f)
     kind = format or (ReportFormat.html if out is not None and out.suffix.lower() in (".html", ".htm")
                       else ReportFormat.md)
     text = (reports.quarter_report_html if kind is ReportFormat.html else reports.quarter_writeup_markdown)(
         wb, f, label)
     if wb.has_errors:
-        typer.echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate {source}` "
-                   "lists them.", err=True)
+        typer.echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate "
+                   f"{' '.join(sources)}` lists them.", err=True)
     if out is None:
         typer.echo(text, nl=False)
         return
@@ -172,8 +178,10 @@ def report_text(wb: Workbook) -> str:
         if not tab_issues:
             continue
         lines += ["", f"{tab}:"]
-        for issue in sorted(tab_issues, key=lambda i: (i.row or 0, i.severity)):
+        for issue in sorted(tab_issues, key=lambda i: (i.sheet or "", i.row or 0, i.severity)):
             where = f"row {issue.row}" if issue.row else "tab"
+            if len(wb.sheets) > 1 and issue.sheet:
+                where = f"{issue.sheet}, {where}"
             column = f", {issue.column}" if issue.column else ""
             lines.append(f"  {issue.severity:<7} {where}{column}: {issue.message}")
     if not wb.has_errors:

@@ -24,6 +24,7 @@ def _accepts(meta: dict[str, Any]) -> str:
         "date": "date (2026-01-15, 15 Jan 2026, a date cell…)",
         "quarter": "quarter (2026-Q1, Q1 2026…)",
         "id_list": "comma list of ids",
+        "name_list": "comma list of names",
         "url": "https:// link",
         "number": "number",
         "id": "id",

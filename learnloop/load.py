@@ -68,7 +68,8 @@ def workbook(source: str, options: ParseOptions = ParseOptions(), *, reader: she
              today: dt.date | None = None) -> Workbook:
     """Read and validate one ``source``; a Google Sheet needs a ``reader``."""
     if not is_sheet(source):
-        return validate_workbook(read_raw(source, today=today), source=source, options=options)
+        wb = validate_workbook(read_raw(source, today=today), source=source, options=options)
+        return wb if source == DEMO else _rows_from(wb, Path(source).expanduser().name or source)
     if reader is None:
         raise SourceError(f"{source} looks like a Google Sheet, but no Google access is configured.")
     return sheet_workbook(sheets.sheet_key(source) or source, reader, options)
@@ -107,22 +108,42 @@ def workbooks(sources: Sequence[str], options: ParseOptions = ParseOptions(), *,
 
 
 def _tag(wb: Workbook, sheet: str) -> Workbook:
+    """``wb`` known as ``sheet``: its source, its issues and every row's ``sheet``."""
     issues = tuple(dataclasses.replace(issue, sheet=sheet) for issue in wb.issues)
-    return dataclasses.replace(wb, source=sheet, issues=issues)
+    return dataclasses.replace(_rows_from(wb, sheet), source=sheet, issues=issues)
+
+
+def _rows_from(wb: Workbook, sheet: str) -> Workbook:
+    """``wb`` with every row's ``sheet`` read as ``sheet`` (a file's name rather than its whole path)."""
+    named = pd.CategoricalDtype([sheet])
+    tables = {tab: frame.assign(sheet=pd.Categorical.from_codes(frame["sheet"].cat.codes, dtype=named))
+              for tab, frame in wb.tables.items()}
+    return dataclasses.replace(wb, tables=tables)
 
 
 def merge(parts: Sequence[Workbook], *, source: str, options: ParseOptions) -> Workbook:
-    """One workbook from several: rows tagged with their sheet, blank teams filled with the sheet's title."""
+    """One workbook from several. Every row keeps its sheet (ids belong to their sheet: one sheet's
+    S-003 is not another's), and a blank ``team`` takes the team of the row's theme in the same sheet,
+    else the sheet's own name. Two parts with the same name are told apart as "name (2)"."""
+    names: list[str] = []
+    for wb in parts:
+        name, n = wb.source, 1
+        while name in names:
+            n += 1
+            name = f"{wb.source} ({n})"
+        names.append(name)
+    parts = [_tag(wb, name) if name != wb.source else wb for wb, name in zip(parts, names, strict=True)]
+    every_sheet = pd.CategoricalDtype(names)
     tables, quarantined = {}, {}
     for tab in TABS:
         frames = []
         for wb in parts:
-            frame = wb.tables[tab].copy()
-            frame["sheet"] = wb.source
-            if "team" in frame:
-                frame["team"] = frame["team"].fillna(wb.source)
+            frame = wb.tables[tab].assign(sheet=lambda f: f["sheet"].astype(str).astype(every_sheet))
+            if tab != "themes":
+                frame["team"] = frame["team"].fillna(_theme_team(frame, wb.tables["themes"]))
+            frame["team"] = frame["team"].fillna(wb.source)
             frames.append(frame)
-        tables[tab] = pd.concat(frames) if frames else parts[0].tables[tab]
+        tables[tab] = pd.concat(frames)
         quarantined[tab] = pd.concat([wb.quarantined[tab].assign(sheet=wb.source) for wb in parts])
     return Workbook(
         source=source,
@@ -136,3 +157,9 @@ def merge(parts: Sequence[Workbook], *, source: str, options: ParseOptions) -> W
                          for tab in TABS},
         tab_links={key: link for wb in parts for key, link in wb.tab_links.items()},
     )
+
+
+def _theme_team(frame: pd.DataFrame, themes: pd.DataFrame) -> pd.Series:
+    """Each row's theme's team (blank when it has no theme, or the theme no team), rows of one sheet."""
+    teams = themes.drop_duplicates("theme_id").set_index("theme_id")["team"]
+    return pd.Series(frame["theme_id"].map(teams).array, index=frame.index, dtype="string")

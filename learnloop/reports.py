@@ -25,25 +25,14 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from learnloop import charts, frames, metrics
-from learnloop.filters import (
-    Filters,
-    count_per_quarter,
-    current_quarter,
-    fiscal_start,
-    next_quarter,
-    present_quarters,
-    previous_quarter,
-    quarter_bounds,
-    quarter_numbers,
-    quarter_range,
-    rows_in_quarters,
-    selected,
-)
+from learnloop import charts, metrics
+from learnloop.filters import Filters, current_quarter
+from learnloop.metrics.quarters import next_quarter, previous_quarter, quarter_bounds, quarter_range
+from learnloop.metrics.selection import present_quarters, select
+from learnloop.words import and_list, plural
 from learnloop.workbook import Workbook
 
 #: How many quarters, ending with the retro's, the trend covers.
@@ -68,7 +57,7 @@ TREND_COLUMNS = ["quarter", "score", "critiques", "decisions", "shipped"]
 
 def last_complete_quarter(wb: Workbook, f: Filters) -> str:
     """The quarter before the one that contains today (``f.as_of``): the one a retro looks back on."""
-    return previous_quarter(current_quarter(f, fiscal_start(wb)))
+    return previous_quarter(current_quarter(f, wb.options.fiscal_year_start_month))
 
 
 def quarter_choices(wb: Workbook, f: Filters) -> list[str]:
@@ -94,10 +83,6 @@ def trend_window(wb: Workbook, quarter: str) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
-def _flag(values: pd.Series) -> pd.Series:
-    return values.fillna(False).astype(bool)
-
-
 class Retro:
     """What the retro shows for ``quarter``: the teams, people and themes of ``f`` apply, its
     quarter range does not (the retro looks at its own quarter, and at :func:`trend_window`)."""
@@ -108,7 +93,7 @@ class Retro:
         self.quarter = quarter
         self.previous = previous_quarter(quarter)
         self.next = next_quarter(quarter)
-        self.start, self.end = quarter_bounds(quarter, fiscal_start(wb))
+        self.start, self.end = quarter_bounds(quarter, wb.options.fiscal_year_start_month)
         self.as_of: dt.date = f.today()
         self.window: list[str] = trend_window(wb, quarter)
         #: The filters with the range set to the quarter, and to the trend window.
@@ -118,18 +103,16 @@ class Retro:
     def _in_quarter(self, tab: str, order: list[str], columns: list[str], dated: str | None = None) -> pd.DataFrame:
         """The ``columns`` of the quarter's rows of ``tab`` (by the quarter the row is in, or with
         ``dated``, by that date column), ordered by ``order``."""
-        base = selected(self.wb, tab, self.f, by_quarter=False)
+        frame = select(self.wb, self.f).tables[tab]
         if dated is None:
-            rows = rows_in_quarters(self.wb, tab, self.f, (self.quarter, self.quarter))
+            rows = frame[frame["quarter"].eq(self.quarter).fillna(False).to_numpy(dtype=bool)]
         else:
-            rows = self._dated_in_quarter(base[dated])
-        rows = rows[frames.sort_order(base, order, rows=rows)]
-        return frames.pick(base, rows, columns, index=pd.RangeIndex(len(rows)))
+            rows = frame[self._dated_in_quarter(frame[dated])]
+        return rows.sort_values(order, kind="stable")[columns].reset_index(drop=True)
 
-    def _dated_in_quarter(self, dates: pd.Series) -> np.ndarray:
-        """The positions of ``dates`` that fall in the quarter (first to last day; a blank never does)."""
-        days = dates.to_numpy(dtype="datetime64[us]")
-        return np.flatnonzero((days >= np.datetime64(self.start, "us")) & (days <= np.datetime64(self.end, "us")))
+    def _dated_in_quarter(self, dates: pd.Series) -> pd.Series:
+        """Which of ``dates`` fall in the quarter (first to last day; a blank never does)."""
+        return dates.between(pd.Timestamp(self.start), pd.Timestamp(self.end)).fillna(False).to_numpy(dtype=bool)
 
     # The scorecard and the headline numbers ----------------------------------------------
 
@@ -158,7 +141,7 @@ class Retro:
     def next_themes(self) -> pd.DataFrame:
         """The next quarter's themes that are not dropped."""
         themes = metrics.theme_summary(self.wb, replace(self.f, quarters=(self.next, self.next)))
-        return themes.loc[~_flag(themes["status"].eq("dropped")).to_numpy()].reset_index(drop=True)
+        return themes[themes["status"].ne("dropped").fillna(True).to_numpy(dtype=bool)].reset_index(drop=True)
 
     # Learning from ------------------------------------------------------------------------
 
@@ -208,10 +191,8 @@ class Retro:
         ledger = metrics.commitment_ledger(self.wb, self.f)
         if ledger.empty:
             return ledger
-        rows = self._dated_in_quarter(ledger["shipped_on"])
-        order = ["shipped_on", "commitment_id"]
-        rows = rows[frames.sort_order(ledger, order, rows=rows)]
-        return ledger.take(rows).reset_index(drop=True)
+        shipped = ledger[self._dated_in_quarter(ledger["shipped_on"])]
+        return shipped.sort_values(["shipped_on", "commitment_id"], kind="stable").reset_index(drop=True)
 
     @cached_property
     def carried(self) -> pd.DataFrame:
@@ -225,11 +206,9 @@ class Retro:
         """The quarter's decision write-ups, oldest first: :func:`metrics.decision_log` columns plus
         ``category_key`` (decision, discovery_cadence, bet) and ``supersedes``."""
         log = metrics.decision_log(self.wb, self.in_quarter)
-        rows = selected(self.wb, "decisions", self.in_quarter)
-        row_of = frames.positions(log["decision_id"], rows, "decision_id")
-        for column, source in (("category_key", "category"), ("supersedes", "supersedes")):
-            log[column] = pd.Series(frames.take(rows, source, row_of)).astype("str").array
-        return frames.sort_rows(log, ["date", "decision_id"]).reset_index(drop=True)
+        rows = select(self.wb, self.in_quarter).decisions[["sheet", "decision_id", "category", "supersedes"]]
+        log = log.merge(rows.rename(columns={"category": "category_key"}), on=["sheet", "decision_id"], how="left")
+        return log.sort_values(["date", "decision_id"], kind="stable").reset_index(drop=True)
 
     # Against earlier quarters -------------------------------------------------------------
 
@@ -237,14 +216,7 @@ class Retro:
     def trend(self) -> pd.DataFrame:
         """Per quarter of the trend window: playbook score, critiques held, decision write-ups and
         artifacts shipped. Columns: :data:`TREND_COLUMNS`."""
-        # Each per-quarter metric of the window range has one row per quarter of the window, in order.
-        return pd.DataFrame({
-            "quarter": self.window,
-            "score": metrics.score_trend(self.wb, self.in_window)["score"].to_numpy(dtype="int64"),
-            "critiques": count_per_quarter(quarter_numbers(self.wb, "critiques", self.f), self.window),
-            "decisions": metrics.decisions_per_quarter(self.wb, self.in_window)["decisions"].to_numpy(dtype="int64"),
-            "shipped": metrics.commitments_per_quarter(self.wb, self.in_window)["shipped"].to_numpy(dtype="int64"),
-        })[TREND_COLUMNS]
+        return metrics.quarter_numbers(self.wb, self.in_window)[TREND_COLUMNS]
 
 
 def retro(wb: Workbook, f: Filters, quarter: str) -> Retro:
@@ -313,14 +285,6 @@ def _h3(text: str) -> Block:
 
 def _list(kind: Literal["ul", "ol"], lines: Iterable[Line]) -> Block:
     return Block(kind, tuple(lines))
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _date(value: object) -> str:
@@ -427,8 +391,8 @@ def _changed_section(r: Retro) -> Section:
             "plain", f"No decision write-up in {r.quarter}: the loop is still open. Write down what changed in "
                      "a decision, the discovery cadence or a bet, and the learning it came from.")),))
     counts = decisions["category_key"].value_counts()
-    parts = [_plural(int(counts[key]), *_CATEGORY_COUNTS[key]) for key in CATEGORY_HEADINGS if counts.get(key)]
-    blocks: list[Block] = [_p(("plain", f"{_plural(len(decisions), 'decision write-up')}: {_and(parts)}."))]
+    parts = [plural(int(counts[key]), *_CATEGORY_COUNTS[key]) for key in CATEGORY_HEADINGS if counts.get(key)]
+    blocks: list[Block] = [_p(("plain", f"{plural(len(decisions), 'decision write-up')}: {and_list(parts)}."))]
     for key, heading in CATEGORY_HEADINGS.items():
         blocks.append(_h3(heading))
         rows = decisions.loc[decisions["category_key"].eq(key).to_numpy(dtype=bool)]
@@ -439,9 +403,9 @@ def _changed_section(r: Retro) -> Section:
 
 def _trend_section(r: Retro) -> Section:
     lines = [(("plain", f"{row.quarter}: {row.score} of {len(metrics.STEPS)} steps, "
-                        f"{_plural(int(row.critiques), 'critique')}, "
-                        f"{_plural(int(row.decisions), 'decision write-up')}, "
-                        f"{_plural(int(row.shipped), 'artifact')} shipped"),)
+                        f"{plural(int(row.critiques), 'critique')}, "
+                        f"{plural(int(row.decisions), 'decision write-up')}, "
+                        f"{plural(int(row.shipped), 'artifact')} shipped"),)
              for row in r.trend.itertuples()]
     return Section("trend", "Against earlier quarters", (
         _list("ul", (_kpi_line(kpi, r.previous) for kpi in r.kpis)),
@@ -480,7 +444,7 @@ def _next_section(r: Retro) -> Section:
             (("bold_sheet", _text(row["name"]) or ""),
              *_details(("sheet", _text(row["source_id"])), ("sheet", _text(row["kind"])),
                        ("sheet", _text(row["owner"]))),
-             ("plain", f" — quiet for {_plural(int(row['days_since']), 'day')}, since {_date(row['last_engaged_on'])}"))
+             ("plain", f" — quiet for {plural(int(row['days_since']), 'day')}, since {_date(row['last_engaged_on'])}"))
             for _, row in r.dormant.iterrows())))
     return Section("next", "What's next", tuple(blocks))
 
@@ -491,8 +455,8 @@ def _scope(f: Filters) -> list[Run]:
         if values:
             if parts:
                 parts.append(("plain", "; "))
-            plural = "people" if label == "person" else label + "s"
-            parts += [("plain", f"{label if len(values) == 1 else plural} "), ("sheet", ", ".join(values))]
+            many = "people" if label == "person" else label + "s"
+            parts += [("plain", f"{label if len(values) == 1 else many} "), ("sheet", ", ".join(values))]
     return parts or [("plain", "all teams and people")]
 
 

@@ -1,7 +1,7 @@
 """The app's small Streamlit helpers: the one cached loader and shared bits of page chrome.
 
-Caching lives here and only here. A read is shared by every session for ``refresh_seconds``
-(the workbook keeps what the metrics derive from it, see :class:`learnloop.workbook.Derived`);
+The read is cached here and only here. A read is shared by every session for ``refresh_seconds``
+(what the metrics work out from a workbook is kept for it by :mod:`learnloop.metrics.cache`);
 a failed read is remembered for the same time (so pages stay fast while Google is down) and
 the last good workbook keeps serving, with a banner that says what failed and when the next
 try is.
@@ -19,6 +19,7 @@ import streamlit as st
 from learnloop import access, exports, load, metrics, reports, settings
 from learnloop import filters as filtering
 from learnloop.errors import SourceError
+from learnloop.metrics import selection
 from learnloop.sources.sheets import SheetReader
 from learnloop.workbook import Workbook
 
@@ -44,8 +45,8 @@ def _last_good() -> dict[tuple[object, ...], Workbook]:
 
 # A resource, not data: every session reads the same workbook object, never a copy. A loaded
 # workbook is never changed (metrics and pages only read it), and what the metrics work out from
-# it is kept on it (``Workbook.derived``), so a click reuses it instead of unpickling the
-# workbook and working everything out again.
+# it is kept for that object (learnloop.metrics.cache), so a click reuses it instead of unpickling
+# the workbook and working everything out again.
 @st.cache_resource(show_spinner="Reading the workbook…", max_entries=16)
 def _load(config: settings.Settings, bucket: int) -> Loaded:
     now = dt.datetime.now(dt.UTC)
@@ -158,7 +159,7 @@ def lost_tabs(before: Workbook, now: Workbook) -> list[str]:
 
 def sidebar_filters(wb: Workbook) -> filtering.Filters:
     """Draw the shared filters in the sidebar; each is bound to the URL so a filtered view is a link."""
-    choices = filtering.available(wb)
+    choices = selection.choices(wb)
     quarters: list[str] = choices["quarters"]  # type: ignore[assignment]
     themes: dict[str, str] = choices["themes"]  # type: ignore[assignment]
     with st.sidebar:
@@ -181,6 +182,16 @@ def sidebar_filters(wb: Workbook) -> filtering.Filters:
 def filters() -> filtering.Filters:
     """The filters chosen in the sidebar for this run (no filter when the page has none)."""
     return st.session_state.get("filters", filtering.Filters())
+
+
+def with_sheet(wb: Workbook, columns: list[str]) -> list[str]:
+    """``columns``, and the ``sheet`` each row came from when the workbook rolls up several sheets."""
+    return [*columns, "sheet"] if len(wb.sheets) > 1 else columns
+
+
+def page_quarter(wb: Workbook, f: filtering.Filters) -> str:
+    """The quarter a page's headline numbers are about: the last of the selected range, else today's."""
+    return f.quarters[1] if f.quarters else filtering.current_quarter(f, wb.options.fiscal_year_start_month)
 
 
 def kpi_value(kpi: metrics.Kpi) -> str:

@@ -22,8 +22,9 @@ from pandas._libs import lib
 from pandera.pandas import DataFrameSchema
 
 from data_schemas import TABS, ParseOptions, TabModel, name_key, parse_options, parsers, tab_for
+from data_schemas.base import LIST_KINDS
 from learnloop import frames
-from learnloop.workbook import Issue, Reference, Severity, Workbook
+from learnloop.workbook import Issue, Severity, Workbook
 
 RawTab = Sequence[Sequence[Any]]
 # Rows above the header that may hold a title or notes; the header is searched for in these.
@@ -58,20 +59,24 @@ def validate_workbook(
             results[tab] = validate_tab(tab, raw_tabs[found[tab]], options=options, sheet=sheet)
         else:
             results[tab] = _missing_tab(tab, sheet)
-    references = _check_references(results, sheet)
+    _check_references(results, sheet)
     _release_memory()
+    # Ids belong to their sheet: every table says which sheet each row came from, so a roll-up of several
+    # sheets (load.merge) never matches one sheet's S-003 with another's.
+    from_sheet = pd.CategoricalDtype([sheet or source])
 
     for result in results.values():
         issues.extend(result.issues)
     return Workbook(
         source=source,
-        tables={tab: result.kept for tab, result in results.items()},
+        tables={tab: result.kept.assign(sheet=pd.Categorical.from_codes(np.zeros(len(result.kept), dtype="int8"),
+                                                                        dtype=from_sheet))
+                for tab, result in results.items()},
         quarantined={tab: result.quarantined for tab, result in results.items()},
         issues=tuple(issues),
         options=options,
         tab_titles={tab: found.get(tab) for tab in TABS},
         ignored_columns={tab: tuple(result.ignored_columns) for tab, result in results.items()},
-        references=references,
     )
 
 
@@ -100,7 +105,7 @@ def _missing_tab(tab: str, sheet: str | None) -> TabResult:
 
 #: Kinds whose parser reads a cell only through :func:`parsers.text`: a column of text cells can be
 #: handed to them as Arrow-backed ``string`` instead of Python objects, with the same result.
-_TEXT_KINDS = frozenset({"id", "text", "choice", "choice_list", "id_list", "url", "quarter"})
+_TEXT_KINDS = frozenset({"id", "text", "name", "choice", "choice_list", "id_list", "name_list", "url", "quarter"})
 
 
 def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions(),
@@ -160,7 +165,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
         except pandera.errors.SchemaErrors as exc:
             parsed = exc.data
             failures = exc.failure_cases
-    unreadable = {name: ~(column.blank | errors_found[name]) & parsed[name].isna().to_numpy(dtype=bool)
+    unreadable = {name: ~(column.blank | errors_found[name]) & _missing(parsed[name], declared[name])
                   for name, column in by_name.items()}
     failing = [(int(failure.index), str(failure.check), str(failure.column))
                for failure in failures.itertuples(index=False)
@@ -232,6 +237,9 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
             dropped.setdefault(name, []).append(row)
     for name, rows_ in dropped.items():
         _drop_values(parsed, name, rows_, declared[name])
+    for name, date_column in model._event_quarters.items():
+        if date_column in dropped:  # the date a quarter was read from is left out: so is the quarter
+            parsed[name] = parsers.quarter_of(parsed[date_column], options.fiscal_year_start_month)
 
     kept = parsed.drop(index=quarantined_rows) if quarantined_rows else parsed
     kept = _typed(model, kept)
@@ -412,8 +420,17 @@ def _first_rows(parsed: pd.DataFrame, column: str | None, rows: list[int]) -> di
 
 def _drop_values(parsed: pd.DataFrame, name: str, rows: list[int], meta: Mapping[str, Any]) -> None:
     """What is left of cells with a warning: the known items of a list, otherwise nothing."""
-    for row in rows:
-        parsed.at[row, name] = _drop_value(parsed.at[row, name], meta)
+    values = parsed[name].copy()
+    positions = parsed.index.get_indexer(rows)
+    if meta["kind"] in LIST_KINDS:
+        cells = values.to_numpy(dtype=object, copy=True)
+        for position in positions:
+            cells[position] = _drop_value(cells[position], meta)
+        parsed[name] = pd.Series(cells, index=parsed.index, dtype=object)
+        return
+    for position in positions:
+        values.iloc[position] = _drop_value(values.iloc[position], meta)
+    parsed[name] = values
 
 
 def _find_header(grid: Sequence[Sequence[Any]], declared: Mapping[str, Any]) -> int:
@@ -472,23 +489,26 @@ def _unreadable_message(name: str, meta: Mapping[str, Any], value: object) -> st
     return f"'{value}' in {name} is not {noun} we can read. Type {_what_to_type(meta)}."
 
 
+def _missing(parsed: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+    """Which parsed cells hold nothing: missing, or a list with no item."""
+    if meta["kind"] in LIST_KINDS:
+        return ~parsed.astype(bool).to_numpy(dtype=bool)
+    return parsed.isna().to_numpy(dtype=bool)
+
+
 def _check_message(name: str, meta: Mapping[str, Any], value: object, parsed: object) -> str:
     if meta["kind"] == "choice_list":
-        unknown = [item for item in str(parsed).split(", ") if item not in meta["choices"]]
+        unknown = [item for item in parsed if item not in meta["choices"]]  # type: ignore[attr-defined]
         return f"'{', '.join(unknown)}' in {name} is not known. Use {_what_to_type(meta)}."
     return f"'{value}' is not a valid {name}. Use {_what_to_type(meta)}."
 
 
-def _first_row_with(parsed: pd.DataFrame, column: str, row: int) -> int:
-    same = parsed.index[parsed[column].eq(parsed.at[row, column]).fillna(False)]
-    return int(same[0])
-
-
 def _drop_value(value: object, meta: Mapping[str, Any]) -> object:
     """What is left of a cell with a warning: the known items of a list, otherwise nothing."""
-    if meta["kind"] == "choice_list" and isinstance(value, str):
-        known = [item for item in value.split(", ") if item in meta["choices"]]
-        return ", ".join(known) if known else pd.NA
+    if meta["kind"] == "choice_list":
+        return tuple(item for item in value if item in meta["choices"])  # type: ignore[attr-defined]
+    if meta["kind"] in LIST_KINDS:
+        return ()
     return pd.NA if meta["default"] is None else meta["default"]
 
 
@@ -526,10 +546,8 @@ def _quarantine_frame(tab: str, raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> dict[tuple[str, str], Reference]:
-    """Drop (with a warning) references to ids that no kept row of the other tab has; return where the
-    others point, for the metrics to reuse (:class:`Reference`)."""
-    references: dict[tuple[str, str], Reference] = {}
+def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> None:
+    """Drop (with a warning) references to ids that no kept row of the other tab has."""
     for tab, result in results.items():
         frame = result.kept
         for name, meta in _declared(TABS[tab].model).items():
@@ -537,19 +555,12 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> di
             if not target or frame.empty:
                 continue
             target_id = TABS[target].model._id_column
-            target_frame = results[target].kept
-            values = frame[name]
+            known = results[target].kept[target_id]
             if meta["kind"] == "id_list":
-                rows, items = parsers.split_list(frames.text(values))
-                targets = frames.index_of(items, target_frame[target_id])
-                found = targets >= 0
-                if not found.all():
-                    _drop_unknown_items(tab, result, name, target, target_id, rows, items, found, sheet)
-                    rows, items, targets = rows[found], items.filter(pa.array(found)), targets[found]
-                references[(tab, name)] = Reference(target, frame, target_frame, rows, targets, items)
+                _drop_unknown_items(tab, result, name, target, target_id, known, sheet)
                 continue
-            targets = frames.index_of(values, target_frame[target_id])
-            unknown = values.notna().to_numpy(dtype=bool) & (targets < 0)
+            values = frame[name]
+            unknown = values.notna().to_numpy(dtype=bool) & ~frames.isin(values, known)
             if unknown.any():
                 for row, value in zip(frame.index[unknown], values[unknown].to_numpy(dtype=object), strict=True):
                     result.issues.append(Issue(
@@ -557,23 +568,29 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> di
                         f"'{value}' is not a {target_id} in the {target} tab. Use an id listed there, "
                         f"or leave it blank. The value is left out; the rest of the row is kept.", sheet))
                 frame[name] = values.mask(pd.Series(unknown, index=frame.index))
-            rows = np.flatnonzero(targets >= 0)
-            references[(tab, name)] = Reference(target, frame, target_frame, rows, targets[rows])
-    return references
 
 
-def _drop_unknown_items(tab: str, result: TabResult, name: str, target: str, target_id: str, rows: np.ndarray,
-                        items: pa.Array, found: np.ndarray, sheet: str | None) -> None:
-    """Rewrite the list cells of ``name`` that name ids ``target`` has no row for (``found`` False)
-    without them, one warning per cell."""
+def _drop_unknown_items(tab: str, result: TabResult, name: str, target: str, target_id: str, known: pd.Series,
+                        sheet: str | None) -> None:
+    """Rewrite the list cells of ``name`` that name ids ``target`` has no row for without them, one
+    warning per cell."""
     frame = result.kept
-    listed = pd.Series(pd.array(items, dtype="str"), index=frame.index[rows], copy=False)
-    missing = listed[~found].groupby(level=0, sort=False).agg(", ".join)  # rows in order of appearance
-    known_items = listed[found]
-    kept = known_items[known_items.index.isin(missing.index)].groupby(level=0, sort=False).agg(", ".join)
-    for row, missing_ids in missing.items():
-        frame.at[row, name] = kept.get(row, pd.NA)
+    cells = frame[name].reset_index(drop=True)
+    items = cells.explode().dropna()
+    if items.empty:
+        return
+    found = frames.isin(items.astype("string"), known)
+    if found.all():
+        return
+    positions = np.unique(items.index[~found].to_numpy())
+    known_ids = set(items[found].unique())
+    kept = frame[name].to_numpy(dtype=object, copy=True)
+    for position in positions:
+        listed = kept[position]
+        missing = ", ".join(item for item in listed if item not in known_ids)
+        kept[position] = tuple(item for item in listed if item in known_ids)
         result.issues.append(Issue(
-            tab, int(row), name, missing_ids, "warning",
-            f"'{missing_ids}' in {name} is not a {target_id} in the {target} tab. Use ids listed there; "
+            tab, int(frame.index[position]), name, missing, "warning",
+            f"'{missing}' in {name} is not a {target_id} in the {target} tab. Use ids listed there; "
             f"the unknown ones are left out.", sheet))
+    frame[name] = pd.Series(kept, index=frame.index, dtype=object)

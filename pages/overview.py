@@ -3,11 +3,10 @@
 import streamlit as st
 
 from learnloop import charts, metrics, ui
-from learnloop.filters import current_quarter, fiscal_start
 
 wb = ui.workbook()
 f = ui.filters()
-quarter = f.quarters[1] if f.quarters else current_quarter(f, fiscal_start(wb))
+quarter = ui.page_quarter(wb, f)
 
 st.title(f"Overview · {quarter}")
 st.caption("Theme → learning network → peer circle → public commitment → decision write-up.")

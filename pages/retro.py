@@ -79,7 +79,7 @@ elif slide == 2:
     counts = st.columns(3)
     counts[0].metric("Sources added", len(r.sources_added), border=True)
     counts[1].metric("Sources pruned", len(r.sources_pruned), border=True)
-    counts[2].metric("Sources behind a decision", len(r.top_sources), border=True,
+    counts[2].metric("Sources behind a decision", len(metrics.top_sources(wb, r.in_quarter, n=None)), border=True,
                      help="Sources named by at least one of the quarter's decision write-ups.")
     left, right = st.columns(2)
     with left:
@@ -108,14 +108,15 @@ elif slide == 3:
           "No critique held this quarter.")
 
 elif slide == 4:
-    late = int(r.shipped["state"].eq("shipped_late").sum()) if len(r.shipped) else 0
+    figures = {figure.key: figure for figure in metrics.commitment_figures(wb, r.in_quarter)}
     overdue = int(r.carried["state"].eq("overdue").sum()) if len(r.carried) else 0
     counts = st.columns(4)
-    counts[0].metric("Shipped", len(r.shipped), border=True)
-    counts[1].metric("Shipped late", late, border=True)
-    counts[2].metric("Open, carried over", len(r.carried), border=True,
+    for column, key in zip(counts[:2], ("artifacts_shipped", "shipped_late"), strict=True):
+        column.metric(figures[key].name, ui.kpi_value(figures[key]), help=figures[key].help, border=True)
+    counts[2].metric("Carried over", len(r.carried), border=True,
                      help="Still open at the quarter's end: committed earlier, or due later.")
-    counts[3].metric("Overdue", overdue, border=True)
+    counts[3].metric("Carried over and overdue", overdue, border=True,
+                     help="Of those carried over, the ones due before today.")
     left, right = st.columns(2)
     with left:
         chart(charts.commitments(metrics.commitments_per_quarter(wb, r.in_window), size=size), "commitments")

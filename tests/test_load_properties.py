@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data_schemas import TABS, name_key, parsers
+from data_schemas.base import LIST_KINDS
 from learnloop.validate import validate_workbook
 from learnloop.workbook import Workbook
 
@@ -164,6 +165,9 @@ def test_any_grid_loads_and_every_data_row_is_kept_or_left_out(raw_tabs):
                 assert str(kept[name].dtype) == "datetime64[us]", (tab, name)
             elif meta["kind"] == "number":
                 assert kept[name].dtype == "float64", (tab, name)
+            elif meta["kind"] in LIST_KINDS:  # a tuple of items per cell, () when blank
+                assert kept[name].map(type).eq(tuple).all(), (tab, name)
+                assert not kept[name].explode().isin(list(parsers.SPREADSHEET_ERRORS)).any(), (tab, name)
             else:
                 assert kept[name].dtype == "string", (tab, name)
                 assert not kept[name].isin(list(parsers.SPREADSHEET_ERRORS)).any(), (tab, name)

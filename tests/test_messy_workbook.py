@@ -63,9 +63,8 @@ def test_every_issue(kind, tmp_path):
     assert set(got) == EXPECTED[kind][3]
 
 
-def test_the_loader_keeps_where_each_reference_points(kind, tmp_path):
-    # The metrics read these instead of looking every id up again: each must name exactly the ids
-    # left in the cells (unknown ones dropped), and point at the row that has that id.
+def test_every_reference_left_in_a_cell_names_a_kept_row(kind, tmp_path):
+    # Unknown ids are dropped (with a warning); whatever a cell still names is a row of the other tab.
     wb = messy(kind, tmp_path)
     checked = 0
     for tab, spec in TABS.items():
@@ -73,19 +72,12 @@ def test_the_loader_keeps_where_each_reference_points(kind, tmp_path):
             target = meta["refers_to"]
             if not target:
                 continue
-            reference = wb.reference(tab, column)
             cells = wb.tables[tab][column]
-            target_ids = wb.tables[target][TABS[target].model._id_column].tolist()
-            named = [(row, item) for row, cell in enumerate(cells) if not pd.isna(cell)
-                     for item in (cell.split(", ") if meta["kind"] == "id_list" else [cell])]
-            ids = reference.items.to_pylist() if reference.items is not None else [cells.iloc[row] for row in reference.rows]
-            assert list(zip(reference.rows.tolist(), ids, strict=True)) == named, (tab, column)
-            assert [target_ids[row] for row in reference.targets] == ids, (tab, column)
-            assert all(target_ids.index(item) == row for item, row in zip(ids, reference.targets, strict=True))
+            named = cells.explode().dropna() if meta["kind"] == "id_list" else cells.dropna()
+            target_ids = set(wb.tables[target][TABS[target].model._id_column])
+            assert set(named) <= target_ids, (tab, column)
             checked += len(named)
     assert checked > 10
-    # A copy whose tables are not the ones checked (a filtered or merged workbook) has none to offer.
-    assert load.merge([wb], source="merged", options=wb.options).reference("decisions", "source_ids") is None
 
 
 def test_issues_carry_the_value_as_typed_and_what_to_type(kind, tmp_path):
@@ -130,13 +122,13 @@ def test_kept_values_are_parsed(kind, tmp_path):
         "2026-01-15", "2026-01-15", "2026-02-01", "2026-03-01", "2026-03-04"]
     assert pd.isna(sources.loc[4, "theme_id"]) and pd.isna(sources.loc[6, "pruned_on"])
     assert critiques.loc[2, "date"] == pd.Timestamp("2026-01-20")
-    assert critiques["roles"].tolist()[:3] == ["PM, Design, Eng", "PM, Design", "Eng"]
+    assert critiques["roles"].tolist()[:3] == [("PM", "Design", "Eng"), ("PM", "Design"), ("Eng",)]
     assert critiques.loc[4, "date"] == pd.Timestamp("2026-02-13")
     assert critiques.loc[8, "format"] == "peer_circle"
     assert commitments.loc[3, ["status", "committed_on"]].tolist() == ["in_progress", pd.Timestamp("2026-01-22")]
     assert decisions.loc[4, "category"] == "discovery_cadence"
-    assert decisions.loc[5, ["source_ids", "critique_ids", "impact"]].tolist() == ["S-003", "C-r3", 4.0]
-    assert pd.isna(decisions.loc[6, "source_ids"]) and pd.isna(decisions.loc[6, "impact"])
+    assert decisions.loc[5, ["source_ids", "critique_ids", "impact"]].tolist() == [("S-003",), ("C-r3",), 4.0]
+    assert decisions.loc[6, "source_ids"] == () and pd.isna(decisions.loc[6, "impact"])
     assert pd.isna(decisions.loc[7, "commitment_id"]) and decisions.loc[7, "supersedes"] == "D-003"
     assert set(decisions["quarter"]) == {"2026-Q1", "2026-Q2"}
     if kind != "csv":

@@ -10,17 +10,15 @@ import dataclasses
 import datetime as dt
 import math
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from data_schemas import parsers
 from learnloop import filters as fl
 from learnloop import load
 from learnloop import metrics as m
+from learnloop.metrics import cache, playbook
+from learnloop.metrics import quarters as q
+from learnloop.metrics import selection as sel
 from learnloop.sources.demo import TAB_HEADERS
 from learnloop.validate import validate_workbook
 from tests.fixtures.small import (
@@ -62,27 +60,27 @@ def column(frame: pd.DataFrame, name: str) -> list:
 
 
 def test_quarter_helpers():
-    assert fl.previous_quarter("2026-Q1") == "2025-Q4"
-    assert fl.previous_quarter("2026-Q3") == "2026-Q2"
-    assert fl.next_quarter("2025-Q4") == "2026-Q1"
-    assert fl.quarter_range("2025-Q3", "2026-Q2") == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
-    assert fl.quarter_range("2026-Q2", "2026-Q1") == []
-    assert fl.quarter_bounds("2026-Q1") == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
-    assert fl.quarter_bounds("2026-Q4") == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
-    assert fl.quarter_months("2026-Q2") == [pd.Period("2026-04", "M"), pd.Period("2026-05", "M"),
-                                            pd.Period("2026-06", "M")]
+    assert q.previous_quarter("2026-Q1") == "2025-Q4"
+    assert q.previous_quarter("2026-Q3") == "2026-Q2"
+    assert q.next_quarter("2025-Q4") == "2026-Q1"
+    assert q.quarter_range("2025-Q3", "2026-Q2") == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert q.quarter_range("2026-Q2", "2026-Q1") == []
+    assert q.quarter_bounds("2026-Q1") == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert q.quarter_bounds("2026-Q4") == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert q.quarter_months("2026-Q2") == [pd.Period("2026-04", "M"), pd.Period("2026-05", "M"),
+                                           pd.Period("2026-06", "M")]
     assert sorted(["2026-Q1", "2025-Q4", "2025-Q3"]) == ["2025-Q3", "2025-Q4", "2026-Q1"]
 
 
 def test_fiscal_quarter_helpers():
     # Fiscal year from April, named by the year it ends in: FY2027 = Apr 2026 .. Mar 2027.
-    assert fl.quarter_bounds("2027-Q1", 4) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
-    assert fl.quarter_bounds("2026-Q4", 4) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
-    assert fl.quarter_bounds("2027-Q4", 4) == (dt.date(2027, 1, 1), dt.date(2027, 3, 31))
+    assert q.quarter_bounds("2027-Q1", 4) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert q.quarter_bounds("2026-Q4", 4) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert q.quarter_bounds("2027-Q4", 4) == (dt.date(2027, 1, 1), dt.date(2027, 3, 31))
     # From February: FY2027 Q1 = Feb–Apr 2026; FY2026 Q4 = Nov 2025 – Jan 2026 (crosses the year).
-    assert fl.quarter_bounds("2027-Q1", 2) == (dt.date(2026, 2, 1), dt.date(2026, 4, 30))
-    assert fl.quarter_bounds("2026-Q4", 2) == (dt.date(2025, 11, 1), dt.date(2026, 1, 31))
-    assert fl.quarter_months("2026-Q4", 2) == [pd.Period("2025-11", "M"), pd.Period("2025-12", "M"),
+    assert q.quarter_bounds("2027-Q1", 2) == (dt.date(2026, 2, 1), dt.date(2026, 4, 30))
+    assert q.quarter_bounds("2026-Q4", 2) == (dt.date(2025, 11, 1), dt.date(2026, 1, 31))
+    assert q.quarter_months("2026-Q4", 2) == [pd.Period("2025-11", "M"), pd.Period("2025-12", "M"),
                                                pd.Period("2026-01", "M")]
     # 2026-09-15: calendar Q3; from April it is the 6th fiscal month of FY2027 -> Q2.
     assert fl.current_quarter(F(), 1) == "2026-Q3"
@@ -92,32 +90,25 @@ def test_fiscal_quarter_helpers():
 
 
 @pytest.mark.parametrize("fiscal", range(1, 13))
-def test_quarter_numbers_agree_with_quarter_labels(fiscal):
-    # Every month from 1990 to 2030 for every fiscal start: the number of a date's quarter is the
-    # number of the label quarter_of gives it, and numbers of consecutive quarters are consecutive.
-    days = pd.Series(pd.date_range("1990-01-01", "2030-12-01", freq="MS").append(pd.DatetimeIndex([pd.NaT])))
-    numbers = parsers.date_quarter_numbers(days, fiscal)
-    labels = parsers.quarter_of(days, fiscal)
-    assert numbers[-1] == -1 and pd.isna(labels.iloc[-1])
-    assert [parsers.quarter_label(int(n)) for n in numbers[:-1]] == labels.iloc[:-1].tolist()
-    assert [fl.quarter_number(str(label)) for label in labels.iloc[:-1]] == numbers[:-1].tolist()
-    assert fl.quarter_number(fl.next_quarter("2025-Q4")) == fl.quarter_number("2025-Q4") + 1
+def test_every_date_lies_in_the_quarter_its_label_names(fiscal):
+    # Every month from 1990 to 2030 for every fiscal start: the first and last day of a month fall in
+    # the quarter the calendar labels them with, and each quarter starts the day after the one before ends.
+    firsts = pd.date_range("1990-01-01", "2030-12-01", freq="MS")
+    days = pd.Series(firsts.append(firsts + pd.offsets.MonthEnd(0)).append(pd.DatetimeIndex([pd.NaT])))
+    labels = q.quarters_of(days, fiscal)
+    assert pd.isna(labels.iloc[-1])
+    for day, label in zip(days.iloc[:-1], labels.iloc[:-1], strict=True):
+        start, end = q.quarter_bounds(label, fiscal)
+        assert start <= day.date() <= end, (day, label)
+    for label in ("1999-Q4", "2026-Q1", "2027-Q3"):
+        assert q.quarter_bounds(q.next_quarter(label), fiscal)[0] == q.quarter_bounds(label, fiscal)[1] + dt.timedelta(1)
 
 
-def test_per_quarter_counts_and_rows_match_the_labels(wb):
-    # Counting by quarter number gives what counting the labels gives, blanks and unlisted quarters left out;
-    # picking a range of quarters picks the rows whose label is in it, in sheet order.
-    quarters = ["2026-Q3", "2025-Q4", "2026-Q1", "2024-Q2"]
-    for tab in fl.TAB_NAMES:
-        labels = wb.tables[tab]["quarter"].astype("string")
-        numbers = fl.quarter_numbers(wb, tab, F())
-        assert fl.count_per_quarter(numbers, quarters).tolist() == [int(labels.eq(q).sum()) for q in quarters]
-        assert fl.count_up_to(numbers, quarters).tolist() == [int((labels <= q).sum()) for q in quarters]
-        rows = fl.rows_in_quarters(wb, tab, F(), ("2026-Q1", "2026-Q2"))
-        assert rows.tolist() == np.flatnonzero(labels.between("2026-Q1", "2026-Q2").fillna(False)).tolist()
-    shipped = fl.quarter_numbers(wb, "commitments", F(), by="shipped_on")
-    expected = parsers.quarter_of(wb.commitments["shipped_on"]).eq(Q2).fillna(False)
-    assert fl.count_per_quarter(shipped, [Q2]).tolist() == [int(expected.sum())] and expected.sum() > 0
+def test_a_quarter_range_picks_the_rows_whose_quarter_is_in_it(wb):
+    for tab in sel.TABS:
+        labels = wb.tables[tab]["quarter"]
+        picked = sel.select(wb, F(quarters=(Q1, Q2))).tables[tab]
+        assert picked.index.tolist() == labels.index[labels.isin([Q1, Q2]).fillna(False)].tolist(), tab
 
 
 def test_filters_normalise_and_know_today():
@@ -133,7 +124,7 @@ def test_filters_normalise_and_know_today():
 
 
 def test_available_choices(wb):
-    choices = fl.available(wb)
+    choices = sel.choices(wb)
     assert choices["quarters"] == [Q1, Q2, Q3]
     assert choices["teams"] == ["Alpha", "Beta"]
     assert choices["people"] == ["Ana", "Ben", "Cai", "Dee", "Eli"]
@@ -143,7 +134,7 @@ def test_available_choices(wb):
 
 
 def test_filtered_rows_per_filter(wb):
-    ids = lambda tab, f: sorted(fl.filtered(wb, tab, f).iloc[:, 0].tolist())  # noqa: E731
+    ids = lambda tab, f: sorted(sel.select(wb, f).tables[tab].iloc[:, 0].tolist())  # noqa: E731
     # C-10 has no team cell: it is Beta's through its theme T-B2.
     assert ids("critiques", BETA) == ["C-10", "C-9"]
     # Ana presents C-1, C-2, C-6, C-8 and takes part in C-4, C-7, C-9; names match ignoring case.
@@ -152,10 +143,11 @@ def test_filtered_rows_per_filter(wb):
     # Sources by added_on quarter: S-4 (04-01), S-5, S-6, S-9 (06-30), S-10 (06-01).
     assert ids("sources", F(quarters=(Q2, Q2))) == ["S-10", "S-4", "S-5", "S-6", "S-9"]
     assert ids("themes", F(quarters=(Q2, Q3), teams=("Alpha",))) == ["T-A2", "T-A3"]
-    view = fl.apply(wb, F(teams=("Beta",)))
-    assert isinstance(view, type(wb))
+    view = sel.select(wb, F(teams=("Beta",)))
     assert sorted(view.decisions["decision_id"]) == ["D-5", "D-6"]
     assert len(view.critiques) == 2 and len(wb.critiques) == 10
+    # Names match ignoring case and runs of spaces.
+    assert ids("critiques", F(teams=("  beta ",))) == ["C-10", "C-9"]
 
 
 # --------------------------------------------------------------------------------------
@@ -226,7 +218,7 @@ def test_scorecard_person_theme_and_range_filters(wb):
 def test_fiscal_workbook_gives_the_same_scores_under_fiscal_labels():
     fwb = fiscal_workbook()
     # Fiscal from April: Jan–Mar 2026 = 2026-Q4, Apr–Jun = 2027-Q1, Jul–Sep = 2027-Q2.
-    assert fl.available(fwb)["quarters"] == ["2026-Q4", "2027-Q1", "2027-Q2"]
+    assert sel.choices(fwb)["quarters"] == ["2026-Q4", "2027-Q1", "2027-Q2"]
     trend = m.score_trend(fwb, ALL)
     assert dict(zip(trend["quarter"], trend["score"], strict=True)) == {"2026-Q4": 5, "2027-Q1": 5, "2027-Q2": 3}
     # S-3 added 03-31 counts at the end of fiscal 2026-Q4, S-4 added 04-01 does not.
@@ -241,8 +233,8 @@ def test_fiscal_year_from_february_moves_quarter_boundaries():
     # Q2 = May–Jul 2026: D-3 (05-25), D-4 (07-20) = 2. (Calendar quarters: 3, 2, 1.)
     assert column(m.decisions_per_quarter(feb, f), "decisions") == [4, 2]
     # Feb C-2, Mar C-3, Apr C-4: 3 months; FY2026 Q4 = Nov, Dec, Jan: only January (C-1, C-9).
-    assert m.critique_months(feb, ALL, "2027-Q1") == 3
-    assert m.critique_months(feb, ALL, "2026-Q4") == 1
+    assert m.scorecard(feb, ALL, "2027-Q1").steps[2].detail["months_with_critiques"] == 3
+    assert m.scorecard(feb, ALL, "2026-Q4").steps[2].detail["months_with_critiques"] == 1
 
 
 # --------------------------------------------------------------------------------------
@@ -264,14 +256,13 @@ def test_critiques_per_month(wb):
     # because C-8 is dated in it.
     assert len(m.critiques_per_month(wb, F(teams=("Beta",), as_of=dt.date(2026, 8, 10)))) == 8
     assert len(m.critiques_per_month(wb, F(as_of=dt.date(2026, 8, 10)))) == 9
-
-
-def test_critique_months(wb):
-    assert m.critique_months(wb, ALL, Q2) == 3  # Apr C-4, May C-5, Jun C-10
-    assert m.critique_months(wb, ALPHA, Q2) == 2  # Apr, May
-    assert m.critique_months(wb, BETA, Q2) == 1  # Jun
-    assert m.critique_months(wb, F(people=("Ben",)), Q1) == 3  # C-1 Jan, C-2 Feb, C-3 Mar
-    assert m.critique_months(wb, F(themes=("T-A3",)), Q2) == 0
+    # Months after today are left out unless a critique is dated in them, even with a later one: Ben on
+    # 2026-05-20 over Q2..Q3 has April (none of his), May (C-5), no June, July (C-6), no August or September.
+    ben = F(people=("Ben",), quarters=(Q2, Q3), as_of=dt.date(2026, 5, 20))
+    months = m.critiques_per_month(wb, ben)
+    assert column(months, "month") == [D("2026-04-01"), D("2026-05-01"), D("2026-07-01")]
+    assert column(months, "critiques") == [0, 1, 1]
+    assert m.roles_coverage(wb, ben)["month"].unique().tolist() == column(months, "month")
 
 
 def test_monthly_streak(wb):
@@ -382,36 +373,13 @@ def test_time_to_impact(wb):
         ("source", "S-3", "D-4", 111),  # 03-31 -> 07-20: 30 + 31 + 30 + 20
     ]
     # Sources 0, 10, 46, 49, 111 -> 46; critiques 5, 12, 36, 54 -> (12 + 36) / 2 = 24.
-    assert m.median_days_to_impact(wb, ALL) == {"source": 46.0, "critique": 24.0}
-    assert m.median_days_to_impact(wb, BETA) == {"source": 49.0, "critique": None}
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["2026-01-05", "2026-01-06", "2026-02-01"]),
-                          st.sampled_from(["D-1", "D-2", "D-10"])), min_size=1, max_size=12),
-       st.data())
-def test_time_to_impact_pairs_are_ordered_by_decision_then_kind_then_id(decisions, data):
-    # Whatever order a cell lists its ids in, and however decisions repeat a date or an id, the pairs
-    # come out as a plain sort on (decision date, decision id, kind, id) puts them (stable). Every
-    # decision has a date and an id: the loader leaves out rows without them.
-    frame = pd.DataFrame({"date": pd.to_datetime([d for d, _ in decisions]),
-                          "decision_id": pd.array([i for _, i in decisions], dtype="string")})
-    cells = [(row, kind, data.draw(st.lists(st.sampled_from(["S-1", "S-2", "S-10", "C-3"]), max_size=3)))
-             for row in range(len(decisions)) for kind in (0, 1)]
-    pairs = [(row, kind, item) for row, kind, items in sorted(cells, key=lambda cell: cell[1]) for item in items]
-    position = np.array([row for row, _, _ in pairs], dtype="int64")
-    kind = np.array([k for _, k, _ in pairs], dtype="int64")
-    ids = pa.array([item for _, _, item in pairs], pa.large_string())
-
-    def key(n: int) -> tuple:
-        return (*decisions[position[n]], kind[n], ids[n].as_py())
-
-    assert m._pair_order(frame, position, kind, ids).tolist() == sorted(range(len(pairs)), key=key)
+    assert pairs.groupby("kind")["days"].median().to_dict() == {"source": 46.0, "critique": 24.0}
+    assert column(m.time_to_impact(wb, BETA), "days") == [49]
 
 
 def test_top_sources(wb):
     top = m.top_sources(wb, ALL)
-    assert list(top.columns) == ["source_id", "name", "kind", "decisions"]
+    assert list(top.columns) == m.TOP_SOURCES_COLUMNS
     # S-3 by D-2 and D-4; S-1, S-2 by D-1; S-7 by D-5 (ties by id).
     assert column(top, "source_id") == ["S-3", "S-1", "S-2", "S-7"]
     assert column(top, "decisions") == [2, 1, 1, 1]
@@ -434,15 +402,6 @@ def test_dormant_sources(wb):
     assert column(m.dormant_sources(wb, ALL, days=60), "days_since") == [226, 168, 158, 90, 77, 76]
     assert column(m.dormant_sources(wb, ALPHA), "source_id") == ["S-3", "S-4"]
     assert column(m.dormant_sources(wb, F(people=("Dee",))), "source_id") == ["S-7"]
-
-
-def test_average_impact(wb):
-    # Impacts 3, 4, 5, 2, (D-5 blank), 1.
-    assert m.average_impact(wb, ALL) == 3.0  # 15 / 5
-    assert m.average_impact(wb, ALL, Q1) == 3.5  # (3 + 4) / 2
-    assert m.average_impact(wb, ALL, Q3) == 2.0
-    assert m.average_impact(wb, BETA, Q1) is None  # only D-5, no score
-    assert m.average_impact(wb, BETA) == 1.0
 
 
 def test_reversals(wb):
@@ -585,83 +544,36 @@ def test_learning_flows(wb):
         ("Blog", "Retention", 1), ("Retention", "Decision", 1)}
 
 
-# --------------------------------------------------------------------------------------
-# Every metric on the demo and on a workbook with headers only
-# --------------------------------------------------------------------------------------
-
-TABLES = {
-    m.score_trend: m.SCORE_TREND_COLUMNS,
-    m.critiques_per_month: m.CRITIQUES_PER_MONTH_COLUMNS,
-    m.sources_flow: m.SOURCES_FLOW_COLUMNS,
-    m.commitments_per_quarter: m.COMMITMENTS_PER_QUARTER_COLUMNS,
-    m.decisions_per_quarter: m.DECISIONS_PER_QUARTER_COLUMNS,
-    m.decisions_by_category: m.DECISIONS_BY_CATEGORY_COLUMNS,
-    m.learning_mix: m.LEARNING_MIX_COLUMNS,
-    m.time_to_impact: m.TIME_TO_IMPACT_COLUMNS,
-    m.top_sources: m.TOP_SOURCES_COLUMNS,
-    m.dormant_sources: m.DORMANT_COLUMNS,
-    m.reversals: m.REVERSALS_COLUMNS,
-    m.theme_summary: m.THEME_SUMMARY_COLUMNS,
-    m.commitment_ledger: m.LEDGER_COLUMNS,
-    m.roles_coverage: m.ROLES_COVERAGE_COLUMNS,
-    m.artifact_types: m.ARTIFACT_TYPES_COLUMNS,
-    m.learning_flows: m.LEARNING_FLOWS_COLUMNS,
-}
+def test_peer_roles_share(wb):
+    table = m.peer_roles_share(wb, ALL)
+    assert list(table.columns) == m.PEER_ROLES_SHARE_COLUMNS
+    # Q1: C-1 (PM, Design, Eng) of C-1, C-2, C-3, C-9; Q2: none of C-4 (Eng, PM), C-5 (Design), C-10 (Eng);
+    # Q3: C-6 (PM, Design, Eng) of C-6, C-7, C-8.
+    assert column(table, "quarter") == [Q1, Q2, Q3]
+    assert column(table, "critiques") == [4, 3, 3]
+    assert column(table, "all_present") == [1, 0, 1]
+    assert column(table, "share") == pytest.approx([1 / 4, 0, 1 / 3])
+    # Alpha in Q1: C-1 of C-1, C-2, C-3. Beta has no critique in Q3: no share rather than 0%.
+    assert m.peer_roles_share(wb, ALPHA)["share"].iloc[0] == pytest.approx(1 / 3)
+    beta = m.peer_roles_share(wb, BETA)
+    assert column(beta, "critiques") == [1, 1, 0] and column(beta, "all_present") == [0, 0, 0]
+    assert beta["share"].iloc[:2].tolist() == [0.0, 0.0] and pd.isna(beta["share"].iloc[2])
+    # The same three-line reading, by hand: the share of each quarter's critiques listing all three roles.
+    critiques = wb.critiques
+    by_hand = critiques["roles"].map(m.PEER_ROLES.issubset).groupby(critiques["quarter"]).mean()
+    assert by_hand.tolist() == pytest.approx(column(table, "share"))
 
 
-def run_everything(workbook, f: fl.Filters, quarter: str) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for function, columns in TABLES.items():
-        frame = function(workbook, f)
-        assert isinstance(frame, pd.DataFrame), function.__name__
-        assert list(frame.columns) == columns, function.__name__
-        out[function.__name__] = frame
-    carried = m.carried_over(workbook, f, quarter)
-    assert list(carried.columns) == m.CARRIED_OVER_COLUMNS
-    card = m.scorecard(workbook, f, quarter)
-    assert 0 <= card.score <= 5 and len(card.steps) == 5
-    assert isinstance(m.critique_months(workbook, f, quarter), int)
-    assert isinstance(m.monthly_streak(workbook, f), int)
-    assert set(m.median_days_to_impact(workbook, f)) == {"source", "critique"}
-    for value in (m.traced_share(workbook, f), m.traced_share(workbook, f, quarter),
-                  m.average_impact(workbook, f), m.average_impact(workbook, f, quarter)):
-        assert value is None or 0 <= value <= 5
-    kpis = m.kpis(workbook, f, quarter)
-    assert len(kpis) == 4 and all(isinstance(k, m.Kpi) for k in kpis)
-    out["scorecard"] = card
-    return out
-
-
-def test_every_metric_runs_on_the_demo_workbook():
-    today = dt.date(2026, 11, 23)
-    demo = load.workbook("demo", today=today)
-    choices = fl.available(demo)
-    quarter = fl.current_quarter(F(as_of=today), 1)
-    everything = run_everything(demo, F(as_of=today), quarter)
-    assert len(everything["score_trend"]) == 6  # six quarters
-    assert everything["critiques_per_month"]["critiques"].sum() == len(demo.critiques)
-    for f in (F(as_of=today, teams=(choices["teams"][0],)), F(as_of=today, people=(choices["people"][0],)),
-              F(as_of=today, themes=(next(iter(choices["themes"])),)),
-              F(as_of=today, quarters=(choices["quarters"][1], choices["quarters"][2]))):
-        run_everything(demo, f, quarter)
-
-
-def test_every_metric_runs_on_a_headers_only_workbook():
+def test_month_columns_are_dates_even_when_empty():
     empty = headers_only_workbook()
-    assert fl.available(empty) == {"quarters": [], "teams": [], "people": [], "themes": {}}
-    out = run_everything(empty, ALL, Q1)
-    for name in ("score_trend", "critiques_per_month", "time_to_impact", "theme_summary", "learning_flows"):
-        assert out[name].empty, name
-    assert out["scorecard"].score == 0
-    assert m.traced_share(empty, ALL) is None and m.average_impact(empty, ALL) is None
-    assert m.monthly_streak(empty, ALL) == 0
-    assert [(k.value, k.previous, k.delta) for k in m.kpis(empty, ALL, Q1)] == [
-        (0, 0, 0), (0, 0, 0), (0, 0, 0), (None, None, None)]
-    # A selected range gives zero rows for every quarter instead of nothing.
-    ranged = F(quarters=(Q1, Q2))
-    assert column(m.decisions_per_quarter(empty, ranged), "decisions") == [0, 0]
-    assert column(m.learning_mix(empty, ranged), "decisions") == [0, 0, 0]
-    run_everything(empty, F(quarters=(Q1, Q2), teams=("Alpha",), people=("Ana",), themes=("T-A1",)), Q2)
+    for frame in (m.critiques_per_month(empty, ALL), m.roles_coverage(empty, ALL),
+                  m.critiques_per_month(empty, F(quarters=(Q1, Q1), as_of=dt.date(2025, 1, 1)))):
+        assert pd.api.types.is_datetime64_any_dtype(frame["month"]), frame.dtypes
+
+
+# --------------------------------------------------------------------------------------
+# Edge shapes (the full matrix of workbooks and filters is in tests/test_metric_shapes.py)
+# --------------------------------------------------------------------------------------
 
 
 def test_a_sparse_workbook_with_missing_tabs():
@@ -674,12 +586,11 @@ def test_a_sparse_workbook_with_missing_tabs():
                        "reverted", None]],
     }, source="sparse")
     f = F(as_of=dt.date(2026, 5, 20))
-    run_everything(sparse, f, Q2)
     # D-1 is reverted and nothing replaces it.
     table = m.reversals(sparse, f)
     assert column(table, "decision_id") == ["D-1"] and pd.isna(table.iloc[0]["replaced_by"])
     # C-1 (05-04) -> D-1 (05-06): 2 days; the decision has no theme.
-    assert m.median_days_to_impact(sparse, f) == {"source": None, "critique": 2.0}
+    assert column(m.time_to_impact(sparse, f), "days") == [2]
     flows = m.learning_flows(sparse, f)
     assert column(flows, "source_label") == ["Peer critique", "No theme"]
     assert column(flows, "target_label") == ["No theme", "Bet"]
@@ -691,22 +602,25 @@ def test_a_sparse_workbook_with_missing_tabs():
 
 def test_filters_that_match_nothing_give_empty_results(wb):
     nobody = F(people=("Nobody",))
-    out = run_everything(wb, nobody, Q2)
-    assert out["scorecard"].score == 0
-    assert out["critiques_per_month"]["critiques"].sum() == 0
-    assert out["theme_summary"].empty and out["commitment_ledger"].empty
+    assert m.scorecard(wb, nobody, Q2).score == 0
+    assert m.critiques_per_month(wb, nobody)["critiques"].sum() == 0
+    assert m.theme_summary(wb, nobody).empty and m.commitment_ledger(wb, nobody).empty
+    assert m.traced_share(wb, nobody) is None
 
 
 def test_metrics_do_not_modify_the_workbook(wb):
-    before = {tab: frame.copy() for tab, frame in wb.tables.items()}
-    run_everything(wb, ALL, Q2)
-    for tab, frame in wb.tables.items():
+    book = small_workbook()
+    before = {tab: frame.copy() for tab, frame in book.tables.items()}
+    for name in m.__all__:
+        metric = getattr(m, name)
+        if hasattr(metric, "definition"):
+            metric(book, ALL, Q2) if "quarter" in metric.definition.__code__.co_varnames[:3] else metric(book, ALL)
+    for tab, frame in book.tables.items():
         pd.testing.assert_frame_equal(frame, before[tab])
-    assert dataclasses.is_dataclass(m.scorecard(wb, ALL, Q2))
 
 
 # --------------------------------------------------------------------------------------
-# Worked out once per workbook
+# One definition behind every step
 # --------------------------------------------------------------------------------------
 
 
@@ -720,106 +634,92 @@ def test_the_score_trend_agrees_with_each_quarters_scorecard(workbook):
              "messy": lambda: validate_workbook(MESSY_TABS, source="messy"),
              "small": small_workbook, "fiscal": fiscal_workbook}
     book = books[workbook]()
-    choices = fl.available(book)
+    choices = sel.choices(book)
     selections = [F(), F(teams=tuple(choices["teams"][:1])), F(people=tuple(choices["people"][:2])),
                   F(themes=tuple(list(choices["themes"])[:3]))]
     checked = 0
     for f in selections:
         trend = m.score_trend(book, f)
-        for row in trend.itertuples(index=False):
+        numbers = m.quarter_numbers(book, f)
+        for row, counts in zip(trend.itertuples(index=False), numbers.itertuples(index=False), strict=True):
             card = m.scorecard(book, f, row.quarter)
-            assert row.score == card.score, (f, row.quarter)
+            assert row.score == card.score == counts.score, (f, row.quarter)
             assert [getattr(row, key) for _, key, _ in m.STEPS] == [step.done for step in card.steps]
+            # The scorecard's evidence lists what its done flags were judged on.
+            detail = {step.key: step.detail for step in card.steps}
+            assert (len(detail["theme_set"]["themes"]) >= 1) == row.theme_set
+            assert len(detail["artifact_shipped"]["commitment_ids"]) == detail["artifact_shipped"]["shipped"] == counts.shipped
+            assert (counts.shipped >= 1) == row.artifact_shipped
+            assert len(detail["loop_closed"]["decision_ids"]) == counts.decisions
+            assert (counts.decisions >= 1) == row.loop_closed
+            assert detail["peer_circle"]["critiques"] == counts.critiques
+            assert len(detail["pln_curated"]["source_ids"]) == detail["pln_curated"]["active_sources"]
             checked += 1
     assert checked >= len(selections)
 
 
-@pytest.mark.parametrize("workbook", ["demo", "messy"])
-def test_metrics_give_the_same_answers_from_the_loaders_lookups_as_from_their_own(workbook):
-    # Citations and themes are placed from the loader's reference check when the workbook has it;
-    # a workbook without it (merged, or filtered) looks them up itself. Both must agree everywhere.
-    from tests.fixtures.messy import MESSY_TABS
-
-    today = dt.date(2026, 11, 23)
-    book = (load.workbook("demo", today=today) if workbook == "demo"
-            else validate_workbook(MESSY_TABS, source="messy"))
-    assert book.reference("decisions", "critique_ids") is not None
-    unchecked = dataclasses.replace(book, references={})
-    choices = fl.available(book)
-    for f in (F(as_of=today), F(as_of=today, teams=tuple(choices["teams"][:1])),
-              F(as_of=today, themes=tuple(list(choices["themes"])[:2]))):
-        quarter = fl.current_quarter(f, 1)
-        got, expected = run_everything(book, f, quarter), run_everything(unchecked, f, quarter)
-        for name, value in expected.items():
-            if isinstance(value, pd.DataFrame):
-                pd.testing.assert_frame_equal(got[name], value, obj=name)
-            else:
-                assert got[name] == value, name
-        assert m.decision_log(book, f).equals(m.decision_log(unchecked, f))
+# --------------------------------------------------------------------------------------
+# One cache: a selection and an answer worked out once per workbook, filters and day
+# --------------------------------------------------------------------------------------
 
 
-def test_a_workbook_works_each_selection_out_once_and_hands_out_copies(wb):
-    book = dataclasses.replace(wb)  # a copy starts with nothing worked out
-    assert len(book.derived) == 0
+def test_a_selection_is_worked_out_once_and_callers_get_their_own_tables():
+    book = small_workbook()
+    assert len(cache.store(book)) == 0
     f = F(teams=("Alpha",))
-    first = fl.filtered(book, "sources", f)
-    first["name"] = "changed by a caller"
-    first["added_on"] = pd.NaT
-    again = fl.filtered(book, "sources", f)
-    assert len(again) == len(fl.filtered(wb, "sources", f)) > 0
-    assert "changed by a caller" not in again["name"].tolist()
-    assert len(book.derived) == 1
-    # The unfiltered tab is the table itself, never a stored copy.
-    assert len(fl.filtered(book, "sources", F())) == len(wb.sources) and len(book.derived) == 1
+    first = sel.select(book, f)
+    assert sel.select(book, f) is first and sel.select(book, F(teams=("Beta",))) is not first
+    assert sorted(first.sources["source_id"]) == ["S-1", "S-2", "S-3", "S-4", "S-5", "S-6", "S-9"]
+    ledger = m.commitment_ledger(book, f)
+    ledger["state"] = "changed by a caller"
+    assert "changed by a caller" not in m.commitment_ledger(book, f)["state"].tolist()
+    # The unfiltered selection is the workbook's own tables, never a copy.
+    assert sel.select(book, F()).sources is book.sources
 
 
-def test_a_metric_is_worked_out_once_per_workbook_filters_and_day(wb, monkeypatch):
-    # Page reruns read a metric back from the workbook; a caller changing its copy changes nothing kept,
-    # and other filters, another day or another workbook are worked out afresh.
-    book = dataclasses.replace(wb)
+def test_a_metric_is_worked_out_once_per_workbook_filters_and_day(monkeypatch):
+    # Page reruns read a metric back; a caller changing its copy changes nothing kept, and other filters,
+    # another day or another workbook are worked out afresh.
+    book = small_workbook()
     worked = []
-    real = m.selected
-    monkeypatch.setattr(m, "selected", lambda *args, **kwargs: worked.append(args[1]) or real(*args, **kwargs))
+    definition = m.commitment_ledger.definition
+    monkeypatch.setattr(cache, "_KERNELS", {**cache._KERNELS, definition: lambda *a: worked.append(a) or definition(*a)})
     first = m.commitment_ledger(book, F())
-    runs = len(worked)
-    assert runs > 0
+    assert len(worked) == 1
     first["state"] = "changed by a caller"
     again = m.commitment_ledger(book, F())
-    assert len(worked) == runs
+    assert len(worked) == 1
     assert "changed by a caller" not in again["state"].tolist()
-    pd.testing.assert_frame_equal(again, m.commitment_ledger(dataclasses.replace(wb), F()))
     for other in (F(teams=("Alpha",)), F(as_of=dt.date(2026, 12, 1))):
         m.commitment_ledger(book, other)
-        assert len(worked) > runs
-        runs = len(worked)
+    m.commitment_ledger(small_workbook(), F())
+    assert len(worked) == 4
 
 
-def test_derived_data_is_bounded_and_never_pickled():
-    import pickle
+def test_what_is_kept_is_bounded_and_goes_with_its_workbook(monkeypatch):
+    import gc
 
-    from learnloop.workbook import Derived
-
-    derived = Derived()
-    calls = []
-    for n in range(Derived.MAX_ENTRIES + 10):
-        derived.get(("key", n), lambda n=n: calls.append(n) or n)
-    assert len(derived) == Derived.MAX_ENTRIES
-    assert derived.get(("key", Derived.MAX_ENTRIES + 9), lambda: "recomputed") == Derived.MAX_ENTRIES + 9
-    assert derived.get(("key", 0), lambda: "recomputed") == "recomputed"  # the oldest went first
-    assert len(pickle.loads(pickle.dumps(derived))) == 0
-
-
-def test_derived_data_is_bounded_by_the_memory_its_tables_hold(monkeypatch):
-    from learnloop.workbook import Derived
-
-    monkeypatch.setattr(Derived, "MAX_BYTES", 3_000)
-    derived = Derived()
-    table = pd.DataFrame({"n": range(100)})  # 800 bytes of int64
+    store = cache.Store()
+    for n in range(cache.MAX_ENTRIES + 10):
+        store.get(("key", n), lambda n=n: n)
+    assert len(store) == cache.MAX_ENTRIES
+    assert store.get(("key", 0), lambda: "recomputed") == "recomputed"  # the oldest went first
+    monkeypatch.setattr(cache, "MAX_BYTES", 3_000)
+    store = cache.Store()
     for n in range(5):
-        derived.get(("table", n), table.copy)
-    assert len(derived) == 3 and derived.bytes == 2_400  # the two oldest went first
-    derived.get("huge", lambda: pd.DataFrame({"n": range(1_000)}))
-    assert len(derived) == 1 and derived.bytes == 8_000  # the newest stays, however large
+        store.get(("table", n), lambda: pd.DataFrame({"n": range(100)}))  # 800 bytes of int64
+    assert len(store) == 3 and store.bytes == 2_400
+    store.get("huge", lambda: pd.DataFrame({"n": range(1_000)}))
+    assert len(store) == 1 and store.bytes == 8_000  # the newest stays, however large
+    import weakref
+
+    book = small_workbook()
+    m.score_trend(book, F())
+    kept = weakref.ref(cache.store(book))
+    assert len(kept()) > 0
+    del book
+    gc.collect()
+    assert kept() is None, "what was kept for a workbook goes with it"
 
 
 def _active_by_hand(book) -> list[tuple[str, str]]:
@@ -828,7 +728,7 @@ def _active_by_hand(book) -> list[tuple[str, str]]:
     for theme in book.themes.itertuples():
         if theme.status == "dropped" or pd.isna(theme.quarter):
             continue
-        end = pd.Timestamp(fl.quarter_bounds(theme.quarter)[1])
+        end = pd.Timestamp(q.quarter_bounds(theme.quarter)[1])
         for source in book.sources.itertuples():
             if pd.isna(source.theme_id) or pd.isna(source.added_on) or source.theme_id != theme.theme_id:
                 continue
@@ -839,13 +739,13 @@ def _active_by_hand(book) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("repeat_a_theme", [False, True])
 def test_active_sources_are_counted_for_every_quarter_a_theme_is_kept_in(wb, repeat_a_theme):
-    # A merged workbook can hold the same theme id in two quarters: its sources count in both.
+    # A theme id can be kept in two quarters (a second row for it is an error, but a merged copy of the
+    # same sheet is not): its sources count in both.
     book = wb
     if repeat_a_theme:
         themes = wb.themes
-        again = themes.iloc[[0]].assign(quarter=fl.next_quarter(themes.iloc[0]["quarter"]))
+        again = themes.iloc[[0]].assign(quarter=q.next_quarter(themes.iloc[0]["quarter"]))
         book = dataclasses.replace(wb, tables={**wb.tables, "themes": pd.concat([themes, again])})
-    active = m._active_sources(book, book.tables)
-    labels = [parsers.quarter_label(int(number)) for number in active["quarter"]]
-    assert sorted(zip(labels, active["source_id"], strict=True)) == _active_by_hand(book)
+    active = playbook.active_sources(book, F())
+    assert sorted(zip(active["quarter"], active["source_id"], strict=True)) == _active_by_hand(book)
     assert len(active) > 0

@@ -84,8 +84,9 @@ def test_formula_looking_text_round_trips_as_text(
 
     again = load.workbook(small_sid, reader=reader)
     read_back = again.critiques.set_index("critique_id").loc[done.id]
-    assert {column: read_back[column] for column in FORMULA_LIKE} == FORMULA_LIKE
-    assert read_back["date"] == dt.datetime(2026, 3, 2) and read_back["roles"] == "PM, Eng"
+    # A list of names reads back as a list: the one name, as typed.
+    assert {column: read_back[column] for column in FORMULA_LIKE} == {**FORMULA_LIKE, "participants": ("-2",)}
+    assert read_back["date"] == dt.datetime(2026, 3, 2) and read_back["roles"] == ("PM", "Eng")
     assert not [i for i in again.issues if i.tab == "critiques"], "the new row reads back without an issue"
 
 
@@ -128,7 +129,7 @@ def test_values_land_in_the_column_order_of_the_real_header(
     assert after.sources.set_index("source_id").loc["S-100", "name"] == "Shape Up"
     assert after.sources.set_index("source_id").loc["S-100", "added_on"] == dt.datetime(2026, 3, 2)
     assert after.themes.set_index("theme_id").loc["T-NEW", "owner"] == "Aisha Bello"
-    assert after.decisions.set_index("decision_id").loc[decision["decision_id"], "source_ids"] == "S-001, S-002"
+    assert after.decisions.set_index("decision_id").loc[decision["decision_id"], "source_ids"] == ("S-001", "S-002")
     for tab in ("sources", "themes", "decisions"):
         assert len(after.tables[tab]) == len(before.tables[tab]) + 1, tab
         for severity in ("error", "warning"):

@@ -132,3 +132,4 @@ __all__ += [
     "ROLES_COVERAGE_COLUMNS", "SCORE_TREND_COLUMNS", "SOURCES_FLOW_COLUMNS", "SOURCE_KINDS_COLUMNS", "STEPS",
     "THEME_SUMMARY_COLUMNS", "TIME_TO_IMPACT_COLUMNS", "TOP_SOURCES_COLUMNS", "Kpi", "Scorecard", "Step", "kpi_text",
 ]
+from learnloop.metrics import kernels as _kernels  # noqa: E402,F401 - registers the kernels

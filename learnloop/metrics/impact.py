@@ -113,10 +113,11 @@ def citations(wb: Workbook, f: Filters) -> pd.DataFrame:
     parts = []
     for kind, table in cited.items():
         ids = decisions[[*CITATION_COLUMNS[:6], f"{kind}_ids"]].explode(f"{kind}_ids")
-        ids = ids.rename(columns={f"{kind}_ids": "id"}).dropna(subset=["id"]).assign(kind=kind)
+        ids = ids.rename(columns={f"{kind}_ids": "id"}).dropna(subset=["id"]).astype({"id": "string"}).assign(kind=kind)
         rows = table.reindex(columns=["sheet", "id", "learned_on", "source_kind", "name"]).drop_duplicates(["sheet", "id"])
         parts.append(ids.merge(rows, on=["sheet", "id"], how="left"))
-    return pd.concat(parts, ignore_index=True)[CITATION_COLUMNS]
+    cited = pd.concat(parts, ignore_index=True)[CITATION_COLUMNS]
+    return cited.astype({"source_kind": "string", "name": "string", "learned_on": "datetime64[us]"})
 
 
 @metric(columns=TIME_TO_IMPACT_COLUMNS)
@@ -156,16 +157,16 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 @kept
 def cited_names(wb: Workbook, f: Filters) -> pd.DataFrame:
-    """For each selected decision that names a source or critique (``sheet``, ``decision_id``):
-    ``learned_from``, the names of the sources it names, and ``learned_with``, the artifacts of the
-    critiques it names, each joined with ", " in the order its cell lists them (an id no row has
+    """For each selected decision that names a source or critique (``sheet``, ``decision_id``, in that
+    order): ``learned_from``, the names of the sources it names, and ``learned_with``, the artifacts of
+    the critiques it names, each joined with ", " in the order its cell lists them (an id no row has
     stands for itself; blank when it names none of that kind)."""
     cited = citations(wb, f)
     names = cited["name"].fillna(cited["id"])
     joined = names.groupby([cited["sheet"], cited["decision_id"], cited["kind"]], observed=True, sort=False).agg(", ".join)
-    by_kind = joined.unstack("kind").reindex(columns=["source", "critique"])
-    return by_kind.rename(columns={"source": "learned_from", "critique": "learned_with"}).rename_axis(
-        columns=None).reset_index()
+    by_kind = joined.unstack("kind").reindex(columns=["source", "critique"]).sort_index()
+    by_kind = by_kind.rename(columns={"source": "learned_from", "critique": "learned_with"}).astype("string")
+    return by_kind.rename_axis(columns=None).reset_index()
 
 
 def theme_titles(wb: Workbook, rows: pd.DataFrame) -> pd.Series:

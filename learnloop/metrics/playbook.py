@@ -72,7 +72,7 @@ def step_facts(wb: Workbook, f: Filters) -> pd.DataFrame:
     counts = {
         "themes": themes["quarter"][~dropped].value_counts(),
         "dropped_themes": themes["quarter"][dropped].value_counts(),
-        "active_sources": active_sources(wb, f)["quarter"].value_counts(),
+        "active_sources": active_sources(wb, f.every_quarter)["quarter"].value_counts(),
         "added": s.sources["quarter"].value_counts(),
         "pruned": s.sources["pruned_quarter"].value_counts(),
         "critiques": critiques["quarter"].value_counts(),
@@ -88,7 +88,7 @@ def step_facts(wb: Workbook, f: Filters) -> pd.DataFrame:
 def facts_for(wb: Workbook, f: Filters, quarters: list[str]) -> pd.DataFrame:
     """:func:`step_facts` for ``quarters`` (in that order), and whether each step is done; a quarter
     with nothing in it has every count 0 and no step done."""
-    facts = step_facts(wb, f).reindex(quarters)
+    facts = step_facts(wb, f.every_quarter).reindex(quarters)
     facts[FACT_COUNTS] = facts[FACT_COUNTS].fillna(0).astype("int64")
     facts[list(ROLES)] = facts[list(ROLES)].fillna(False).astype(bool)
     facts["theme_set"] = facts["themes"] >= 1
@@ -162,7 +162,7 @@ def scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
         evidence = "No theme set" + (f" ({plural(len(dropped_), 'theme')} dropped)" if len(dropped_) else "")
     one = step(1, "theme_set", evidence, {"themes": set_["theme_id"].tolist(), "dropped": dropped_["theme_id"].tolist()})
 
-    active = active_sources(wb, f)
+    active = active_sources(wb, f.every_quarter)
     active_ids = active.loc[active["quarter"].eq(quarter), "source_id"].tolist()
     added, pruned = int(facts["added"]), int(facts["pruned"])
     reviewed = added + pruned > 0

@@ -41,33 +41,49 @@ PERSON_COLUMNS = {"themes": "owner", "sources": "owner", "critiques": "presenter
 class Selection:
     """The rows of each tab that a filter set picks (index and columns as in the workbook).
 
+    ``picked`` says, for each tab, which of the workbook's rows are picked (True/False in the
+    table's order; None when every row is). Each tab's rows are taken when first asked for.
     ``quarters`` are the quarters a per-quarter number reports on (:func:`quarters_in_scope`).
+    A selection holds the workbook's tables, not the workbook, so it never outlives what it is kept for.
     """
 
-    tables: dict[str, pd.DataFrame]
+    workbook_tables: dict[str, pd.DataFrame]
+    picked: dict[str, np.ndarray | None]
     quarters: tuple[str, ...]
     today: dt.date
     fiscal_start: int
 
+    def table(self, tab: str) -> pd.DataFrame:
+        """The picked rows of ``tab``."""
+        taken = self.__dict__.setdefault("_taken", {})
+        if tab not in taken:
+            rows = self.picked[tab]
+            taken[tab] = self.workbook_tables[tab] if rows is None else self.workbook_tables[tab][rows]
+        return taken[tab]
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {tab: self.table(tab) for tab in TABS}
+
     @property
     def themes(self) -> pd.DataFrame:
-        return self.tables["themes"]
+        return self.table("themes")
 
     @property
     def sources(self) -> pd.DataFrame:
-        return self.tables["sources"]
+        return self.table("sources")
 
     @property
     def critiques(self) -> pd.DataFrame:
-        return self.tables["critiques"]
+        return self.table("critiques")
 
     @property
     def commitments(self) -> pd.DataFrame:
-        return self.tables["commitments"]
+        return self.table("commitments")
 
     @property
     def decisions(self) -> pd.DataFrame:
-        return self.tables["decisions"]
+        return self.table("decisions")
 
     def quarter_of(self, dates: pd.Series) -> pd.Series:
         """The quarter of each date of a column, in the workbook's calendar (missing when blank)."""
@@ -79,18 +95,20 @@ def select(wb: Workbook, f: Filters) -> Selection:
     """The rows ``f`` picks in every tab of ``wb``."""
     if f.quarters is not None:
         everywhen = select(wb, f.every_quarter)
-        first, last = f.quarters
-        tables = {tab: frame[frame["quarter"].between(first, last).fillna(False).to_numpy(dtype=bool)]
-                  for tab, frame in everywhen.tables.items()}
+        in_range = quarter_range(*f.quarters)
+        picked = {}
+        for tab in TABS:
+            rows = wb.tables[tab]["quarter"].isin(in_range).fillna(False).to_numpy(dtype=bool)
+            picked[tab] = rows if everywhen.picked[tab] is None else rows & everywhen.picked[tab]
     else:
-        tables = {tab: _pick(wb, tab, f) for tab in TABS}
-    return Selection(tables, tuple(quarters_in_scope(wb, f)), f.today(), wb.options.fiscal_year_start_month)
+        picked = {tab: _pick(wb, tab, f) for tab in TABS}
+    return Selection(wb.tables, picked, tuple(quarters_in_scope(wb, f)), f.today(), wb.options.fiscal_year_start_month)
 
 
-def _pick(wb: Workbook, tab: str, f: Filters) -> pd.DataFrame:
+def _pick(wb: Workbook, tab: str, f: Filters) -> np.ndarray | None:
     frame = wb.tables[tab]
-    if not (f.teams or f.people or f.themes) or frame.empty:
-        return frame
+    if not (f.teams or f.people or f.themes):
+        return None
     keep = np.ones(len(frame), dtype=bool)
     if f.teams:
         keep &= _among(team_of(wb, tab), {team.casefold() for team in f.teams})
@@ -98,7 +116,7 @@ def _pick(wb: Workbook, tab: str, f: Filters) -> pd.DataFrame:
         keep &= _names(frame, tab, {person.casefold() for person in f.people})
     if f.themes:
         keep &= frame["theme_id"].isin(f.themes).fillna(False).to_numpy(dtype=bool)
-    return frame[keep]
+    return keep
 
 
 def _among(names: pd.Series, wanted: set[str]) -> np.ndarray:
@@ -163,14 +181,15 @@ def choices(wb: Workbook) -> dict[str, object]:
     ``themes``: theme id -> title, ordered by quarter, team and id.
     """
     teams = pd.concat([wb.tables[tab]["team"] for tab in TABS]).dropna().unique().tolist()
-    people = pd.concat([wb.tables[tab][column] for tab, column in PERSON_COLUMNS.items()]
-                       + [wb.critiques["participants"].explode()]).dropna().unique().tolist()
+    named = pd.concat([wb.tables[tab][column] for tab, column in PERSON_COLUMNS.items()]).dropna().unique().tolist()
+    # A participants column repeats its lists: each distinct list is read once.
+    taking_part = [name for names in pd.unique(wb.critiques["participants"]) for name in names]
     themes = wb.themes.sort_values(["quarter", "team", "theme_id"], kind="stable", na_position="last")
     themes = themes.drop_duplicates("theme_id")
     return {
         "quarters": present_quarters(wb),
         "teams": _distinct_names([str(team) for team in teams]),
-        "people": _distinct_names([str(name) for name in people]),
+        "people": _distinct_names([str(name) for name in [*named, *taking_part]]),
         "themes": dict(zip(themes["theme_id"].astype(str), themes["title"].astype(str), strict=True)),
     }
 

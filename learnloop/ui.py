@@ -254,6 +254,8 @@ def static_table(frame: pd.DataFrame) -> None:
             value = value.date()
         if isinstance(value, dt.date):
             return value.isoformat().replace("-", "\u2011")  # a non-breaking hyphen: dates stay on one line
+        if isinstance(value, (list, tuple)):  # a list cell (roles, participants): its items, as typed
+            value = ", ".join(str(item) for item in value)
         return reports.escape_markdown(value)
 
     shown = pd.DataFrame({reports.escape_markdown(str(column).replace("_", " ").capitalize()):

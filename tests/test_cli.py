@@ -215,3 +215,62 @@ def test_the_installed_command_validates_and_fails_cleanly(tmp_path):
     assert missing.returncode == 2
     assert missing.stdout == ""
     assert missing.stderr.startswith("error: ") and "nope.xlsx" in missing.stderr
+
+
+# ---- several sources -----------------------------------------------------------------------------
+
+
+def _two_teams(tmp_path: Path) -> list[str]:
+    from tests.fixtures.small import raw_tabs, second_raw_tabs
+
+    return [str(files.write_xlsx(raw_tabs(), tmp_path / "team-a.xlsx")),
+            str(files.write_csv_folder(second_raw_tabs(), tmp_path / "team-b"))]
+
+
+def test_validate_reads_several_sources_together(tmp_path):
+    a, b = _two_teams(tmp_path)
+    report = one_json_object(run("validate", a, b, "--json").stdout)
+    alone = [one_json_object(run("validate", path, "--json").stdout) for path in (a, b)]
+    for tab, counts in report["tabs"].items():
+        assert counts["rows"] == sum(part["tabs"][tab]["rows"] for part in alone), tab
+    text = run("validate", a, b)
+    assert text.exit_code == 0 and "Learning Loop: team-a, team-b" in text.stdout
+
+
+def test_validate_with_several_sources_names_the_sheet_of_each_issue(tmp_path):
+    a, _ = _two_teams(tmp_path)
+    broken = tmp_path / "team-c.xlsx"
+    tabs = {"themes": [["theme_id", "quarter", "title"], ["T-1", "Q9 2026", "Hiring"]]}
+    files.write_xlsx(tabs, broken)
+    result = run("validate", a, str(broken))
+    assert result.exit_code == 1
+    assert "team-c, row 2, quarter" in result.stdout
+    assert any(issue["sheet"] == "team-c" for issue in one_json_object(run("validate", a, str(broken), "--json").stdout)["issues"])
+
+
+def test_report_rolls_up_several_sources_and_keeps_ids_apart(tmp_path):
+    from learnloop import metrics
+    from learnloop.filters import Filters
+    from tests.fixtures.small import AS_OF
+
+    a, b = _two_teams(tmp_path)
+    out = tmp_path / "q1.md"
+    result = run("report", a, b, "--quarter", "2026-Q1", "--as-of", AS_OF.isoformat(), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    # team-a's D-1 learned from Lenny's Newsletter; team-b's own D-1 from Lenny's Podcast: never mixed up.
+    assert "learned from: Lenny's Newsletter, Teresa Torres" in text
+    assert "learned from: Lenny's Podcast" in text
+    wb = load.workbooks([a, b])
+    assert metrics.scorecard(wb, Filters(as_of=AS_OF), "2026-Q1").score == 5
+    html = tmp_path / "gamma.html"
+    result = run("report", a, b, "--team", "Gamma", "--quarter", "2026-Q1", "-o", str(html))
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert "Lenny's Podcast" in page and "Lenny's Newsletter" not in page
+
+
+def test_several_sources_with_one_unreadable_exit_2(tmp_path):
+    a, _ = _two_teams(tmp_path)
+    result = run("validate", a, str(tmp_path / "missing.xlsx"))
+    assert result.exit_code == 2 and "missing.xlsx" in result.output

@@ -189,6 +189,11 @@ def with_sheet(wb: Workbook, columns: list[str]) -> list[str]:
     return [*columns, "sheet"] if len(wb.sheets) > 1 else columns
 
 
+def shown(wb: Workbook, frame: pd.DataFrame) -> pd.DataFrame:
+    """A metric's table as a page shows it: the ``sheet`` column only when there are several sheets."""
+    return frame if len(wb.sheets) > 1 or "sheet" not in frame else frame.drop(columns="sheet")
+
+
 def page_quarter(wb: Workbook, f: filtering.Filters) -> str:
     """The quarter a page's headline numbers are about: the last of the selected range, else today's."""
     return f.quarters[1] if f.quarters else filtering.current_quarter(f, wb.options.fiscal_year_start_month)

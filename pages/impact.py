@@ -20,7 +20,7 @@ right.plotly_chart(charts.learning_mix(metrics.learning_mix(wb, f)), theme=None,
 st.plotly_chart(charts.learning_flows(metrics.learning_flows(wb, f)), theme=None, key="flows")
 
 st.subheader("Decision log")
-log = metrics.decision_log(wb, f)
+log = ui.shown(wb, metrics.decision_log(wb, f))
 search = st.text_input("Search the write-ups", key="decision-search", placeholder="pricing, interviews, D-012…")
 if search:
     log = log[log.astype("string").apply(lambda column: column.str.contains(search, case=False, regex=False))
@@ -32,6 +32,7 @@ ui.download_csv(log, "decision-log")
 reversed_ = metrics.reversals(wb, f)
 if not reversed_.empty:
     st.subheader(f"Reversals: {len(reversed_)}")
-    st.dataframe(reversed_[["decision_id", "date", "summary", "status", "replaced_by", "days_in_force"]],
+    st.dataframe(reversed_[ui.with_sheet(wb, ["decision_id", "date", "summary", "status", "replaced_by",
+                                              "days_in_force"])],
                  hide_index=True, width="stretch")
     ui.download_csv(reversed_, "reversals")

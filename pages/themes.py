@@ -17,8 +17,8 @@ if summary.empty:
             icon=":material/flag:")
 else:
     st.dataframe(
-        summary[["quarter", "title", "team", "owner", "status", "definition_of_good", "sources", "critiques",
-                 "commitments", "shipped", "decisions"]],
+        summary[ui.with_sheet(wb, ["quarter", "title", "team", "owner", "status", "definition_of_good", "sources",
+                                   "critiques", "commitments", "shipped", "decisions"])],
         hide_index=True, width="stretch",
         column_config={"definition_of_good": st.column_config.TextColumn("Definition of good", width="large")},
     )

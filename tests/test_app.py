@@ -116,3 +116,40 @@ def test_overview_lists_the_evidence_for_every_step(demo_workbook):
     lines = evidence.markdown[0].value.splitlines()
     assert [line.split("**")[1] for line in lines] == [f"{number}. {name}" for number, _, name in metrics.STEPS]
     assert sum("Done" in line for line in lines) + sum("Not yet" in line for line in lines) == 5
+
+
+@pytest.fixture
+def rollup_files(tmp_path, monkeypatch) -> list[str]:
+    """Two teams' workbooks, one an .xlsx and one a CSV folder, with the same ids meaning different things."""
+    from tests.fixtures.small import raw_tabs, second_raw_tabs
+
+    monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
+    return [str(files.write_xlsx(raw_tabs(), tmp_path / "team-a.xlsx")),
+            str(files.write_csv_folder(second_raw_tabs(), tmp_path / "team-b"))]
+
+
+@pytest.mark.parametrize("query", [{}, {"team": "Gamma"}, {"team": ["Alpha", "Delta"], "quarters": ["2026-Q1", "2026-Q2"]},
+                                   {"person": "Ana"}, {"theme": "T-A1"}], ids=["all", "team", "teams and range",
+                                                                                "person", "theme"])
+@pytest.mark.parametrize("page", [*PAGES, "pages/retro.py"])
+def test_every_page_runs_on_a_rollup_of_two_sheets_with_any_filter(rollup_files, page, query):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["learnloop"] = {"sheets": rollup_files}
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert "team-a, team-b" in at.sidebar.caption[0].value
+
+
+def test_a_rollups_tables_say_which_sheet_each_row_is_from(rollup_files):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["learnloop"] = {"sheets": rollup_files}
+    at.run()
+    at.switch_page("pages/impact.py").run()
+    log = next(frame.value for frame in at.dataframe if "learned_from" in frame.value)
+    assert set(log["sheet"].astype(str)) == {"team-a", "team-b"}
+    one = log.set_index(["sheet", "decision_id"])
+    assert one.loc[("team-a", "D-1"), "learned_from"] != one.loc[("team-b", "D-1"), "learned_from"]

@@ -140,6 +140,11 @@ def bench_size(size: str, *, runs: int, peer: bool, browser: bool, rss_runs: int
         out["metrics_rerun_s"], times["metrics_rerun"], _ = timed(lambda again=visited: runners.metrics(again),
                                                                   metric_runs)
         log(f"[{size}] metrics again {out['metrics_rerun_s']:.3f} s")
+        definition_runs = max(1, min(metric_runs, 3))
+        out["metrics_definitions_s"], times["metrics_definitions"], _ = timed(
+            lambda loaded=wb: runners.metrics_by_definition(dataclasses.replace(loaded)), definition_runs)
+        log(f"[{size}] metrics by their definitions alone {out['metrics_definitions_s']:.3f} s")
+        out["kernels"] = runners.kernel_gains(wb, definition_runs)
         del visited, wb
         gc.collect()
 
@@ -200,8 +205,26 @@ def run(sizes: list[str], *, runs: int = 3, peer: bool = True, browser: bool = T
         if "_browser" in results[size]:
             results["browser"] = {"workbook": size, **results[size].pop("_browser")}
     results["machine"] = machine()
+    results["versions"] = versions()
     results["date"] = time.strftime("%Y-%m-%d")
     return results
+
+
+#: The packages whose versions move these figures (a fresh install takes the newest releases).
+PACKAGES = ("pandas", "pyarrow", "numpy", "pandera", "orjson", "gspread", "streamlit")
+
+
+def versions() -> dict[str, str]:
+    """Python's version and the installed version of each of :data:`PACKAGES`."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
 
 
 # ------------------------------------------------------------------------------ the table ---
@@ -209,7 +232,7 @@ def run(sizes: list[str], *, runs: int = 3, peer: bool = True, browser: bool = T
 COLUMNS = [("rows", "rows", "{:,}"), ("cells", "cells", "{:,}"), ("floor_s", "floor s", "{:.3f}"),
            ("learnloop_s", "Learning Loop s", "{:.3f}"), ("naive_s", "naive s", "{:.3f}"),
            ("peer_s", "peer s", "{:.3f}"), ("metrics_s", "metrics s", "{:.3f}"),
-           ("metrics_rerun_s", "metrics again s", "{:.3f}"),
+           ("metrics_rerun_s", "metrics again s", "{:.3f}"), ("metrics_definitions_s", "definitions alone s", "{:.3f}"),
            ("peak_rss_mb", "peak RSS MB", "{:,.0f}"), ("read_requests_cold", "reads cold", "{}"),
            ("read_requests_refresh", "reads refresh", "{}")]
 RATIOS = [("learnloop_vs_floor", "LL / floor"), ("naive_vs_learnloop", "naive / LL"),
@@ -232,12 +255,22 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"Browser ({browser['workbook']} workbook, medians of {len(browser['runs_s']['first_chart'])} "
                      f"visits): Overview's first chart **{browser['first_chart_s']:.2f} s**, one-chart hello page "
                      f"**{browser['hello_first_chart_s']:.2f} s**, ratio **{browser['ratio']:.2f}**.")
+    biggest = next((name for name in reversed(sizes) if results[name].get("kernels")), None)
+    if biggest:
+        gains = results[biggest]["kernels"]
+        lines += ["", f"What each kernel buys ({biggest}; its definition against the kernel, each with what it builds "
+                      "on, on a fresh workbook):", "", "| kernel for | definition s | kernel s | × |", "|---|---|---|---|"]
+        for name, figures in sorted(gains.items(), key=lambda item: -item[1]["definition_s"]):
+            speedup = figures["definition_s"] / figures["kernel_s"] if figures["kernel_s"] else float("inf")
+            lines.append(f"| `{name}` | {figures['definition_s']:.4f} | {figures['kernel_s']:.4f} | {speedup:.1f} |")
     lines.append("")
     runs = max((results[s]["runs"] for s in sizes), default=0)
     metric_runs = max((results[s].get("metrics_runs", results[s]["runs"]) for s in sizes), default=0)
     lines.append(f"Machine: {results.get('machine', '?')} ({results.get('date', '?')}). Each time is the median "
                  f"of {runs} runs in one process run" + (f" ({metric_runs} for the metrics)." if metric_runs != runs
                                                           else "."))
+    if results.get("versions"):
+        lines.append("Versions: " + ", ".join(f"{name} {number}" for name, number in results["versions"].items()) + ".")
     return "\n".join(lines)
 
 
@@ -290,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         results = {**previous, **results}
         if args.no_browser and "browser" in previous:
             results["browser"] = previous["browser"]
-    ordered = {key: results[key] for key in [*SIZES, "browser", "machine", "date"] if key in results}
+    ordered = {key: results[key] for key in [*SIZES, "browser", "machine", "versions", "date"] if key in results}
     out.write_text(json.dumps(ordered, indent=2) + "\n")
     print(table(ordered))
     if out == RESULTS:

@@ -206,6 +206,45 @@ def metrics(wb: Any) -> dict[str, Any]:
     return every_metric(wb)
 
 
+def metrics_by_definition(wb: Any) -> dict[str, Any]:
+    """:func:`metrics` with every kernel set aside: the plain definitions' own time."""
+    from learnloop.metrics import cache
+
+    with cache.definitions_only():
+        return metrics(wb)
+
+
+def kernel_gains(wb: Any, runs: int) -> dict[str, dict[str, float]]:
+    """For each kernel: the seconds its definition and the kernel take for the pages' default filters,
+    each on a fresh copy of ``wb`` (so what they build on is worked out too), medians of ``runs``."""
+    import dataclasses
+    import inspect
+    import statistics
+
+    from learnloop.filters import Filters, current_quarter
+    from learnloop.metrics import cache
+
+    f = Filters()
+    gains = {}
+    for definition, fast in cache._KERNELS.items():
+        parameters = inspect.signature(definition).parameters
+        needs_quarter = "quarter" in parameters and parameters["quarter"].default is inspect.Parameter.empty
+        args = (current_quarter(f, wb.options.fiscal_year_start_month),) if needs_quarter else ()
+        times: dict[str, list[float]] = {"definition_s": [], "kernel_s": []}
+        for _ in range(runs):
+            for name, work in (("definition_s", definition), ("kernel_s", fast)):
+                fresh = dataclasses.replace(wb)
+                started = time.perf_counter()
+                if name == "definition_s":
+                    with cache.definitions_only():
+                        work(fresh, f, *args)
+                else:
+                    work(fresh, f, *args)
+                times[name].append(time.perf_counter() - started)
+        gains[definition.__name__] = {name: statistics.median(values) for name, values in times.items()}
+    return gains
+
+
 def peak_rss(server: Server) -> dict[str, float]:
     """Peak RSS (MB) of a fresh process doing one cold load, and of the same process before the load."""
     config = {"base_url": server.base_url, "sid": server.sid, "account": server.account}

@@ -34,7 +34,10 @@ def test_the_quick_bench_produces_every_figure(tmp_path: Path) -> None:
     assert set(tiny["ratios"]) == {"learnloop_vs_floor", "naive_vs_learnloop"}
     assert "peer_s" not in tiny and "browser" not in results  # --quick leaves both out
     assert results["machine"]
-    assert "| tiny |" in done.stdout  # the table is printed
+    assert {"python", "pandas", "pyarrow", "numpy", "pandera", "orjson", "gspread", "streamlit"} <= set(results["versions"])
+    assert tiny["metrics_definitions_s"] > 0  # the plain definitions' own time, beside the kernels'
+    assert set(tiny["kernels"]) and all(set(k) == {"definition_s", "kernel_s"} for k in tiny["kernels"].values())
+    assert "| tiny |" in done.stdout and "Versions: python" in done.stdout  # the table is printed
 
 
 def test_the_table_says_which_machine_ran_it() -> None:

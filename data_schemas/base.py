@@ -96,8 +96,11 @@ def column(
 def items_in(values: pd.Series, *, allowed: list[str]) -> pd.Series:
     """Every item of a list cell is one of ``allowed``."""
     known = frozenset(allowed)
-    codes, distinct = pd.factorize(values)  # a list column repeats a few distinct tuples: each checked once
-    ok = np.array([known.issuperset(items) for items in distinct] + [True], dtype=bool)
+    # Cells with the same text share one tuple (parsers.item_list): each distinct one is checked once.
+    cells = values.to_numpy(dtype=object)
+    codes, _ = pd.factorize(np.fromiter(map(id, cells), dtype=np.int64, count=len(cells)))
+    _, first = np.unique(codes, return_index=True)
+    ok = np.array([known.issuperset(cells[position]) for position in first], dtype=bool)
     return pd.Series(ok[codes], index=values.index)
 
 
@@ -184,11 +187,11 @@ def _parse(raw: pd.Series, meta: dict[str, Any], options: ParseOptions) -> pd.Se
         return parsers.choice(raw, meta["aliases"]).astype("string")
     if kind == "choice_list":
         canonical = {parsers.enum_key(pd.Series([c])).iloc[0]: c for c in meta["choices"]}
-        return parsers.as_lists(parsers.item_list(raw, canonical))
+        return parsers.item_list(raw, canonical)
     if kind == "id_list":
-        return parsers.as_lists(parsers.item_list(raw))
+        return parsers.item_list(raw)
     if kind == "name_list":
-        return parsers.as_lists(parsers.collapse_spaces(parsers.item_list(raw)))
+        return parsers.item_list(raw, collapse=True)
     if kind == "name":
         return parsers.collapse_spaces(raw)
     if kind == "url":

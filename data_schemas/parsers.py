@@ -656,62 +656,46 @@ def quarter_of(dates: pd.Series, fiscal_year_start_month: int = 1) -> pd.Series:
 # --------------------------------------------------------------------------------------
 
 
-def item_list(raw: pd.Series, canonical: dict[str, str] | None = None) -> pd.Series:
-    """A comma (or semicolon) list, normalised to ``"a, b"``; with ``canonical``, items are matched
-    case-insensitively to their canonical spelling and unknown items are kept for the check."""
+def item_list(raw: pd.Series, canonical: dict[str, str] | None = None, *, collapse: bool = False) -> pd.Series:
+    """A comma (or semicolon) list as a tuple of its items per cell (``()`` when blank), each item
+    trimmed and kept once, where it first appears; with ``canonical``, items are matched
+    case-insensitively to their canonical spelling (unknown items are kept for the check); with
+    ``collapse``, runs of white space inside an item are one space. Cells that hold the same text
+    share one tuple."""
     values = text(raw)
-    present = values.dropna()
-    if present.empty:
-        return values
-    if _arrow(values) is None:  # pragma: no cover - Python-backed strings
-        return _item_list_python(values, present, canonical)
-    return _on_distinct(values, lambda distinct: _item_list_of_text(distinct, canonical))
+    if values.isna().all():
+        return pd.Series([()] * len(values), index=values.index, dtype=object)
+    return _on_distinct(values, lambda distinct: _item_tuples(distinct, canonical, collapse))
 
 
-def _item_list_of_text(values: pd.Series, canonical: dict[str, str] | None) -> pd.Series:
+def _item_tuples(values: pd.Series, canonical: dict[str, str] | None, collapse: bool) -> pd.Series:
     array = _arrow(values)
     # Split every cell at once, then work on (row, item) pairs: no Python call per cell or per row.
     lists = pc.split_pattern_regex(array, _LIST_SPLIT_RE2)
     items = pc.list_flatten(lists)
     rows = pc.list_parent_indices(lists).to_numpy()
     filled = pc.not_equal(items, "")
-    items, rows = items.filter(filled), rows[filled.to_numpy(zero_copy_only=False)]
+    items, rows = items.filter(filled).cast(pa.large_string()), rows[filled.to_numpy(zero_copy_only=False)]
     if canonical is not None and len(items):
         keys = enum_key(pd.Series(pd.array(items, dtype="string")))
         items = pa.array(keys.map(canonical).fillna(keys).to_numpy(dtype=object), type=pa.large_string())
+    if collapse and len(items):
+        items = pc.replace_substring_regex(items, f"{_SPACE_RE2}+", " ")
     if len(items):  # a repeated item is kept where it first appears in its cell
         first = ~pd.DataFrame({"row": rows, "item": pd.array(items, dtype="string")}).duplicated().to_numpy()
         items, rows = items.filter(pa.array(first)), rows[first]
     counts = np.bincount(rows, minlength=len(values))
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), type=pa.int32())
-    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, items.cast(pa.large_string())),
-                            pa.scalar(", ", type=pa.large_string()))
-    result = pd.Series(pd.array(joined, dtype="string"), index=values.index)
-    return result.mask(pd.Series(counts == 0, index=values.index))
-
-
-def _item_list_python(values: pd.Series, present: pd.Series, canonical: dict[str, str] | None) -> pd.Series:
-    items = present.str.split(_LIST_SPLIT).explode()
-    items = items[items.ne("")]
-    if canonical is not None:
-        items = enum_key(items).map(lambda key: canonical.get(key, key))
-    joined = items.groupby(level=0, sort=False).agg(lambda group: ", ".join(dict.fromkeys(group)))
-    return joined.reindex(values.index).astype("string")
-
-
-def as_lists(values: pd.Series) -> pd.Series:
-    """A normalised list column (``"a, b"`` text, blank missing) as a tuple per cell: ``("a", "b")``,
-    ``()`` for a blank. Each distinct cell is split once and its tuple shared by every row that holds it."""
-    codes, distinct = pd.factorize(values)
-    tuples = np.empty(len(distinct) + 1, dtype=object)
-    tuples[:-1] = [tuple(cell.split(", ")) for cell in distinct]
-    tuples[-1] = ()  # a blank cell's code is -1: the last entry
-    return pd.Series(tuples[codes], index=values.index, dtype=object, name=values.name)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), type=pa.int64())
+    cells = pa.LargeListArray.from_arrays(offsets, items).to_pylist()
+    return pd.Series(np.fromiter(map(tuple, cells), dtype=object, count=len(cells)), index=values.index, dtype=object)
 
 
 def collapse_spaces(raw: pd.Series) -> pd.Series:
     """:func:`text`, with every run of white space inside a value as one space: "Check  out" is "Check out"."""
-    values = text(raw)
+    return _on_distinct(text(raw), _collapse_spaces)
+
+
+def _collapse_spaces(values: pd.Series) -> pd.Series:
     array = _arrow(values)
     if array is None:  # pragma: no cover - Python-backed strings
         return values.str.replace(r"\s+", " ", regex=True)

@@ -9,6 +9,7 @@ errors, drops values with warnings, and checks references between tabs.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -575,17 +576,17 @@ def _drop_unknown_items(tab: str, result: TabResult, name: str, target: str, tar
     """Rewrite the list cells of ``name`` that name ids ``target`` has no row for without them, one
     warning per cell."""
     frame = result.kept
-    cells = frame[name].reset_index(drop=True)
-    items = cells.explode().dropna()
-    if items.empty:
+    cells = frame[name].to_numpy(dtype=object)
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    items = list(itertools.chain.from_iterable(cells))
+    if not items:
         return
-    found = frames.isin(items.astype("string"), known)
+    found = frames.isin(pa.array(items, pa.large_string()), known)
     if found.all():
         return
-    positions = np.unique(items.index[~found].to_numpy())
-    known_ids = set(items[found].unique())
-    kept = frame[name].to_numpy(dtype=object, copy=True)
-    for position in positions:
+    known_ids = {item for item, ok in zip(items, found, strict=True) if ok}
+    kept = cells.copy()
+    for position in np.unique(np.repeat(np.arange(len(cells)), lengths)[~found]):
         listed = kept[position]
         missing = ", ".join(item for item in listed if item not in known_ids)
         kept[position] = tuple(item for item in listed if item in known_ids)

@@ -45,18 +45,33 @@ SERIAL_EPOCH = pd.Timestamp("1899-12-30")
 # otherwise "2026" or "4" would silently become a date in 1905 or 1900.
 PLAUSIBLE_SERIALS = (32874.0, 73051.0)  # 1990-01-01 .. 2100-01-01
 
-MONTHS = {
-    name: number
-    for number in range(1, 13)
-    for name in (dt.date(2000, number, 1).strftime("%b").lower(), dt.date(2000, number, 1).strftime("%B").lower())
+#: Month names and their usual abbreviations in English, German, French, Spanish, Italian, Portuguese
+#: and Dutch (with and without accents), as people type them: "15 März 2026", "15 janv. 2026".
+_MONTH_WORDS = {
+    1: "january jan januar jänner janvier janv enero ene gennaio gen janeiro januari",
+    2: "february feb februar février fevrier févr fevr fév fev febrero febbraio fevereiro februari",
+    3: "march mar märz marz mär mrz mars marzo março marco maart mrt",
+    4: "april apr avril avr abril abr aprile",
+    5: "may mai mayo maggio mag maio mei",
+    6: "june jun juni juin junio giugno giu junho",
+    7: "july jul juli juillet juil julio luglio lug julho",
+    8: "august aug août aout agosto ago augustus",
+    9: "september sep sept septembre septiembre setiembre settembre set setembro",
+    10: "october oct oktober okt octobre octubre ottobre ott outubro out",
+    11: "november nov novembre noviembre novembro",
+    12: "december dec dezember dez décembre déc diciembre dic dicembre dezembro",
 }
-MONTHS["sept"] = 9
+MONTHS = {word: number for number, words in _MONTH_WORDS.items() for word in words.split()}
+assert len(MONTHS) == sum(len(words.split()) for words in _MONTH_WORDS.values()), "a month word names two months"
 
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ISO = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_SLASH = re.compile(r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})$")
-_DAY_MONTH = re.compile(rf"^(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[ -](?P<mon>{_MONTH_NAMES})\.?,?[ -](?P<y>\d{{4}})$", re.I)
-_MONTH_DAY = re.compile(rf"^(?P<mon>{_MONTH_NAMES})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y>\d{{4}})$", re.I)
+#: Day and month as numbers before the year: with dots (12.03.2026) the day always comes first; with
+#: slashes or dashes (03/04/2026, 03-04-2026) either can, and the column decides (:func:`date`).
+_NUMERIC = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})[/.\-](?P<y>\d{4})$")
+_DAY_MONTH = re.compile(rf"^(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|º|\.)?\s*[-\s]\s*(?:de\s+)?(?P<mon>{_MONTH_NAMES})\.?"
+                        rf"(?:\s+de)?,?\s*[-\s]\s*(?P<y>\d{{4}})$", re.I)
+_MONTH_DAY = re.compile(rf"^(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})$", re.I)
 _QUARTER = re.compile(r"^(?:(?P<y1>\d{4})\s*[-_/ ]?\s*Q(?P<q1>[1-4])|Q(?P<q2>[1-4])\s*[-_/ ]?\s*(?P<y2>\d{4}))$", re.I)
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*")
 
@@ -476,9 +491,16 @@ def number(raw: pd.Series) -> pd.Series:
 def date(raw: pd.Series, *, day_first: bool = False) -> pd.Series:
     """A calendar date from a date cell, a serial number, or text in one of the accepted forms.
 
-    Accepted text: ``2026-01-15``, ``2026/01/15``, ``15 Jan 2026``, ``Jan 15, 2026`` and
-    ``15/01/2026`` or ``01/15/2026``. When both parts of a slash date are 12 or less, the
-    workbook's date order (``day_first``) decides; otherwise the only possible reading wins.
+    Accepted text: ``2026-01-15`` (also with ``/`` or ``.``); day and month as numbers before the
+    year: ``15.01.2026`` (dots: always day first), ``15/01/2026``, ``01/15/2026``, ``15-01-2026``;
+    and a month's name in English, German, French, Spanish, Italian, Portuguese or Dutch:
+    ``15 Jan 2026``, ``Jan 15, 2026``, ``15. März 2026``, ``15 janv. 2026``, ``15 de marzo de 2026``.
+
+    A slash or dash date whose parts are both 12 or less reads in the column's own order: day first
+    when some date of the column can only be read day first (``15/01/2026``), month first when some
+    can only be read month first (``01/15/2026``), else (none, or both kinds) the workbook's order
+    (``day_first``: the sheet's locale, or the setting). :func:`ambiguous_dates` lists the cells of a
+    column whose dates are written both ways.
     """
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     if raw.empty:
@@ -504,109 +526,108 @@ def date(raw: pd.Series, *, day_first: bool = False) -> pd.Series:
         days = np.floor(serial[plausible]).astype("int64").astype("timedelta64[D]")
         out.iloc[np.flatnonzero(numeric)[plausible]] = np.datetime64(SERIAL_EPOCH.date(), "us") + days
 
-    strings = of_type(str)
-    if strings.any():
-        filled = strings.copy()
-        filled[strings] = cells[strings] != ""  # an empty cell is no date: skip it
-        if filled.any():
-            positions = np.flatnonzero(filled)
-            out.iloc[positions] = _on_distinct_dates(raw.iloc[positions].str.strip(), day_first=day_first)
+    typed = _typed_dates(cells, of_type(str))
+    if typed is not None:
+        positions, codes, texts, forms = typed
+        day_first_here = _column_order(texts, forms, day_first)[0]
+        parsed = np.array([_day(form, day_first_here) for form in forms], dtype="datetime64[us]")
+        out.iloc[positions] = parsed[codes]
     return out
 
 
-def _on_distinct_dates(values: pd.Series, *, day_first: bool) -> np.ndarray:
-    """:func:`_date_from_text` of each cell, read once per distinct text (dates repeat a lot)."""
-    codes, uniques = pd.factorize(values)
-    parsed = _date_from_text(pd.Series(uniques, dtype=values.dtype), day_first=day_first)
-    return parsed.to_numpy()[codes]
+def ambiguous_dates(raw: pd.Series, *, day_first: bool = False) -> pd.DataFrame:
+    """The cells of a date column whose slash or dash dates are written both ways (some only readable
+    day first, some only month first), that could be read either way: ``read`` (as :func:`date`
+    reads it), ``other`` (the other reading), and one cell of each kind as an example
+    (``day_first_example``, ``month_first_example``). Empty when the column is consistent."""
+    columns = ["read", "other", "day_first_example", "month_first_example"]
+    typed = _typed_dates(_cells(raw), _of_type(_types(_cells(raw)), str)) if len(raw) else None
+    if typed is None:
+        return pd.DataFrame(columns=columns, index=raw.index[:0])
+    positions, codes, texts, forms = typed
+    day_first_here, examples = _column_order(texts, forms, day_first)
+    if examples is None:
+        return pd.DataFrame(columns=columns, index=raw.index[:0])
+    either = [form is not None and form[0] == "numeric" and form[2] <= 12 and form[3] <= 12 and form[2] != form[3]
+              for form in forms]
+    rows = [(row, forms[code]) for row, code in zip(positions, codes, strict=True) if either[code]]
+    return pd.DataFrame(
+        [(_day(form, day_first_here), _day(form, not day_first_here), *examples) for _, form in rows],
+        index=raw.index[[row for row, _ in rows]], columns=columns)
+
+
+#: What a date typed as text says: ("ymd", year, month, day) when it can be read one way only,
+#: ("numeric", year, first, second) for day and month as numbers in an order still to decide.
+DateForm = tuple[str, int, int, int]
+
+
+def _typed_dates(cells: np.ndarray, strings: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, list[str], list[DateForm | None]] | None:
+    """The text cells of a date column: their positions, each one's code into its distinct texts, those
+    texts, and what each says (:data:`DateForm`; None when it is no date we can read)."""
+    if not strings.any():
+        return None
+    filled = strings.copy()
+    filled[strings] = cells[strings] != ""  # an empty cell is no date: skip it
+    if not filled.any():
+        return None
+    positions = np.flatnonzero(filled)
+    codes, distinct = pd.factorize(np.array([cell.strip() for cell in cells[positions]], dtype=object))
+    texts = [str(text_) for text_ in distinct]
+    return positions, codes, texts, [_date_form(text_) for text_ in texts]
+
+
+def _date_form(text_: str) -> DateForm | None:
+    if found := _ISO.match(text_):
+        return ("ymd", int(found["y"]), int(found["m"]), int(found["d"]))
+    if found := _NUMERIC.match(text_):
+        a, b, year = int(found["a"]), int(found["b"]), int(found["y"])
+        return ("ymd", year, b, a) if found["sep"] == "." else ("numeric", year, a, b)
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        if found := pattern.match(text_):
+            return ("ymd", int(found["y"]), MONTHS[found["mon"].lower()], int(found["d"]))
+    return None
+
+
+def _column_order(texts: list[str], forms: list[DateForm | None], day_first: bool) -> tuple[bool, tuple[str, str] | None]:
+    """Whether the column's slash and dash dates read day first; when they are written both ways, one
+    cell of each kind as typed ((only day first, only month first), else None)."""
+    day_first_only = [text_ for text_, form in zip(texts, forms, strict=True)
+                      if form and form[0] == "numeric" and form[2] > 12 >= form[3]]
+    month_first_only = [text_ for text_, form in zip(texts, forms, strict=True)
+                        if form and form[0] == "numeric" and form[3] > 12 >= form[2]]
+    if day_first_only and not month_first_only:
+        return True, None
+    if month_first_only and not day_first_only:
+        return False, None
+    if day_first_only and month_first_only:
+        return day_first, (day_first_only[0], month_first_only[0])
+    return day_first, None
+
+
+def _day(form: DateForm | None, day_first: bool) -> np.datetime64:
+    """The date a form says, the numeric ones read day first or month first (NaT when there is no such day)."""
+    if form is None:
+        return np.datetime64("NaT", "us")
+    kind, year, first, second = form
+    if kind == "ymd":
+        month, day = first, second
+    elif first > 12 or (second <= 12 and day_first):
+        day, month = first, second
+    else:
+        month, day = first, second
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return np.datetime64("NaT", "us")
+    try:  # numpy reads the same calendar as to_datetime (year 0 included, unlike datetime)
+        return np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "us")
+    except ValueError:  # no such day in that month
+        return np.datetime64("NaT", "us")
 
 
 def _as_datetime(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None)
     return dt.datetime(value.year, value.month, value.day)  # type: ignore[attr-defined]
-
-
-def _date_from_text(values: pd.Series, *, day_first: bool) -> pd.Series:
-    if values.dtype == object and len(values) <= 256:
-        return pd.Series(_dates_few(_date_parts_few(values, day_first=day_first)), index=values.index)
-    return _dates(_date_parts(values, day_first=day_first), values.index)
-
-
-def _date_parts_few(values: pd.Series, *, day_first: bool) -> list[tuple[float, float, float]]:
-    """:func:`_date_parts` for a few texts: the same patterns, each text matched on its own."""
-    parts = []
-    for text_ in values:
-        year = month = day = np.nan
-        if found := _ISO.search(text_):
-            year, month, day = float(found["y"]), float(found["m"]), float(found["d"])
-        elif found := _SLASH.search(text_):
-            a, b = float(found["a"]), float(found["b"])
-            month_first = a > 12 or (a <= 12 and b <= 12 and day_first)
-            year, month, day = float(found["y"]), (b if month_first else a), (a if month_first else b)
-        else:
-            for pattern in (_DAY_MONTH, _MONTH_DAY):
-                if found := pattern.search(text_):
-                    year, day = float(found["y"]), float(found["d"])
-                    month = float(MONTHS.get(found["mon"].lower(), np.nan))
-                    break
-        parts.append((year, month, day))
-    return parts
-
-
-def _dates_few(parts: list[tuple[float, float, float]]) -> np.ndarray:
-    """:func:`_dates` for a few (year, month, day): a sheet's date column has a handful of dates typed
-    as text among its date cells, and building frames to convert those few cost more than the rest of
-    the column. numpy reads the same calendar as ``to_datetime`` (year 0 included, unlike ``datetime``)."""
-    out = np.full(len(parts), np.datetime64("NaT", "us"))
-    for position, (year, month, day) in enumerate(parts):
-        if 1 <= month <= 12 and 1 <= day <= 31 and year == year:  # NaN compares False
-            with contextlib.suppress(ValueError):  # no such day in that month
-                out[position] = np.datetime64(f"{int(year):04d}-{int(month):02d}-{int(day):02d}", "us")
-    return out
-
-
-def _date_parts(values: pd.Series, *, day_first: bool) -> pd.DataFrame:
-    year = pd.Series(np.nan, index=values.index)
-    month = year.copy()
-    day = year.copy()
-    todo = pd.Series(True, index=values.index)
-
-    def fill(found: pd.DataFrame, y: pd.Series, m: pd.Series, d: pd.Series) -> None:
-        hit = found.notna().all(axis=1)
-        where = hit[hit].index
-        year[where] = y[hit].astype(float)
-        month[where] = m[hit].astype(float)
-        day[where] = d[hit].astype(float)
-        todo[where] = False
-
-    # The forms exclude one another, so each text is only tried until one form fits.
-    iso = values.str.extract(_ISO)
-    fill(iso, iso["y"], iso["m"], iso["d"])
-
-    rest = values[todo]
-    if len(rest):
-        slash = rest.str.extract(_SLASH)
-        a, b = slash["a"].astype(float), slash["b"].astype(float)
-        month_first = (a > 12) | ((a <= 12) & (b <= 12) & day_first)
-        fill(slash, slash["y"], b.where(month_first, a), a.where(month_first, b))
-
-    for pattern in (_DAY_MONTH, _MONTH_DAY):
-        rest = values[todo]
-        if not len(rest):
-            break
-        named = rest.str.extract(pattern)
-        fill(named, named["y"], named["mon"].str.lower().map(MONTHS), named["d"])
-
-    return pd.DataFrame({"year": year, "month": month, "day": day})
-
-
-def _dates(parts: pd.DataFrame, index: pd.Index) -> pd.Series:
-    found = parts.notna().all(axis=1)
-    out = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
-    if found.any():
-        out[found] = pd.to_datetime(parts[found].astype("int64"), errors="coerce")
-    return out
 
 
 def quarter(raw: pd.Series) -> pd.Series:

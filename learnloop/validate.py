@@ -241,6 +241,13 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     for name, date_column in model._event_quarters.items():
         if date_column in dropped:  # the date a quarter was read from is left out: so is the quarter
             parsed[name] = parsers.quarter_of(parsed[date_column], options.fiscal_year_start_month)
+    for name, column in by_name.items():
+        if declared[name]["kind"] == "date" and column.strings.any():
+            for row, read, other, by_day, by_month in parsers.ambiguous_dates(
+                    raw.series(name), day_first=options.day_first).itertuples():
+                if (row, name) not in cell_problems:
+                    report(row, name, shown_text(raw, row, name), "warning",
+                           _ambiguous_date_message(name, read, other, by_day, by_month, options.day_first))
 
     kept = parsed.drop(index=quarantined_rows) if quarantined_rows else parsed
     kept = _typed(model, kept)
@@ -459,6 +466,23 @@ def _map_header(header: pd.Series, declared: Mapping[str, Any]) -> tuple[dict[st
         else:
             columns[name] = int(position)
     return columns, ignored
+
+
+def shown_text(raw: _RawCells, row: int, name: str) -> object:
+    """The cell as the editor typed it (trimmed)."""
+    return parsers.text(raw.series(name, raw.index.get_indexer([row]))).iloc[0]
+
+
+def _long_date(day: pd.Timestamp) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _ambiguous_date_message(name: str, read: pd.Timestamp, other: pd.Timestamp, by_day: str, by_month: str,
+                            day_first: bool) -> str:
+    order = "day first" if day_first else "month first"
+    return (f"This {name} could be {_long_date(read)} or {_long_date(other)}: the column has dates written day first "
+            f"(like '{by_day}') and month first (like '{by_month}'). It is read as {_long_date(read)}, {order} as the "
+            f"workbook's date order says; type {read:%Y-%m-%d} or {other:%Y-%m-%d} to say which. The date is kept.")
 
 
 def _what_to_type(meta: Mapping[str, Any]) -> str:

@@ -13,7 +13,6 @@ cell is read exactly as it would be on its own (``benchmarks/README.md`` tells t
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable

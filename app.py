@@ -40,5 +40,7 @@ else:
 if wb.source == "demo":
     st.info("You are looking at the demo workbook. Connect your team's sheet in `.streamlit/secrets.toml` "
             "(see `secrets.toml.example`), or start one with `learnloop demo my-team.xlsx`.", icon=":material/science:")
+if page in DASHBOARD:
+    ui.left_out_note(wb)
 
 page.run()

@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from learnloop import metrics
+from learnloop.safe import printable
 from learnloop.words import and_list as _and
 from learnloop.words import number as _num
 from learnloop.words import plural as _plural
@@ -248,7 +249,7 @@ for _size, _name in TEMPLATE_NAMES.items():
 
 def _esc(value: object) -> str:
     """Text from the sheet, safe to show in plotly labels (which read a little HTML)."""
-    return html.escape(str(value), quote=False)
+    return html.escape(printable(str(value), keep_lines=False), quote=False)
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +15,7 @@ import typer
 from data_schemas import TABS, ParseOptions
 from learnloop import load, settings, writes
 from learnloop.errors import SourceError
+from learnloop.safe import printable
 from learnloop.sources import sheets
 from learnloop.workbook import Workbook
 
@@ -30,6 +32,20 @@ SourcesArg = Annotated[list[str], typer.Argument(
          "(one per team) to read them together: blank team cells take the file's or sheet's name.")]
 
 
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print ``text`` with no escape sequence or control character from a sheet (tabs and newlines stay):
+    a cell can never clear the terminal, retitle it, plant a link or write the clipboard."""
+    typer.echo(printable(text), err=err, nl=nl)
+
+
+def json_text(report: object) -> str:
+    """One JSON document, every control character escaped (JSON leaves DEL and C1 characters raw)."""
+    return _RAW_CONTROLS.sub(lambda found: f"\\u{ord(found.group()):04x}", json.dumps(report, ensure_ascii=False))
+
+
+_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
 def _read(sources: list[str], options: ParseOptions, today: object = None) -> Workbook:
     """The workbook the sources make, merged as the app merges several sheets; exits with 2 when one
     cannot be read at all."""
@@ -40,7 +56,7 @@ def _read(sources: list[str], options: ParseOptions, today: object = None) -> Wo
             return load.workbook(sources[0], options, reader=reader, today=today)  # type: ignore[arg-type]
         return load.workbooks(sources, options, reader=reader)
     except SourceError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
 
 
@@ -55,7 +71,7 @@ def validate(
     """Check every tab and say exactly which cells to fix. Exit 1 when there are errors."""
     options = ParseOptions(day_first=day_first, fiscal_year_start_month=fiscal_year_start_month)
     wb = _read(sources, options)
-    typer.echo(json.dumps(report_json(wb), ensure_ascii=False) if as_json else report_text(wb))
+    echo(json_text(report_json(wb)) if as_json else report_text(wb))
     raise typer.Exit(1 if wb.has_errors else 0)
 
 
@@ -70,7 +86,7 @@ def demo(
     tabs = demo_tabs()
     written = files.write_xlsx(tabs, out) if out.suffix.lower() == ".xlsx" else files.write_csv_folder(tabs, out)
     rows = sum(len(rows) - 1 for rows in tabs.values())
-    typer.echo(f"Wrote the demo workbook ({len(tabs)} tabs, {rows} rows) to {written}.")
+    echo(f"Wrote the demo workbook ({len(tabs)} tabs, {rows} rows) to {written}.")
 
 
 class ReportFormat(StrEnum):
@@ -119,13 +135,13 @@ def report(
     text = (reports.quarter_report_html if kind is ReportFormat.html else reports.quarter_writeup_markdown)(
         wb, f, label)
     if wb.has_errors:
-        typer.echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate "
+        echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate "
                    f"{' '.join(sources)}` lists them.", err=True)
     if out is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
         return
     out.write_text(text, encoding="utf-8")
-    typer.echo(f"Wrote the {label} {'report' if kind is ReportFormat.html else 'write-up'} to {out}.", err=True)
+    echo(f"Wrote the {label} {'report' if kind is ReportFormat.html else 'write-up'} to {out}.", err=True)
 
 
 @app.command("init-sheet")
@@ -135,7 +151,7 @@ def init_sheet(
     """Add the missing tabs and header rows to an existing Google Sheet. Tabs with data are never touched."""
     key = sheets.sheet_key(sheet)
     if key is None:
-        typer.echo(f"error: {sheet} is not a Google Sheet URL or key.", err=True)
+        echo(f"error: {sheet} is not a Google Sheet URL or key.", err=True)
         raise typer.Exit(2)
     try:
         config = dataclasses.replace(settings.from_environment(), source=sheet, sheets=())
@@ -145,9 +161,9 @@ def init_sheet(
                               "GOOGLE_APPLICATION_CREDENTIALS to its JSON key file.")
         done = writes.init_sheet(reader, key)
     except SourceError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo("\n".join(done) if done else "Nothing to do: every tab is there with its header row.")
+    echo("\n".join(done) if done else "Nothing to do: every tab is there with its header row.")
 
 
 def report_json(wb: Workbook) -> dict[str, object]:

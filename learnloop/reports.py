@@ -32,7 +32,8 @@ from learnloop import charts, metrics
 from learnloop.filters import Filters, current_quarter
 from learnloop.metrics.quarters import next_quarter, previous_quarter, quarter_bounds, quarter_range
 from learnloop.metrics.selection import present_quarters, select
-from learnloop.words import and_list, plural
+from learnloop.safe import printable
+from learnloop.words import and_list, left_out, plural
 from learnloop.workbook import Workbook
 
 #: How many quarters, ending with the retro's, the trend covers.
@@ -239,7 +240,7 @@ def escape_markdown(text: object, *, line_start: bool = False) -> str:
     """Sheet text as inert Markdown (CommonMark, GitHub and Streamlit): one line, every character
     that could start a link, image, HTML tag, entity, emphasis or table escaped with a backslash;
     with ``line_start``, a leading ``#``, ``>``, ``-``, ``+``, ``=`` or ``1.`` is escaped too."""
-    out = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    out = _MD_SPECIAL.sub(r"\\\1", " ".join(printable(str(text), keep_lines=False).split()))
     if line_start:
         out = _MD_BLOCK_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], out)
     return out
@@ -273,6 +274,9 @@ class Document:
     title: str
     meta: Line
     sections: tuple[Section, ...]
+    #: Rows an error keeps out of the numbers, and where Data health is (a link, when the app's is known).
+    left_out: int = 0
+    health_url: str | None = None
 
 
 def _p(*runs: Run) -> Block:
@@ -460,13 +464,16 @@ def _scope(f: Filters) -> list[Run]:
     return parts or [("plain", "all teams and people")]
 
 
-def writeup(wb: Workbook, f: Filters, quarter: str, r: Retro | None = None) -> Document:
-    """The write-up of ``quarter`` as a :class:`Document` (what both renderings print)."""
+def writeup(wb: Workbook, f: Filters, quarter: str, r: Retro | None = None, *,
+            health_url: str | None = None) -> Document:
+    """The write-up of ``quarter`` as a :class:`Document` (what both renderings print); ``health_url``
+    is the app's Data health page, for the note on rows left out."""
     r = r or Retro(wb, f, quarter)
     meta: Line = (("plain", f"{_date(r.start)} to {_date(r.end)} · as of {_date(r.as_of)} · workbook: "),
                   ("sheet", "demo" if wb.source == "demo" else wb.source), ("plain", " · "), *_scope(r.f))
     sections = (_themes_section(r), _scorecard_section(r), _changed_section(r), _trend_section(r), _next_section(r))
-    return Document(f"Learning retro: {quarter}", meta, sections)
+    safe_url = health_url if health_url and health_url.startswith(("https://", "http://")) else None
+    return Document(f"Learning retro: {quarter}", meta, sections, wb.left_out, safe_url)
 
 
 # --------------------------------------------------------------------------------------
@@ -497,19 +504,27 @@ def markdown_blocks(blocks: Iterable[Block]) -> str:
     return "\n\n".join(out)
 
 
+def _left_out_note(doc: Document, link: str) -> str:
+    return (f"Note: {left_out(doc.left_out)}. {link} lists them and the cells to fix"
+            f"{'' if doc.health_url else ' (or run `learnloop validate`)'}.")
+
+
 def render_markdown(doc: Document) -> str:
     """A :class:`Document` as Markdown, sheet text escaped."""
     parts = [f"# {doc.title}", _md_line(doc.meta)]
+    if doc.left_out:
+        link = f"[Data health](<{doc.health_url}>)" if doc.health_url else "Data health in the app"
+        parts.append("> " + _left_out_note(doc, link))
     parts += [f"## {section.title}\n\n{markdown_blocks(section.blocks)}" for section in doc.sections]
     return "\n\n".join(parts) + "\n"
 
 
-def quarter_writeup_markdown(wb: Workbook, f: Filters, quarter: str) -> str:
+def quarter_writeup_markdown(wb: Workbook, f: Filters, quarter: str, *, health_url: str | None = None) -> str:
     """The one-page Markdown write-up of ``quarter``: theme and definition of good, the five
     playbook steps with their evidence, what changed (decisions, discovery cadence, bets), the
     quarter against earlier ones, and what's next (next theme, open commitments carried over,
     sources to prune). Teams, people and themes of ``f`` apply; its quarter range does not."""
-    return render_markdown(writeup(wb, f, quarter))
+    return render_markdown(writeup(wb, f, quarter, health_url=health_url))
 
 
 # --------------------------------------------------------------------------------------
@@ -526,6 +541,7 @@ h1 { font-size: 2rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.45rem; margin: 2.5rem 0 .5rem; padding-top: 1rem; border-top: 2px solid #d5dbe1; }
 h3 { font-size: 1.1rem; margin: 1.25rem 0 .25rem; }
 .meta { color: #3d4650; margin-top: 0; }
+.note { border-left: 4px solid #E69F00; padding: .25rem .75rem; background: #FFF8EC; }
 ul, ol { padding-left: 1.6rem; }
 li { margin: .2rem 0; }
 figure.chart { margin: 1.25rem 0 0; }
@@ -536,7 +552,7 @@ figure.chart { margin: 1.25rem 0 0; }
 def _html_line(line: Line) -> str:
     out = []
     for style, text in line:
-        escaped = html.escape(text, quote=False)
+        escaped = html.escape(printable(text, keep_lines=False) if style.endswith("sheet") else text, quote=False)
         out.append(f"<strong>{escaped}</strong>" if style.startswith("bold") else escaped)
     return "".join(out)
 
@@ -568,6 +584,10 @@ def render_html(doc: Document, figures: dict[str, go.Figure]) -> str:
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{html.escape(doc.title)}</title>", f"<style>{REPORT_CSS}</style>", "</head>", "<body>",
              "<main>", f"<h1>{html.escape(doc.title)}</h1>", f'<p class="meta">{_html_line(doc.meta)}</p>']
+    if doc.left_out:
+        link = (f'<a href="{html.escape(doc.health_url)}">Data health</a>' if doc.health_url
+                else "Data health in the app")
+        parts.append(f'<p class="note">{html.escape(_left_out_note(doc, "LINK")).replace("LINK", link)}</p>')
     plotly_js_included = False
     for section in doc.sections:
         parts.append(f'<section id="{section.key}">')
@@ -585,12 +605,12 @@ def render_html(doc: Document, figures: dict[str, go.Figure]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def quarter_report_html(wb: Workbook, f: Filters, quarter: str) -> str:
+def quarter_report_html(wb: Workbook, f: Filters, quarter: str, *, health_url: str | None = None) -> str:
     """The write-up of ``quarter`` as one self-contained HTML file: the text of
     :func:`quarter_writeup_markdown` with an interactive chart under each section. plotly.js is
     included inline once, and nothing is loaded from elsewhere, so it opens offline."""
     r = Retro(wb, f, quarter)
-    return render_html(writeup(wb, f, quarter, r), report_charts(r))
+    return render_html(writeup(wb, f, quarter, r, health_url=health_url), report_charts(r))
 
 
 __all__ = [

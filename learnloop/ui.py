@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from learnloop import access, exports, load, metrics, reports, settings
+from learnloop import access, exports, load, metrics, reports, settings, words
 from learnloop import filters as filtering
 from learnloop.errors import SourceError
 from learnloop.metrics import selection
@@ -182,6 +182,24 @@ def sidebar_filters(wb: Workbook) -> filtering.Filters:
 def filters() -> filtering.Filters:
     """The filters chosen in the sidebar for this run (no filter when the page has none)."""
     return st.session_state.get("filters", filtering.Filters())
+
+
+def left_out_note(wb: Workbook) -> None:
+    """A compact note, when rows are left out of the numbers for their errors, with a link to Data health."""
+    if not wb.left_out:
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="left-out-note"):
+        st.caption(f":material/warning: {words.left_out(wb.left_out)}.", width="content")
+        st.page_link("pages/data_health.py", label="See which cells to fix", icon=":material/health_and_safety:")
+
+
+def data_health_url() -> str | None:
+    """The address of this app's Data health page, as the browser sees the app (for write-ups sent on)."""
+    url = st.context.url
+    if not url or not url.startswith(("https://", "http://")):
+        return None
+    base = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return base.rsplit("/", 1)[0] + "/data_health" if base.count("/") > 2 else base + "/data_health"
 
 
 def with_sheet(wb: Workbook, columns: list[str]) -> list[str]:

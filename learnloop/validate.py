@@ -25,6 +25,7 @@ from pandera.pandas import DataFrameSchema
 from data_schemas import TABS, ParseOptions, TabModel, name_key, parse_options, parsers, tab_for
 from data_schemas.base import LIST_KINDS
 from learnloop import frames
+from learnloop.safe import quoted
 from learnloop.workbook import Issue, Severity, Workbook
 
 RawTab = Sequence[Sequence[Any]]
@@ -49,7 +50,7 @@ def validate_workbook(
             continue
         if tab in found:
             issues.append(Issue(tab, None, None, None, "info",
-                                f"Tab '{title}' is ignored: the {tab} tab was already read from '{found[tab]}'.",
+                                f"Tab {quoted(title)} is ignored: the {tab} tab was already read from {quoted(found[tab])}.",
                                 sheet))
             continue
         found[tab] = title
@@ -136,7 +137,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     positions.update(columns)
     for label in ignored.values():
         report(1 + header_at, str(label), None, "info",
-               f"Column '{label}' is not part of the {tab} tab and is ignored.")
+               f"Column {quoted(label)} is not part of the {tab} tab and is ignored.")
     index = pd.RangeIndex(header_at + 2, len(table) + 1, name="row")
     cells = [parsers.Cells(column[header_at + 1:]) for column in table.columns]
     for column in cells:
@@ -209,7 +210,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
             value = shown.value(row, column_name) if column_name in shown else None
             first = first_rows.get(row) if check == "unique_id" else None
             text = rule.message.format(first=first, column=column_name)
-            message = f"'{value}' {text}." if value is not None and not pd.isna(value) else f"{column_name} {text}."
+            message = f"{quoted(value)} {text}." if value is not None and not pd.isna(value) else f"{column_name} {text}."
             cell_problems.setdefault((row, column_name), (rule.severity, message))
             continue
         name = column_name
@@ -481,7 +482,7 @@ def _ambiguous_date_message(name: str, read: pd.Timestamp, other: pd.Timestamp, 
                             day_first: bool) -> str:
     order = "day first" if day_first else "month first"
     return (f"This {name} could be {_long_date(read)} or {_long_date(other)}: the column has dates written day first "
-            f"(like '{by_day}') and month first (like '{by_month}'). It is read as {_long_date(read)}, {order} as the "
+            f"(like {quoted(by_day)}) and month first (like {quoted(by_month)}). It is read as {_long_date(read)}, {order} as the "
             f"workbook's date order says; type {read:%Y-%m-%d} or {other:%Y-%m-%d} to say which. The date is kept.")
 
 
@@ -511,7 +512,7 @@ def _severity_for(meta: Mapping[str, Any], message: str) -> tuple[Severity, str]
 def _unreadable_message(name: str, meta: Mapping[str, Any], value: object) -> str:
     noun = {"date": "a date", "quarter": "a quarter", "number": "a number", "url": "a web address"}.get(
         meta["kind"], "a value")
-    return f"'{value}' in {name} is not {noun} we can read. Type {_what_to_type(meta)}."
+    return f"{quoted(value)} in {name} is not {noun} we can read. Type {_what_to_type(meta)}."
 
 
 def _missing(parsed: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
@@ -524,8 +525,8 @@ def _missing(parsed: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
 def _check_message(name: str, meta: Mapping[str, Any], value: object, parsed: object) -> str:
     if meta["kind"] == "choice_list":
         unknown = [item for item in parsed if item not in meta["choices"]]  # type: ignore[attr-defined]
-        return f"'{', '.join(unknown)}' in {name} is not known. Use {_what_to_type(meta)}."
-    return f"'{value}' is not a valid {name}. Use {_what_to_type(meta)}."
+        return f"{quoted(', '.join(unknown))} in {name} is not known. Use {_what_to_type(meta)}."
+    return f"{quoted(value)} is not a valid {name}. Use {_what_to_type(meta)}."
 
 
 def _drop_value(value: object, meta: Mapping[str, Any]) -> object:
@@ -572,7 +573,8 @@ def _quarantine_frame(tab: str, raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> None:
-    """Drop (with a warning) references to ids that no kept row of the other tab has."""
+    """Drop (with a warning) references to ids that no kept row of the other tab has; an id whose row
+    is left out (it has an error) says so, with that row."""
     for tab, result in results.items():
         frame = result.kept
         for name, meta in _declared(TABS[tab].model).items():
@@ -581,8 +583,9 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> No
                 continue
             target_id = TABS[target].model._id_column
             known = results[target].kept[target_id]
+            left_out = _rows_by_id(results[target].quarantined, target_id)
             if meta["kind"] == "id_list":
-                _drop_unknown_items(tab, result, name, target, target_id, known, sheet)
+                _drop_unknown_items(tab, result, name, target, target_id, known, left_out, sheet)
                 continue
             values = frame[name]
             unknown = values.notna().to_numpy(dtype=bool) & ~frames.isin(values, known)
@@ -590,13 +593,29 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> No
                 for row, value in zip(frame.index[unknown], values[unknown].to_numpy(dtype=object), strict=True):
                     result.issues.append(Issue(
                         tab, int(row), name, str(value), "warning",
-                        f"'{value}' is not a {target_id} in the {target} tab. Use an id listed there, "
-                        f"or leave it blank. The value is left out; the rest of the row is kept.", sheet))
+                        _unknown_reference(str(value), target, target_id, left_out) + " Use an id listed there, "
+                        "or leave it blank. The value is left out; the rest of the row is kept.", sheet))
                 frame[name] = values.mask(pd.Series(unknown, index=frame.index))
 
 
+def _rows_by_id(quarantined: pd.DataFrame, id_column: str) -> dict[str, int]:
+    """The first left-out row holding each id (as typed) of a tab."""
+    if quarantined.empty or id_column not in quarantined:
+        return {}
+    ids = quarantined[id_column].dropna()
+    return {str(value): int(row) for row, value in zip(ids.index[::-1], ids.to_numpy(dtype=object)[::-1], strict=True)}
+
+
+def _unknown_reference(value: str, target: str, target_id: str, left_out: Mapping[str, int]) -> str:
+    """Why ``value`` names no row of ``target``: it is on a row left out, or no row has it."""
+    if value in left_out:
+        return (f"{quoted(value)} is on row {left_out[value]} of {target}, which is left out: fix that row first "
+                f"(Data health lists what is wrong with it).")
+    return f"{quoted(value)} is not a {target_id} in the {target} tab."
+
+
 def _drop_unknown_items(tab: str, result: TabResult, name: str, target: str, target_id: str, known: pd.Series,
-                        sheet: str | None) -> None:
+                        left_out: Mapping[str, int], sheet: str | None) -> None:
     """Rewrite the list cells of ``name`` that name ids ``target`` has no row for without them, one
     warning per cell."""
     frame = result.kept
@@ -612,10 +631,13 @@ def _drop_unknown_items(tab: str, result: TabResult, name: str, target: str, tar
     kept = cells.copy()
     for position in np.unique(np.repeat(np.arange(len(cells)), lengths)[~found]):
         listed = kept[position]
-        missing = ", ".join(item for item in listed if item not in known_ids)
+        missing = [item for item in listed if item not in known_ids]
         kept[position] = tuple(item for item in listed if item in known_ids)
+        unknown = [item for item in missing if item not in left_out]
+        why = " ".join([f"{quoted(', '.join(unknown))} in {name} is not a {target_id} in the {target} tab."] * bool(unknown)
+                       + [_unknown_reference(item, target, target_id, left_out) for item in missing if item in left_out])
         result.issues.append(Issue(
-            tab, int(frame.index[position]), name, missing, "warning",
-            f"'{missing}' in {name} is not a {target_id} in the {target} tab. Use ids listed there; "
-            f"the unknown ones are left out.", sheet))
+            tab, int(frame.index[position]), name, ", ".join(missing), "warning",
+            f"{why} Use ids listed there; until then they are left out of the cell and the rest of the row is kept.",
+            sheet))
     frame[name] = pd.Series(kept, index=frame.index, dtype=object)

@@ -21,3 +21,8 @@ def and_list(items: Iterable[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def left_out(rows: int) -> str:
+    """What every page, slide and write-up says of the rows an error keeps out of its numbers."""
+    return f"{plural(rows, 'row')} with errors {'is' if rows == 1 else 'are'} left out of these numbers"

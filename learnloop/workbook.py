@@ -106,6 +106,11 @@ class Workbook:
         """The sheets (or files) the tables came from: one, or several for a roll-up."""
         return [str(sheet) for sheet in self.tables["themes"]["sheet"].cat.categories]
 
+    @property
+    def left_out(self) -> int:
+        """Rows left out of every number because of an error (quarantined), in all tabs."""
+        return sum(len(rows) for rows in self.quarantined.values())
+
     def summary(self) -> dict[str, dict[str, int]]:
         """Rows kept and quarantined per tab, for every tab of the contract."""
         return {

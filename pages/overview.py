@@ -24,8 +24,3 @@ with st.expander("The evidence behind each step", expanded=False):
 left, right = st.columns(2)
 left.plotly_chart(charts.score_trend(metrics.score_trend(wb, f)), theme=None, key="score-trend")
 right.plotly_chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, f)), theme=None, key="decisions-trend")
-
-errors = wb.count("error")
-if errors:
-    st.warning(f"{errors} row(s) with errors are left out of these numbers. **Data health** shows which cells "
-               "to fix.", icon=":material/warning:")

@@ -31,11 +31,11 @@ with st.container(horizontal=True, vertical_alignment="center", key="retro-contr
     presenting = st.toggle("Presentation mode", key="presentation", bind="query-params")
     with st.popover("Write-up", icon=":material/download:"):
         st.download_button("Download write-up (Markdown)", key="download-writeup",
-                           data=lambda: reports.quarter_writeup_markdown(wb, f, quarter),
+                           data=lambda: reports.quarter_writeup_markdown(wb, f, quarter, health_url=ui.data_health_url()),
                            file_name=f"learning-retro-{quarter}.md", mime="text/markdown", on_click="ignore",
                            icon=":material/description:")
         st.download_button("Download report (HTML)", key="download-report",
-                           data=lambda: reports.quarter_report_html(wb, f, quarter),
+                           data=lambda: reports.quarter_report_html(wb, f, quarter, health_url=ui.data_health_url()),
                            file_name=f"learning-retro-{quarter}.html", mime="text/html", on_click="ignore",
                            icon=":material/bar_chart:")
 
@@ -148,3 +148,5 @@ else:
         chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size), "decisions-trend")
     if not presenting:
         table(r.trend, list(r.trend.columns), "trend", "")
+
+ui.left_out_note(wb)  # every slide says what its numbers leave out

@@ -81,7 +81,7 @@ def sheet_workbook(key: str, reader: sheets.SheetReader, options: ParseOptions,
     read = reader.read(key)
     sheet_options = dataclasses.replace(options, day_first=read.meta.day_first)
     wb = validate_workbook(read.tabs, source=read.meta.title, options=sheet_options,
-                           sheet=read.meta.title if tag_sheet else None)
+                           sheet=read.meta.title if tag_sheet else None, titles=list(read.meta.gids))
     by_tab = read.meta.contract_tabs()
     links = {(read.meta.title if tag_sheet else None, tab): sheets.edit_url(key, read.meta.gids[title])
              for tab, title in by_tab.items()}

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from pandas._libs import lib
 from pandera.pandas import DataFrameSchema
 
-from data_schemas import TABS, ParseOptions, TabModel, name_key, parse_options, parsers, tab_for
+from data_schemas import TABS, ParseOptions, TabModel, contract_titles, name_key, parse_options, parsers
 from data_schemas.base import LIST_KINDS
 from learnloop import frames
 from learnloop.workbook import Issue, Severity, Workbook
@@ -38,20 +38,21 @@ def validate_workbook(
     source: str,
     options: ParseOptions = ParseOptions(),
     sheet: str | None = None,
+    titles: Sequence[str] | None = None,
 ) -> Workbook:
-    """Validate every tab of the contract found in ``raw_tabs`` (titles matched loosely)."""
+    """Validate every tab of the contract found in ``raw_tabs`` (titles matched loosely).
+
+    ``titles`` lists every tab of the workbook, in its order, when ``raw_tabs`` holds only the tabs
+    read (a Google Sheet is read only for the tabs it uses): two tabs for one part of the contract
+    are an error wherever they are found.
+    """
     found: dict[str, str] = {}
     issues: list[Issue] = []
-    for title in raw_tabs:
-        tab = tab_for(title)
-        if tab is None:
-            continue
-        if tab in found:
-            issues.append(Issue(tab, None, None, None, "info",
-                                f"Tab '{title}' is ignored: the {tab} tab was already read from '{found[tab]}'.",
-                                sheet))
-            continue
-        found[tab] = title
+    for tab, candidates in contract_titles(raw_tabs if titles is None else titles).items():
+        if candidates[0] in raw_tabs:
+            found[tab] = candidates[0]
+        if len(candidates) > 1:
+            issues.append(Issue(tab, None, None, None, "error", duplicate_tabs_message(tab, candidates), sheet))
 
     results = {}
     for tab in TABS:
@@ -78,6 +79,17 @@ def validate_workbook(
         tab_titles={tab: found.get(tab) for tab in TABS},
         ignored_columns={tab: tuple(result.ignored_columns) for tab, result in results.items()},
     )
+
+
+def duplicate_tabs_message(tab: str, titles: Sequence[str]) -> str:
+    """What to do when several tabs stand for ``tab``; ``titles[0]`` is the one read."""
+    read, others = titles[0], [f"'{title}'" for title in titles[1:]]
+    listed = ", ".join(f"'{title}'" for title in titles[:-1]) + f" and '{titles[-1]}'"
+    left_out = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
+    them, they = ("them", "they are") if len(others) > 1 else ("it", "it is")
+    return (f"The workbook has {len(titles)} tabs for {tab}: {listed}. Only '{read}' is read; the rows in "
+            f"{left_out} are left out. Move the rows you need into '{read}', then delete {left_out} or "
+            f"rename {them} (e.g. '{titles[1]} old') so {they} not read.")
 
 
 @dataclass

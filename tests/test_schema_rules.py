@@ -128,9 +128,11 @@ def test_tabs_outside_the_contract_are_ignored():
     assert len(wb.sources) == 1
 
 
-def test_a_second_tab_for_the_same_part_is_ignored_with_a_note():
-    wb = workbook({"sources": sheet(source()), "PLN": sheet(source(source_id="S-2"), source(source_id="S-3"))})
-    the_issue(wb, "sources", None, None, "info", value=None, says=["'PLN' is ignored", "'sources'"])
+def test_a_second_tab_for_the_same_part_is_an_error_naming_both():
+    # Its rows are left out, so it is an error to fix, not a note (tests/test_duplicate_tabs.py has the rule).
+    wb = workbook({"PLN": sheet(source(source_id="S-2"), source(source_id="S-3")), "sources": sheet(source())})
+    the_issue(wb, "sources", None, None, "error", value=None,
+              says=["2 tabs for sources: 'sources' and 'PLN'", "Only 'sources' is read", "rows in 'PLN' are left out"])
     assert wb.tab_titles["sources"] == "sources"
     assert list(wb.sources["source_id"]) == ["S-1"]
 

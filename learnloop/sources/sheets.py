@@ -26,7 +26,7 @@ from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
 
-from data_schemas import TABS, tab_for
+from data_schemas import TABS, contract_titles
 from learnloop.errors import SourceError
 from learnloop.validate import ColumnarTab, RawTab
 
@@ -246,13 +246,9 @@ class SheetMeta:
         return self.locale not in MONTH_FIRST_LOCALES
 
     def contract_tabs(self) -> dict[str, str]:
-        """Canonical tab -> the first tab title in the sheet that stands for it."""
-        found: dict[str, str] = {}
-        for title in self.gids:
-            tab = tab_for(title)
-            if tab and tab not in found:
-                found[tab] = title
-        return found
+        """Canonical tab -> the tab title read for it (:func:`data_schemas.contract_titles`: the same
+        rule as for files, so a sheet and its download read the same tab)."""
+        return {tab: titles[0] for tab, titles in contract_titles(self.gids).items()}
 
 
 @dataclass(frozen=True)

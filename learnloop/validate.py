@@ -9,6 +9,7 @@ errors, drops values with warnings, and checks references between tabs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -32,6 +33,24 @@ HEADER_SEARCH_ROWS = 10
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
+@dataclass(frozen=True)
+class TabReading:
+    """How a source read one tab, besides its cells (a CSV file's encoding and number format)."""
+
+    #: Numbers are written with a decimal comma: "4,5" is 4.5 (a semicolon-separated CSV file).
+    decimal_comma: bool = False
+    #: Something the editor may want to know, with nothing to fix: an info issue on the tab.
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RawRead:
+    """What a source read: raw tabs by title, and how it read the ones it has something to say about."""
+
+    tabs: dict[str, RawTab]
+    readings: dict[str, TabReading] = field(default_factory=dict)
+
+
 def validate_workbook(
     raw_tabs: Mapping[str, RawTab],
     *,
@@ -39,12 +58,14 @@ def validate_workbook(
     options: ParseOptions = ParseOptions(),
     sheet: str | None = None,
     titles: Sequence[str] | None = None,
+    readings: Mapping[str, TabReading] | None = None,
 ) -> Workbook:
     """Validate every tab of the contract found in ``raw_tabs`` (titles matched loosely).
 
     ``titles`` lists every tab of the workbook, in its order, when ``raw_tabs`` holds only the tabs
     read (a Google Sheet is read only for the tabs it uses): two tabs for one part of the contract
-    are an error wherever they are found.
+    are an error wherever they are found. ``readings`` says how a source read some of the tabs, by
+    title: the number format the tab is parsed with, and a note that becomes an info issue.
     """
     found: dict[str, str] = {}
     issues: list[Issue] = []
@@ -57,7 +78,11 @@ def validate_workbook(
     results = {}
     for tab in TABS:
         if tab in found:
-            results[tab] = validate_tab(tab, raw_tabs[found[tab]], options=options, sheet=sheet)
+            reading = (readings or {}).get(found[tab], TabReading())
+            if reading.note:
+                issues.append(Issue(tab, None, None, None, "info", reading.note, sheet))
+            tab_options = dataclasses.replace(options, decimal_comma=True) if reading.decimal_comma else options
+            results[tab] = validate_tab(tab, raw_tabs[found[tab]], options=tab_options, sheet=sheet)
         else:
             results[tab] = _missing_tab(tab, sheet)
     _check_references(results, sheet)

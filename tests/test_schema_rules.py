@@ -543,13 +543,17 @@ def not_a_workbook(tmp_path):
 
 def test_source_error_only_when_the_source_cannot_be_read(tmp_path, not_a_workbook):
     (tmp_path / "empty").mkdir()
-    (tmp_path / "latin1").mkdir()
-    (tmp_path / "latin1" / "themes.csv").write_bytes("theme_id,title\nT-1,Caf\xe9\n".encode("latin-1"))
+    (tmp_path / "binary").mkdir()
+    (tmp_path / "binary" / "themes.csv").write_bytes(b"theme_id,title\nT-1,\x81\x8d\x00\xff\n")
     (tmp_path / "notes.txt").write_text("hello")
     for unreadable in (tmp_path / "missing.xlsx", tmp_path / "missing", not_a_workbook, tmp_path / "empty",
-                       tmp_path / "latin1", tmp_path / "notes.txt"):
+                       tmp_path / "binary", tmp_path / "notes.txt"):
         with pytest.raises(SourceError):
             load.workbook(str(unreadable))
+
+    (tmp_path / "latin1").mkdir()  # not UTF-8: read as Windows-1252, with a note (tests/test_csv_dialects.py)
+    (tmp_path / "latin1" / "themes.csv").write_bytes("theme_id,quarter,title\nT-1,2026-Q1,Caf\xe9\n".encode("latin-1"))
+    assert list(load.workbook(str(tmp_path / "latin1")).themes["title"]) == ["Café"]
 
     (tmp_path / "wrong").mkdir()
     (tmp_path / "wrong" / "notes.csv").write_text("a,b\n#REF!,=1+1\n")

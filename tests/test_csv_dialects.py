@@ -183,3 +183,14 @@ def test_a_stray_quote_inside_a_cell_is_read_as_a_spreadsheet_reads_it(tmp_path:
                                         b'T-2,2026-Q2,Say "hi"\r\n')
     wb = load.workbook(str(folder))
     assert wb.themes["title"].tolist() == ["Pricing (old)", 'Say "hi"']
+
+
+def test_a_utf8_byte_order_mark_on_windows_1252_text_is_not_part_of_the_header(tmp_path: Path) -> None:
+    # Saved as CSV UTF-8, then edited and saved again by a program that wrote Windows-1252.
+    folder = save_folder(tmp_path / "team", {tab: rows for tab, rows in raw_tabs().items() if tab != "themes"})
+    (folder / "themes.csv").write_bytes(codecs.BOM_UTF8 + "theme_id;quarter;title\r\nT-1;2026-Q1;Café\r\n"
+                                        .encode("cp1252"))
+    wb = load.workbook(str(folder))
+    assert wb.themes["title"].tolist() == ["Café"]
+    assert notes(wb) == [("themes", "themes.csv was read as Windows-1252 (Western European). Nothing to fix, but "
+                                    "saving as CSV UTF-8 keeps every character.")]

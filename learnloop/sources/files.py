@@ -23,6 +23,15 @@ from learnloop.validate import RawRead, TabReading
 
 RawTabs = dict[str, list[list[Any]]]
 
+#: File names a folder's tabs may have: .csv, and the .txt Excel gives its "Unicode Text" (tab-separated).
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+#: The delimiters spreadsheets save CSV files with: comma; semicolon (Excel and LibreOffice where the
+#: comma is the decimal mark); tab (Excel's "Unicode Text").
+DELIMITERS = (",", ";", "\t")
+#: Rows looked at to tell the delimiter.
+DELIMITER_SAMPLE_ROWS = 50
+SAVE_AS_UTF8 = "Save it as CSV UTF-8 (Comma delimited) and try again."
+
 
 def read_xlsx(path: str | Path) -> RawTabs:
     """Every tab of an Excel workbook as raw rows; formulas are read as their last computed value."""
@@ -64,16 +73,6 @@ def read_csv_folder(path: str | Path) -> RawRead:
         tabs[file.stem] = csv_file.rows
         readings[file.stem] = TabReading(decimal_comma=csv_file.delimiter == ";", note=csv_file.note)
     return RawRead(tabs, readings)
-
-
-#: File names a folder's tabs may have: .csv, and the .txt Excel gives its "Unicode Text" (tab-separated).
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-#: The delimiters spreadsheets save CSV files with: comma; semicolon (Excel and LibreOffice where the
-#: comma is the decimal mark); tab (Excel's "Unicode Text").
-DELIMITERS = (",", ";", "\t")
-#: Rows looked at to tell the delimiter.
-DELIMITER_SAMPLE_ROWS = 50
-SAVE_AS_UTF8 = "Save it as CSV UTF-8 (Comma delimited) and try again."
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,9 @@ def _decoded(file: Path, data: bytes) -> tuple[str, str]:
         candidates = [("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")]
     for codec, encoding in candidates:
         try:
-            text = data.decode(codec)
+            # A UTF-8 byte order mark on text that is not UTF-8 after all (edited in two programs) is
+            # still no part of the first header.
+            text = data.removeprefix(codecs.BOM_UTF8).decode(codec)
         except UnicodeDecodeError:
             continue
         if "\0" not in text:  # no text file holds NUL characters: this is not its encoding, or not text

@@ -54,8 +54,8 @@ def read_raw(source: str, *, today: dt.date | None = None) -> RawRead:
 
         return RawRead(demo_tabs(today))
     path = Path(source).expanduser()
-    if not path.exists() and sheets.link_problem(source):  # a Google link Learning Loop cannot use as it is
-        raise SourceError(sheets.link_problem(source))
+    if not path.exists() and (problem := sheets.link_problem(source)):  # a Google link that cannot work
+        raise SourceError(problem)
     if path.is_dir():
         return files.read_csv_folder(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):

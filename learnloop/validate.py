@@ -108,13 +108,17 @@ def validate_workbook(
 
 def duplicate_tabs_message(tab: str, titles: Sequence[str]) -> str:
     """What to do when several tabs stand for ``tab``; ``titles[0]`` is the one read."""
-    read, others = titles[0], [f"'{title}'" for title in titles[1:]]
-    listed = ", ".join(f"'{title}'" for title in titles[:-1]) + f" and '{titles[-1]}'"
-    left_out = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
-    them, they = ("them", "they are") if len(others) > 1 else ("it", "it is")
-    return (f"The workbook has {len(titles)} tabs for {tab}: {listed}. Only '{read}' is read; the rows in "
-            f"{left_out} are left out. Move the rows you need into '{read}', then delete {left_out} or "
+    read, left_out = titles[0], _quoted_list(titles[1:])
+    them, they = ("them", "they are") if len(titles) > 2 else ("it", "it is")
+    return (f"The workbook has {len(titles)} tabs for {tab}: {_quoted_list(titles)}. Only '{read}' is read; the "
+            f"rows in {left_out} are left out. Move the rows you need into '{read}', then delete {left_out} or "
             f"rename {them} (e.g. '{titles[1]} old') so {they} not read.")
+
+
+def _quoted_list(titles: Sequence[str]) -> str:
+    """``'a'``, ``'a' and 'b'``, ``'a', 'b' and 'c'``."""
+    quoted = [f"'{title}'" for title in titles]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 @dataclass

@@ -7,6 +7,7 @@ critique with peers, commit to an artifact, close the loop with a decision write
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from data_schemas.base import ParseOptions, RowRule, TabModel, parse_options
@@ -50,12 +51,39 @@ def name_key(name: object) -> str:
 
 def tab_for(title: str) -> str | None:
     """The canonical tab a sheet tab title stands for, or None when it is not part of the contract."""
+    ranked = _title_rank(title)
+    return ranked[0] if ranked else None
+
+
+def _title_rank(title: str) -> tuple[str, int] | None:
+    """The tab ``title`` stands for and how closely: 0 its exact name (``sources``), 1 another spelling
+    of it (``Sources``), 2 and on its aliases in the order the tab lists them (``PLN``)."""
     key = name_key(title)
     for tab in TABS.values():
-        if key in {name_key(tab.name), *(name_key(alias) for alias in tab.aliases)}:
-            return tab.name
+        if title == tab.name:
+            return tab.name, 0
+        if key == name_key(tab.name):
+            return tab.name, 1
+        for position, alias in enumerate(tab.aliases):
+            if key == name_key(alias):
+                return tab.name, 2 + position
     return None
 
 
-__all__ = ["FORMAT_VERSION", "TABS", "ParseOptions", "RowRule", "Tab", "TabModel", "name_key", "parse_options",
-           "tab_for"]
+def contract_titles(titles: Iterable[str]) -> dict[str, list[str]]:
+    """Canonical tab -> every title in ``titles`` that stands for it, the one to read first.
+
+    One rule for every source (an .xlsx file, a CSV folder, a Google Sheet), so the same workbook
+    always reads the same tab: the tab's exact name, then another spelling of it, then its aliases
+    in the order the tab lists them; titles that rank the same keep the workbook's own order.
+    """
+    ranked: dict[str, list[tuple[int, int, str]]] = {}
+    for position, title in enumerate(titles):
+        found = _title_rank(title)
+        if found:
+            ranked.setdefault(found[0], []).append((found[1], position, title))
+    return {tab: [title for _, _, title in sorted(ranked[tab])] for tab in TABS if tab in ranked}
+
+
+__all__ = ["FORMAT_VERSION", "TABS", "ParseOptions", "RowRule", "Tab", "TabModel", "contract_titles", "name_key",
+           "parse_options", "tab_for"]

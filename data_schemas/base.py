@@ -30,10 +30,13 @@ Severity = Literal["error", "warning", "info"]
 
 @dataclass(frozen=True)
 class ParseOptions:
-    """How to read ambiguous cells: the workbook's date order and its fiscal calendar."""
+    """How to read ambiguous cells: the workbook's date order and its fiscal calendar, and (per tab)
+    whether numbers are written with a decimal comma."""
 
     day_first: bool = False
     fiscal_year_start_month: int = 1
+    #: "4,5" is 4.5 and "1.234,5" is 1234.5: set per tab by the loader for a semicolon-separated CSV file.
+    decimal_comma: bool = False
 
 
 _options: contextvars.ContextVar[ParseOptions] = contextvars.ContextVar("parse_options", default=ParseOptions())
@@ -182,7 +185,7 @@ def _parse(raw: pd.Series, meta: dict[str, Any], options: ParseOptions) -> pd.Se
     if kind == "quarter":
         return parsers.quarter(raw)
     if kind == "number":
-        return parsers.number(raw)
+        return parsers.number(raw, decimal_comma=options.decimal_comma)
     if kind == "choice":
         return parsers.choice(raw, meta["aliases"]).astype("string")
     if kind == "choice_list":

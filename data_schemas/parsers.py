@@ -465,8 +465,20 @@ def choice(raw: pd.Series, aliases: dict[str, str] | None = None) -> pd.Series:
     return keys.replace(aliases) if aliases else keys
 
 
-def number(raw: pd.Series) -> pd.Series:
-    """A number from a numeric cell or text such as ``"4"``; anything else is missing."""
+# A number written with thousands separators: "1,234" or "1,234.5" (a decimal point).
+_THOUSANDS_COMMA = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
+# A number written with a decimal comma: "4,5", "1.234,5", "1 234,5" (a space or no-break space
+# between thousands, as French spreadsheets write them).
+_DECIMAL_COMMA = r"^[+-]?(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?$"
+
+
+def number(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
+    """A number from a numeric cell or text such as ``"4"``; anything else is missing.
+
+    Text may group thousands: ``"1,234.5"``, or with ``decimal_comma`` (a semicolon-separated CSV
+    file, as Excel saves it where the comma is the decimal mark) ``"1.234,5"`` and ``"4,5"``. Without
+    it a comma that does not group thousands (``"4,5"``) makes the cell unreadable, never 45.
+    """
     cells = _cells(raw)
     kinds = _types(cells)
     numeric = _where_type(kinds, lambda kind: issubclass(kind, _NUMERIC_TYPES)
@@ -476,10 +488,21 @@ def number(raw: pd.Series) -> pd.Series:
         out[numeric] = cells[numeric].astype("float64")
     rest = ~numeric & raw.notna().to_numpy()
     if rest.any():
-        typed = pd.to_numeric(text(raw[rest]).str.replace(",", "", regex=False), errors="coerce")
+        typed = pd.to_numeric(_plain_number_text(text(raw[rest]), decimal_comma), errors="coerce")
         out[rest] = typed.astype("Float64").to_numpy("float64", na_value=np.nan)
     result = pd.Series(out, index=raw.index, dtype="float64")
     return result.where(np.isfinite(result))
+
+
+def _plain_number_text(typed: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Number text with its thousands separators taken out and a decimal point: "1.234,5" -> "1234.5"."""
+    if decimal_comma:
+        grouped = typed.str.fullmatch(_DECIMAL_COMMA).fillna(False).astype(bool)
+        plain = typed[grouped].str.replace(r"[. \u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
+    else:
+        grouped = typed.str.fullmatch(_THOUSANDS_COMMA).fillna(False).astype(bool)
+        plain = typed[grouped].str.replace(",", "", regex=False)
+    return typed.mask(grouped, plain)
 
 
 # --------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import atheris
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 with atheris.instrument_imports(include=["learnloop", "data_schemas"]):
-    from data_schemas import TABS, tab_for
+    from data_schemas import TABS, contract_titles
     from learnloop.validate import validate_workbook
 
 from tests.test_fuzz_loader import FORMULAS, ODD_UNICODE, check_nothing_lost
@@ -82,11 +82,8 @@ def test_one_input(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     raw = raw_workbook(fdp)
     wb = validate_workbook(raw, source="atheris")
-    by_tab: dict[str, list[list[Any]]] = {}
-    for title, rows in raw.items():  # the first title standing for a tab is the one read ("PLN" for sources)
-        tab = tab_for(title)
-        if tab is not None and tab not in by_tab:
-            by_tab[tab] = rows
+    # The title read for each tab ("sources" before "PLN"); two for one tab are an error naming both.
+    by_tab = {tab: raw[titles[0]] for tab, titles in contract_titles(raw).items()}
     check_nothing_lost(by_tab, wb)
 
 

@@ -151,7 +151,7 @@ def init_sheet(
     """Add the missing tabs and header rows to an existing Google Sheet. Tabs with data are never touched."""
     key = sheets.sheet_key(sheet)
     if key is None:
-        echo(f"error: {sheet} is not a Google Sheet URL or key.", err=True)
+        echo(f"error: {sheets.link_problem(sheet) or f'{sheet} is not a Google Sheet URL or key.'}", err=True)
         raise typer.Exit(2)
     try:
         config = dataclasses.replace(settings.from_environment(), source=sheet, sheets=())

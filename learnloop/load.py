@@ -19,7 +19,7 @@ from data_schemas import TABS, ParseOptions
 from learnloop.errors import SourceError
 from learnloop.settings import Settings
 from learnloop.sources import files, sheets
-from learnloop.validate import validate_workbook
+from learnloop.validate import RawRead, validate_workbook
 from learnloop.workbook import Workbook
 
 DEMO = "demo"
@@ -47,17 +47,19 @@ def is_sheet(source: str) -> bool:
     return source != DEMO and not Path(source).expanduser().exists() and sheets.sheet_key(source) is not None
 
 
-def read_raw(source: str, *, today: dt.date | None = None) -> dict[str, list[list[object]]]:
+def read_raw(source: str, *, today: dt.date | None = None) -> RawRead:
     """The raw tabs of ``source``: ``demo``, a path to an .xlsx workbook, or a folder of CSV files."""
     if source == DEMO:
         from learnloop.sources.demo import demo_tabs
 
-        return demo_tabs(today)
+        return RawRead(demo_tabs(today))
     path = Path(source).expanduser()
+    if not path.exists() and (problem := sheets.link_problem(source)):  # a Google link that cannot work
+        raise SourceError(problem)
     if path.is_dir():
         return files.read_csv_folder(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return files.read_xlsx(path)
+        return RawRead(files.read_xlsx(path))
     if not path.exists():
         raise SourceError(f"Cannot find {source}. Give 'demo', a path to an .xlsx workbook, a folder of CSV "
                           "files, or a Google Sheet URL.")
@@ -68,7 +70,8 @@ def workbook(source: str, options: ParseOptions = ParseOptions(), *, reader: she
              today: dt.date | None = None) -> Workbook:
     """Read and validate one ``source``; a Google Sheet needs a ``reader``."""
     if not is_sheet(source):
-        wb = validate_workbook(read_raw(source, today=today), source=source, options=options)
+        read = read_raw(source, today=today)
+        wb = validate_workbook(read.tabs, source=source, options=options, readings=read.readings)
         return wb if source == DEMO else _rows_from(wb, Path(source).expanduser().name or source)
     if reader is None:
         raise SourceError(f"{source} looks like a Google Sheet, but no Google access is configured.")
@@ -81,7 +84,7 @@ def sheet_workbook(key: str, reader: sheets.SheetReader, options: ParseOptions,
     read = reader.read(key)
     sheet_options = dataclasses.replace(options, day_first=read.meta.day_first)
     wb = validate_workbook(read.tabs, source=read.meta.title, options=sheet_options,
-                           sheet=read.meta.title if tag_sheet else None)
+                           sheet=read.meta.title if tag_sheet else None, titles=list(read.meta.gids))
     by_tab = read.meta.contract_tabs()
     links = {(read.meta.title if tag_sheet else None, tab): sheets.edit_url(key, read.meta.gids[title])
              for tab, title in by_tab.items()}

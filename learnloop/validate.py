@@ -9,6 +9,7 @@ errors, drops values with warnings, and checks references between tabs.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +23,11 @@ from openpyxl.utils import get_column_letter
 from pandas._libs import lib
 from pandera.pandas import DataFrameSchema
 
-from data_schemas import TABS, ParseOptions, TabModel, name_key, parse_options, parsers, tab_for
+from data_schemas import TABS, ParseOptions, TabModel, contract_titles, name_key, parse_options, parsers
 from data_schemas.base import LIST_KINDS
 from learnloop import frames
 from learnloop.safe import quoted
+from learnloop.words import and_list
 from learnloop.workbook import Issue, Severity, Workbook
 
 RawTab = Sequence[Sequence[Any]]
@@ -34,31 +36,56 @@ HEADER_SEARCH_ROWS = 10
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
+@dataclass(frozen=True)
+class TabReading:
+    """How a source read one tab, besides its cells (a CSV file's encoding and number format)."""
+
+    #: Numbers are written with a decimal comma: "4,5" is 4.5 (a semicolon-separated CSV file).
+    decimal_comma: bool = False
+    #: Something the editor may want to know, with nothing to fix: an info issue on the tab.
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RawRead:
+    """What a source read: raw tabs by title, and how it read the ones it has something to say about."""
+
+    tabs: dict[str, RawTab]
+    readings: dict[str, TabReading] = field(default_factory=dict)
+
+
 def validate_workbook(
     raw_tabs: Mapping[str, RawTab],
     *,
     source: str,
     options: ParseOptions = ParseOptions(),
     sheet: str | None = None,
+    titles: Sequence[str] | None = None,
+    readings: Mapping[str, TabReading] | None = None,
 ) -> Workbook:
-    """Validate every tab of the contract found in ``raw_tabs`` (titles matched loosely)."""
+    """Validate every tab of the contract found in ``raw_tabs`` (titles matched loosely).
+
+    ``titles`` lists every tab of the workbook, in its order, when ``raw_tabs`` holds only the tabs
+    read (a Google Sheet is read only for the tabs it uses): two tabs for one part of the contract
+    are an error wherever they are found. ``readings`` says how a source read some of the tabs, by
+    title: the number format the tab is parsed with, and a note that becomes an info issue.
+    """
     found: dict[str, str] = {}
     issues: list[Issue] = []
-    for title in raw_tabs:
-        tab = tab_for(title)
-        if tab is None:
-            continue
-        if tab in found:
-            issues.append(Issue(tab, None, None, None, "info",
-                                f"Tab {quoted(title)} is ignored: the {tab} tab was already read from {quoted(found[tab])}.",
-                                sheet))
-            continue
-        found[tab] = title
+    for tab, candidates in contract_titles(raw_tabs if titles is None else titles).items():
+        if candidates[0] in raw_tabs:
+            found[tab] = candidates[0]
+        if len(candidates) > 1:
+            issues.append(Issue(tab, None, None, None, "error", duplicate_tabs_message(tab, candidates), sheet))
 
     results = {}
     for tab in TABS:
         if tab in found:
-            results[tab] = validate_tab(tab, raw_tabs[found[tab]], options=options, sheet=sheet)
+            reading = (readings or {}).get(found[tab], TabReading())
+            if reading.note:
+                issues.append(Issue(tab, None, None, None, "info", reading.note, sheet))
+            tab_options = dataclasses.replace(options, decimal_comma=True) if reading.decimal_comma else options
+            results[tab] = validate_tab(tab, raw_tabs[found[tab]], options=tab_options, sheet=sheet)
         else:
             results[tab] = _missing_tab(tab, sheet)
     _check_references(results, sheet)
@@ -80,6 +107,20 @@ def validate_workbook(
         tab_titles={tab: found.get(tab) for tab in TABS},
         ignored_columns={tab: tuple(result.ignored_columns) for tab, result in results.items()},
     )
+
+
+def duplicate_tabs_message(tab: str, titles: Sequence[str]) -> str:
+    """What to do when several tabs stand for ``tab``; ``titles[0]`` is the one read."""
+    read, left_out = quoted(titles[0]), _quoted_list(titles[1:])
+    them, they = ("them", "they are") if len(titles) > 2 else ("it", "it is")
+    return (f"The workbook has {len(titles)} tabs for {tab}: {_quoted_list(titles)}. Only {read} is read; the "
+            f"rows in {left_out} are left out. Move the rows you need into {read}, then delete {left_out} or "
+            f"rename {them} (e.g. {quoted(titles[1] + ' old')}) so {they} not read.")
+
+
+def _quoted_list(titles: Sequence[str]) -> str:
+    """``'a'``, ``'a' and 'b'``, ``'a', 'b' and 'c'``."""
+    return and_list([quoted(title) for title in titles])
 
 
 @dataclass

@@ -128,9 +128,11 @@ def test_tabs_outside_the_contract_are_ignored():
     assert len(wb.sources) == 1
 
 
-def test_a_second_tab_for_the_same_part_is_ignored_with_a_note():
-    wb = workbook({"sources": sheet(source()), "PLN": sheet(source(source_id="S-2"), source(source_id="S-3"))})
-    the_issue(wb, "sources", None, None, "info", value=None, says=["'PLN' is ignored", "'sources'"])
+def test_a_second_tab_for_the_same_part_is_an_error_naming_both():
+    # Its rows are left out, so it is an error to fix, not a note (tests/test_duplicate_tabs.py has the rule).
+    wb = workbook({"PLN": sheet(source(source_id="S-2"), source(source_id="S-3")), "sources": sheet(source())})
+    the_issue(wb, "sources", None, None, "error", value=None,
+              says=["2 tabs for sources: 'sources' and 'PLN'", "Only 'sources' is read", "rows in 'PLN' are left out"])
     assert wb.tab_titles["sources"] == "sources"
     assert list(wb.sources["source_id"]) == ["S-1"]
 
@@ -541,13 +543,17 @@ def not_a_workbook(tmp_path):
 
 def test_source_error_only_when_the_source_cannot_be_read(tmp_path, not_a_workbook):
     (tmp_path / "empty").mkdir()
-    (tmp_path / "latin1").mkdir()
-    (tmp_path / "latin1" / "themes.csv").write_bytes("theme_id,title\nT-1,Caf\xe9\n".encode("latin-1"))
+    (tmp_path / "binary").mkdir()
+    (tmp_path / "binary" / "themes.csv").write_bytes(b"theme_id,title\nT-1,\x81\x8d\x00\xff\n")
     (tmp_path / "notes.txt").write_text("hello")
     for unreadable in (tmp_path / "missing.xlsx", tmp_path / "missing", not_a_workbook, tmp_path / "empty",
-                       tmp_path / "latin1", tmp_path / "notes.txt"):
+                       tmp_path / "binary", tmp_path / "notes.txt"):
         with pytest.raises(SourceError):
             load.workbook(str(unreadable))
+
+    (tmp_path / "latin1").mkdir()  # not UTF-8: read as Windows-1252, with a note (tests/test_csv_dialects.py)
+    (tmp_path / "latin1" / "themes.csv").write_bytes("theme_id,quarter,title\nT-1,2026-Q1,Caf\xe9\n".encode("latin-1"))
+    assert list(load.workbook(str(tmp_path / "latin1")).themes["title"]) == ["Café"]
 
     (tmp_path / "wrong").mkdir()
     (tmp_path / "wrong" / "notes.csv").write_text("a,b\n#REF!,=1+1\n")

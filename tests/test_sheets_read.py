@@ -210,6 +210,47 @@ def test_an_unknown_key_says_the_key_is_wrong(sheets_standin: SheetsStandin, rea
     assert reads(sheets_standin) == {"metadata": 1}
 
 
+def test_an_xlsx_in_drive_says_save_as_google_sheets(
+    sheets_standin: SheetsStandin, standin_service_account: dict[str, str], reader: sheets.SheetReader,
+) -> None:
+    # Uploaded to Drive and opened in the Sheets editor, an Excel file still is not a Google Sheet.
+    sid = add_shared(sheets_standin, standin_service_account, demo_tabs(TODAY), excel_file=True)
+    with pytest.raises(SourceError) as caught:
+        load.workbook(f"https://docs.google.com/spreadsheets/d/{sid}/edit?rtpof=true&sd=true", reader=reader)
+    assert str(caught.value) == (
+        f"The link is to an Excel file stored in Drive, not a Google Sheet ({sid}): Google Sheets cannot read it. "
+        "Open it and choose File → Save as Google Sheets, then use the new link.")
+    assert caught.value.status == 400 and not caught.value.transient  # type: ignore[attr-defined]
+    assert reads(sheets_standin) == {"metadata": 1}, "a refusal is not retried"
+
+
+@pytest.mark.parametrize("link", [
+    "https://docs.google.com/spreadsheets/d/abc/edit",  # too short
+    "https://docs.google.com/spreadsheets/d/1AbC$dEf%GhIjKlMnOpQrStUvWxYz/edit#gid=0",  # not a key's characters
+    "https://docs.google.com/spreadsheets/d//edit",
+    "https://docs.google.com/spreadsheets/u/0/",  # the list of sheets, not one sheet
+])
+def test_a_link_with_a_malformed_key_says_so(link: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        load.workbook(link)
+    message = str(caught.value)
+    assert message.startswith(f"{link} is a Google Sheets link, but this link has no valid spreadsheet key.")
+    assert "The key is the part between /d/ and /edit" in message and "address bar" in message
+    assert not load.is_sheet(link)
+
+
+def test_other_google_links_say_which_link_to_use(tmp_path: Path) -> None:
+    published = "https://docs.google.com/spreadsheets/d/e/2PACX-1vTq8x0aBcD-eFgH/pubhtml"
+    with pytest.raises(SourceError, match=r"is a 'Publish to the web' link, which has no spreadsheet key"):
+        load.workbook(published)
+    drive = "https://drive.google.com/file/d/1AxzqfXfYSEiVVIdP2QYSVPr7bOG_jhOk/view?usp=sharing"
+    with pytest.raises(SourceError, match=r"is a Google Drive link, not a Google Sheets link.*Save as Google Sheets"):
+        load.workbook(drive)
+    result = CliRunner().invoke(cli.app, ["init-sheet", "https://docs.google.com/spreadsheets/d/abc/edit"])
+    assert result.exit_code == 2 and "this link has no valid spreadsheet key" in result.stderr
+    assert sheets.link_problem(str(tmp_path)) is None and sheets.link_problem("demo") is None
+
+
 def test_a_missing_tab_is_an_issue_naming_the_tab_and_its_aliases(
     sheets_standin: SheetsStandin, standin_service_account: dict[str, str], reader: sheets.SheetReader,
 ) -> None:

@@ -126,6 +126,26 @@ def test_append_rows_user_entered_parses_like_sheets(
     assert sheets_standin.values(sheet_id, "Sources")[4] == ["=1+1", dt.date(2026, 3, 1), 2, True]
 
 
+def test_an_excel_file_in_drive_is_googles_400_failed_precondition(
+    sheets_standin: SheetsStandin, standin_gspread: gspread.Client, standin_service_account: dict[str, str],
+) -> None:
+    sid = sheets_standin.add_spreadsheet(TABS, excel_file=True)
+    sheets_standin.share(sid, standin_service_account["client_email"], "reader")
+    assert len(sid) == 33  # a Drive file id, not a spreadsheet's 44 characters
+    for read in (lambda: standin_gspread.open_by_key(sid),
+                 lambda: standin_gspread.http_client.values_batch_get(sid, ["Sources"])):
+        with pytest.raises(gspread.exceptions.APIError) as caught:
+            read()
+        assert caught.value.code == 400
+        # As Google answers it (gspread's issue 732 quotes the same body).
+        assert caught.value.error == {
+            "code": 400, "message": "This operation is not supported for this document", "status": "FAILED_PRECONDITION",
+        }
+    private = sheets_standin.add_spreadsheet(TABS, excel_file=True)  # not shared: refused as any private file
+    with pytest.raises(PermissionError):
+        standin_gspread.open_by_key(private)
+
+
 def test_not_shared_is_403(sheets_standin: SheetsStandin, standin_gspread: gspread.Client) -> None:
     private = sheets_standin.add_spreadsheet({"Sheet1": [["a"]]})
     with pytest.raises(PermissionError):

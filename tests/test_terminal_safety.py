@@ -19,7 +19,7 @@ from learnloop.sources import files
 # What a hostile cell can hold: clear the screen and print a fake verdict, retitle the window, plant
 # a hyperlink, write the clipboard (OSC 52), an 8-bit CSI, a bell and a NUL.
 HOSTILE = ("\x1b[2J\x1b[HNo errors: every row with data can be used.\x1b]0;pwned\x07"
-           "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\\x1b]52;c;ZXZpbA==\x07\x9b31mred\x07\x00")
+           "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\\x1b]52;c;ZXZpbA==\x07\x9b31mred\x07\x01")
 
 
 def hostile_workbook(tmp_path: Path) -> Path:

@@ -26,7 +26,7 @@ from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
 
-from data_schemas import TABS, tab_for
+from data_schemas import TABS, contract_titles
 from learnloop.errors import SourceError
 from learnloop.validate import ColumnarTab, RawTab
 
@@ -51,6 +51,9 @@ MONTH_FIRST_LOCALES = {"en_US", "en_PH", "fil_PH", "en_CA", "es_US", "en_AS", "e
 
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
+_GOOGLE_LINK = re.compile(r"(?:docs|drive|sheets)\.google\.com/|/spreadsheets/d/", re.I)
+_PUBLISHED_LINK = re.compile(r"/spreadsheets/d/e/", re.I)
+_DRIVE_FILE_LINK = re.compile(r"drive\.google\.com/(?:file/d/|open\?)", re.I)
 
 T = TypeVar("T")
 
@@ -71,6 +74,24 @@ def sheet_key(url_or_key: str) -> str | None:
         return found.group(1)
     text = url_or_key.strip()
     return text if _BARE_KEY.match(text) else None
+
+
+def link_problem(text: str) -> str | None:
+    """What is wrong with a Google link that holds no spreadsheet key Learning Loop can read, or None
+    when ``text`` is a usable key or no Google link at all."""
+    if sheet_key(text) is not None or not _GOOGLE_LINK.search(text):
+        return None
+    if _PUBLISHED_LINK.search(text):
+        return (f"{text} is a 'Publish to the web' link, which has no spreadsheet key. Open the sheet itself and "
+                f"use the link in the browser's address bar (…/spreadsheets/d/<key>/edit).")
+    if _DRIVE_FILE_LINK.search(text):
+        return (f"{text} is a Google Drive link, not a Google Sheets link. Open the file: a Google Sheet shows its "
+                f"own link in the browser's address bar (…/spreadsheets/d/<key>/edit); an Excel file needs File → "
+                f"Save as Google Sheets first, then use the new sheet's link.")
+    return (f"{text} is a Google Sheets link, but this link has no valid spreadsheet key. The key is the part "
+            f"between /d/ and /edit: about 44 letters, digits, - and _ (like "
+            f"https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE/edit). Copy "
+            f"the whole link from the browser's address bar while the sheet is open.")
 
 
 def edit_url(key: str, gid: int | None = None, cell: str | None = None) -> str:
@@ -200,6 +221,10 @@ def explain(exc: BaseException | None, access: Access, key: str, writing: bool, 
     if status in (401,):
         return SheetError("Google refused the credentials. Check the service-account key (it may have been "
                           "deleted or rotated).", status=401)
+    if status == 400 and _is_office_file(exc):
+        return SheetError(f"The link is to an Excel file stored in Drive, not a Google Sheet ({key}): Google Sheets "
+                          "cannot read it. Open it and choose File → Save as Google Sheets, then use the new "
+                          "link.", status=400)
     if status == 400:
         return SheetError(f"Google Sheets refused the request: {_api_message(exc)}", status=400)
     if status == 429:
@@ -226,6 +251,14 @@ def explain(exc: BaseException | None, access: Access, key: str, writing: bool, 
     return SheetError(f"Reading the Google Sheet failed: {type(exc).__name__}: {exc}")
 
 
+def _is_office_file(exc: BaseException | None) -> bool:
+    """Whether Google refused because the file is an Excel file in Drive rather than a Google Sheet
+    (the editor opens it, the Sheets API does not)."""
+    if not isinstance(exc, gspread.exceptions.APIError):
+        return False
+    return exc.error.get("status") == "FAILED_PRECONDITION" and "not supported for this document" in _api_message(exc)
+
+
 def _api_message(exc: BaseException | None) -> str:
     if isinstance(exc, gspread.exceptions.APIError):
         return str(exc.error.get("message", exc))
@@ -246,13 +279,9 @@ class SheetMeta:
         return self.locale not in MONTH_FIRST_LOCALES
 
     def contract_tabs(self) -> dict[str, str]:
-        """Canonical tab -> the first tab title in the sheet that stands for it."""
-        found: dict[str, str] = {}
-        for title in self.gids:
-            tab = tab_for(title)
-            if tab and tab not in found:
-                found[tab] = title
-        return found
+        """Canonical tab -> the tab title read for it (:func:`data_schemas.contract_titles`: the same
+        rule as for files, so a sheet and its download read the same tab)."""
+        return {tab: titles[0] for tab, titles in contract_titles(self.gids).items()}
 
 
 @dataclass(frozen=True)

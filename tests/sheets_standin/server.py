@@ -33,6 +33,7 @@ from .workbook import (
     Spreadsheet,
     Tab,
     invalid_argument,
+    not_a_google_sheet,
     not_found,
     permission_denied,
 )
@@ -361,6 +362,7 @@ class SheetsStandin:
         grid: Mapping[str, tuple[int, int]] | None = None,
         user_entered: bool = False,
         share_with: Mapping[str, Role] | None = None,
+        excel_file: bool = False,
     ) -> str:
         """Create a spreadsheet; returns its id.
 
@@ -368,9 +370,12 @@ class SheetsStandin:
         None, or :class:`~tests.sheets_standin.cells.Formula`). Strings are stored as typed, like
         RAW input; ``user_entered=True`` parses them as if typed into Sheets ("42" -> 42).
         Each tab's grid is at least 1000 x 26 unless ``grid`` gives (rows, columns) for it.
+        ``excel_file=True`` makes it an Excel file uploaded to Drive: its id is a Drive file id (33
+        characters, not a spreadsheet's 44) and the API refuses every call on it as Google does.
         """
-        sid = spreadsheet_id or "1" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(43))
-        sheet = Spreadsheet(sid, title, locale=locale, time_zone=time_zone, public=public)
+        length = 32 if excel_file else 43
+        sid = spreadsheet_id or "1" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+        sheet = Spreadsheet(sid, title, locale=locale, time_zone=time_zone, public=public, excel_file=excel_file)
         for tab_title, rows in (tabs or {"Sheet1": []}).items():
             sheet.add_tab(tab_title, rows, grid=(grid or {}).get(tab_title), user_entered=user_entered)
         sheet.acl.update(share_with or {})
@@ -611,6 +616,8 @@ class SheetsStandin:
                 if sheet is None:
                     raise not_found()
                 self._authorize(principal, sheet, route.is_write)
+                if sheet.excel_file:
+                    raise not_a_google_sheet()
                 result = self._operate(sheet, route, query, params, body or {})
             if "fields" in params:
                 try:

@@ -128,6 +128,12 @@ def permission_denied(message: str = "The caller does not have permission") -> A
     return ApiError(403, message, "PERMISSION_DENIED")
 
 
+def not_a_google_sheet() -> ApiError:
+    """What Google answers any Sheets API call on an Excel file stored in Drive (it opens in the
+    Sheets editor, but the API serves only real Google Sheets)."""
+    return ApiError(400, "This operation is not supported for this document", "FAILED_PRECONDITION")
+
+
 # -------------------------------------------------------------------------------------- model ---
 
 
@@ -193,6 +199,9 @@ class Spreadsheet:
     tabs: list[Tab] = field(default_factory=list)
     public: bool = False
     acl: dict[str, Role] = field(default_factory=dict)
+    #: An Excel file stored in Drive rather than a Google Sheet: shared and found like one, but every
+    #: Sheets API call on it is refused (:func:`not_a_google_sheet`).
+    excel_file: bool = False
 
     def __post_init__(self) -> None:
         # Seeded by the id so sheetIds are stable from run to run for the same spreadsheet.

@@ -23,3 +23,13 @@ def test_readme_shows_the_two_setup_commands_and_make_defines_them():
         assert f"make {target}" in readme
         assert re.search(rf"^{target}:", makefile, re.M)
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_metrics_list_matches_the_definitions():
+    from learnloop.metrics.catalog import markdown
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"<!-- metrics:start[^>]*-->\n(.*?)<!-- metrics:end -->", readme, re.S)
+    assert section, "README.md lost its metrics markers"
+    assert section.group(1) == markdown(), (
+        "README.md's metric list is out of date: paste learnloop.metrics.catalog.markdown() between the markers")

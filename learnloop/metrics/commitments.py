@@ -109,8 +109,9 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
 
 @metric()
 def commitment_figures(wb: Workbook, f: Filters) -> list[Kpi]:
-    """The commitments' headline numbers for the selected range (every quarter when none is selected),
-    each under one label wherever it is shown:
+    """The commitments' headline numbers for the selected range (every quarter when none is selected):
+    commitments made, artifacts shipped, shipped late, open, overdue and dropped, each under one label
+    wherever it is shown.
 
     * **Commitments made** — commitments made in the range (by ``committed_on``).
     * **Artifacts shipped** — artifacts shipped in the range (by ``shipped_on``), whenever committed.

@@ -250,7 +250,8 @@ def kpi_text(value: float | int | None, unit: str) -> str:
 
 @metric()
 def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
-    """The four headline numbers for ``quarter``, each against the quarter before it:
+    """The four headline numbers for ``quarter``, each against the quarter before it: the playbook
+    score, critiques held, decisions written up and the traced share.
 
     * **Playbook score** — steps of the playbook done in the quarter, out of 5.
     * **Critiques held** — peer-circle critiques dated in the quarter.

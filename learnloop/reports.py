@@ -95,7 +95,10 @@ class Retro:
         self.previous = previous_quarter(quarter)
         self.next = next_quarter(quarter)
         self.start, self.end = quarter_bounds(quarter, wb.options.fiscal_year_start_month)
-        self.as_of: dt.date = f.today()
+        #: The day the retro's "as of" figures are taken: the quarter's last day once it has closed, else today.
+        self.as_of: dt.date = min(f.today(), self.end)
+        #: The filters as the retro reads them: no range, and today the day of :attr:`as_of`.
+        self.at_end = replace(self.f, as_of=self.as_of)
         self.window: list[str] = trend_window(wb, quarter)
         #: The filters with the range set to the quarter, and to the trend window.
         self.in_quarter = replace(self.f, quarters=(quarter, quarter))
@@ -163,8 +166,8 @@ class Retro:
 
     @cached_property
     def dormant(self) -> pd.DataFrame:
-        """:func:`metrics.dormant_sources` as of today: prune candidates for the quarter ahead."""
-        return metrics.dormant_sources(self.wb, self.f)
+        """:func:`metrics.dormant_sources` as of :attr:`as_of`: prune candidates for the quarter ahead."""
+        return metrics.dormant_sources(self.wb, self.at_end)
 
     # Learning with ------------------------------------------------------------------------
 
@@ -197,8 +200,9 @@ class Retro:
 
     @cached_property
     def carried(self) -> pd.DataFrame:
-        """:func:`metrics.carried_over`: commitments still open at the quarter's end that cross it."""
-        return metrics.carried_over(self.wb, self.f, self.quarter)
+        """:func:`metrics.carried_over`: commitments still open at the quarter's end that cross it, where
+        they stood on :attr:`as_of`."""
+        return metrics.carried_over(self.wb, self.at_end, self.quarter)
 
     # What changed -------------------------------------------------------------------------
 
@@ -405,6 +409,35 @@ def _changed_section(r: Retro) -> Section:
     return Section("changed", "What changed", tuple(blocks))
 
 
+def _shipped_section(r: Retro) -> Section:
+    shipped = r.shipped
+    if shipped.empty:
+        return Section("shipped", "What we shipped", (_p(("plain", f"No artifact shipped in {r.quarter}.")),))
+    late = int(shipped["state"].eq("shipped_late").sum())
+    summary = f"{plural(len(shipped), 'artifact')} shipped" + (f", {late} after its due date" if late == 1 else
+                                                               f", {late} after their due dates" if late else "")
+    lines = [(("bold_sheet", _text(row["title"]) or ""),
+              *_details(("sheet", _text(row["commitment_id"])), ("sheet", _text(row["owner"])),
+                        ("sheet", _text(row["kind"]))),
+              ("plain", f" — shipped {_date(row['shipped_on'])}" + (f", due {_date(row['due_on'])}"
+                                                                     if _date(row["due_on"]) else "")))
+             for _, row in shipped.iterrows()]
+    return Section("shipped", "What we shipped", (_p(("plain", summary + ".")), _list("ul", lines)))
+
+
+def changed_lines(r: Retro) -> list[str]:
+    """The quarter's decision write-ups, one plain line each (for a slide): what kind of change, the
+    summary, and where the learning came from."""
+    lines = []
+    for _, row in r.decisions.iterrows():
+        learned = "; ".join(f"{label} {_text(row[column])}" for label, column in
+                            (("from", "learned_from"), ("with", "learned_with")) if _text(row[column]))
+        kind = CATEGORY_HEADINGS.get(str(row["category_key"]), "")
+        lines.append(f"{kind[:-1] if kind.endswith('s') and kind != 'Discovery cadence' else kind}: "
+                     f"{_text(row['summary']) or ''}" + (f" — learned {learned}" if learned else ""))
+    return lines
+
+
 def _trend_section(r: Retro) -> Section:
     lines = [(("plain", f"{row.quarter}: {row.score} of {len(metrics.STEPS)} steps, "
                         f"{plural(int(row.critiques), 'critique')}, "
@@ -440,10 +473,10 @@ def _next_section(r: Retro) -> Section:
 
     blocks.append(_h3("Sources to prune"))
     if r.dormant.empty:
-        blocks.append(_p(("plain", f"Every source in the network was engaged with in the last "
-                                   f"{metrics.DORMANT_DAYS} days.")))
+        blocks.append(_p(("plain", f"Every source in the network was engaged with in the {metrics.DORMANT_DAYS} days "
+                                   f"before {_date(r.as_of)}.")))
     else:
-        blocks.append(_p(("plain", f"No engagement for more than {metrics.DORMANT_DAYS} days:")))
+        blocks.append(_p(("plain", f"No engagement for more than {metrics.DORMANT_DAYS} days on {_date(r.as_of)}:")))
         blocks.append(_list("ul", (
             (("bold_sheet", _text(row["name"]) or ""),
              *_details(("sheet", _text(row["source_id"])), ("sheet", _text(row["kind"])),
@@ -471,7 +504,8 @@ def writeup(wb: Workbook, f: Filters, quarter: str, r: Retro | None = None, *,
     r = r or Retro(wb, f, quarter)
     meta: Line = (("plain", f"{_date(r.start)} to {_date(r.end)} · as of {_date(r.as_of)} · workbook: "),
                   ("sheet", "demo" if wb.source == "demo" else wb.source), ("plain", " · "), *_scope(r.f))
-    sections = (_themes_section(r), _scorecard_section(r), _changed_section(r), _trend_section(r), _next_section(r))
+    sections = (_themes_section(r), _scorecard_section(r), _changed_section(r), _shipped_section(r),
+                _trend_section(r), _next_section(r))
     safe_url = health_url if health_url and health_url.startswith(("https://", "http://")) else None
     return Document(f"Learning retro: {quarter}", meta, sections, wb.left_out, safe_url)
 
@@ -572,8 +606,8 @@ def report_charts(r: Retro, *, size: charts.Size = "screen") -> dict[str, go.Fig
         "themes": charts.theme_progress(r.themes, size=size),
         "scorecard": charts.scorecard(r.card, size=size),
         "changed": charts.learning_flows(metrics.learning_flows(r.wb, r.in_quarter), size=size),
+        "shipped": charts.commitments(metrics.commitments_per_quarter(r.wb, r.in_window), size=size),
         "trend": charts.score_trend(metrics.score_trend(r.wb, r.in_window), size=size),
-        "next": charts.commitments(metrics.commitments_per_quarter(r.wb, r.in_window), size=size),
     }
 
 

@@ -10,13 +10,14 @@ try is.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from learnloop import access, exports, load, metrics, reports, settings, words
+from learnloop import access, exports, load, metrics, reports, safe, settings, words
 from learnloop import filters as filtering
 from learnloop.errors import SourceError
 from learnloop.metrics import selection
@@ -157,26 +158,99 @@ def lost_tabs(before: Workbook, now: Workbook) -> list[str]:
     return [message for tab, message in broken(now).items() if tab not in earlier and len(before.tables[tab])]
 
 
+def from_link(key: str, options: Sequence[object], *, many: bool = False, default: object = None) -> None:
+    """Start the widget ``key`` from the page's link (``?key=…``) the first time this session shows it:
+    with the values the data has (names matched ignoring case); the others are remembered, so
+    :func:`link_note` says which part of the link was ignored."""
+    if key in st.session_state:
+        return
+    # A page switch drops the widget's state and the link's query: the value kept for the session wins.
+    kept = st.session_state.get(f"kept-{key}")
+    if kept is not None and not st.query_params.get_all(key):
+        st.session_state[key] = kept
+        return
+    typed = st.query_params.get_all(key)
+    by_text = {str(option).casefold(): option for option in options}
+    known = list(dict.fromkeys(by_text[value.casefold()] for value in typed if value.casefold() in by_text))
+    unknown = [value for value in typed if value.casefold() not in by_text]
+    if unknown:
+        st.session_state.setdefault("link-ignored", {})[key] = unknown
+    if many:
+        st.session_state[key] = known
+    elif known:
+        st.session_state[key] = known[0]
+    elif default is not None:
+        st.session_state[key] = default
+
+
+def to_link(**values: object) -> None:
+    """Keep these widgets' values in the page's link, so what is on screen is a link; a value of None or
+    an empty list leaves its key out. The widget's value is kept for the session too (see :func:`from_link`)."""
+    for key, value in values.items():
+        if key in st.session_state:
+            st.session_state[f"kept-{key}"] = st.session_state[key]
+        wanted = [] if value is None else [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
+        if st.query_params.get_all(key) == wanted:
+            continue
+        if wanted:
+            st.query_params[key] = wanted if len(wanted) > 1 else wanted[0]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+LINK_PARTS = {"quarters": "quarters", "team": "team", "person": "person", "theme": "theme", "quarter": "quarter",
+              "slide": "slide"}
+
+
+def link_note(*keys: str) -> None:
+    """Say which part of the link this page was opened with (among ``keys``) names something the data
+    does not have, and so was ignored."""
+    ignored = {key: values for key, values in (st.session_state.get("link-ignored") or {}).items() if key in keys}
+    if ignored:
+        parts = "; ".join(f"{LINK_PARTS.get(key, key)} {', '.join(safe.quoted(value) for value in values)}"
+                          for key, values in ignored.items())
+        st.caption(f":material/link_off: This link names what is not in the data, so that part was ignored: {parts}.")
+
+
+def _forget_link_note() -> None:
+    st.session_state.pop("link-ignored", None)
+
+
 def sidebar_filters(wb: Workbook) -> filtering.Filters:
-    """Draw the shared filters in the sidebar; each is bound to the URL so a filtered view is a link."""
+    """Draw the shared filters in the sidebar; each is kept in the page's link (a theme by its id, so
+    renaming it keeps the link), and a link naming what the data does not have says so."""
     choices = selection.choices(wb)
     quarters: list[str] = choices["quarters"]  # type: ignore[assignment]
     themes: dict[str, str] = choices["themes"]  # type: ignore[assignment]
+    _note_unknown_link_values({"quarters": quarters, "team": choices["teams"], "person": choices["people"]})
+    from_link("theme", list(themes), many=True)
     with st.sidebar:
         st.subheader("Filters")
         span = None
         if len(quarters) > 1:
             picked = st.select_slider("Quarters", quarters, value=(quarters[0], quarters[-1]), key="quarters",
-                                      bind="query-params")
+                                      bind="query-params", on_change=_forget_link_note)
             span = None if tuple(picked) == (quarters[0], quarters[-1]) else tuple(picked)
-        teams = st.multiselect("Team", choices["teams"], key="team", bind="query-params", placeholder="All teams")
+        teams = st.multiselect("Team", choices["teams"], key="team", bind="query-params", placeholder="All teams",
+                               on_change=_forget_link_note)
         people = st.multiselect("Person", choices["people"], key="person", bind="query-params",
-                                placeholder="Everyone")
-        theme_ids = st.multiselect("Theme", list(themes), key="theme", bind="query-params", placeholder="All themes",
-                                   format_func=lambda tid: f"{themes[tid]} ({tid})")
+                                placeholder="Everyone", on_change=_forget_link_note)
+        theme_ids = st.multiselect("Theme", list(themes), key="theme", placeholder="All themes",
+                                   format_func=lambda tid: f"{themes[tid]} ({tid})", on_change=_forget_link_note)
+    to_link(theme=theme_ids)
+    link_note("quarters", "team", "person", "theme")
     chosen = filtering.Filters(quarters=span, teams=tuple(teams), people=tuple(people), themes=tuple(theme_ids))
     st.session_state["filters"] = chosen
     return chosen
+
+
+def _note_unknown_link_values(options: dict[str, list[str]]) -> None:
+    """Remember the values of a link's filters that the data does not have (the widgets drop them)."""
+    for key, known in options.items():
+        unknown = [value for value in st.query_params.get_all(key) if value not in known]
+        if unknown and f"noted-{key}" not in st.session_state:
+            st.session_state.setdefault("link-ignored", {})[key] = unknown
+        st.session_state[f"noted-{key}"] = True
 
 
 def filters() -> filtering.Filters:
@@ -289,38 +363,46 @@ def static_table(frame: pd.DataFrame) -> None:
 #: Hides the sidebar's quarter-range slider on pages that pick their own quarter (the Retro).
 OWN_QUARTER_CSS = ".st-key-quarters { display: none; }"
 
-#: Presentation mode for screen-sharing a retro: no sidebar, header, toolbar or banners above the
-#: page, large high-contrast type, the page filling a 1280×720 or 1920×1080 screen. Our own
-#: constant: nothing from the sheet or the URL ever goes into a style block.
-PRESENTATION_CSS = """
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
-[data-testid="stStatusWidget"], [data-testid="stMainMenu"] { display: none !important; }
-/* Banners the frame shows above the page (the demo notice) are not part of a slide. */
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
-  > [data-testid="stElementContainer"]:has(> [data-testid="stAlert"]) { display: none !important; }
-.stApp, [data-testid="stMain"] { background: #FFFFFF; }
-[data-testid="stMainBlockContainer"] { max-width: none; padding: 0.75rem 2.5rem 0.5rem; color: #000000; }
-[data-testid="stMainBlockContainer"] h2 { font-size: clamp(2.4rem, 5vh, 3.4rem); line-height: 1.15;
-  padding: 0.25rem 0 0; color: #000000; }
-[data-testid="stMainBlockContainer"] h3 { font-size: clamp(1.7rem, 3.4vh, 2.4rem); color: #000000; }
-/* Type grows with the screen: about 21 px on a 720 px high screen, 29 px on a 1080 px one. */
-[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li {
-  font-size: clamp(1.3rem, 2.7vh, 2rem); line-height: 1.35; }
-[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p {
-  font-size: clamp(1.05rem, 2vh, 1.5rem); color: #1B1F24; }
-[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p { font-size: clamp(2.4rem, 4.6vh, 3.4rem);
-  line-height: 1.2; color: #000000; }
-[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p { font-size: clamp(1.2rem, 2.2vh, 1.6rem);
-  color: #1B1F24; }
-[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: clamp(1.2rem, 2.3vh, 1.7rem); color: #000000; }
-"""
+#: Column names in words, for tables people read (any other: its name with spaces, capitalised).
+COLUMN_WORDS = {
+    "theme_id": "Theme", "source_id": "Source", "critique_id": "Critique", "commitment_id": "Commitment",
+    "decision_id": "Decision", "definition_of_good": "Definition of good", "last_engaged_on": "Last engaged",
+    "days_since": "Days quiet", "added_on": "Added", "pruned_on": "Pruned", "committed_on": "Committed",
+    "due_on": "Due", "shipped_on": "Shipped", "state": "Where it stands", "artifact_type": "What was critiqued",
+    "learned_from": "Learned from", "learned_with": "Learned with", "replaced_by": "Replaced by",
+    "replaced_on": "Replaced on", "replaced_by_summary": "Replaced by (summary)", "days_in_force": "Days in force",
+    "source_kind": "Kind", "quarter": "Quarter", "sheet": "Sheet",
+}
+#: Columns whose values are codes: shown in words ("shipped_late" is "shipped late").
+WORDED = {"state", "status", "artifact_type", "category", "kind", "format", "audience", "reason"}
 
 
-def page_css(*, own_quarter: bool = False, presentation: bool = False) -> None:
-    """Apply this module's CSS constants to the page: hide the sidebar's quarter range
-    (``own_quarter``), and switch to presentation mode (``presentation``)."""
-    css = (OWN_QUARTER_CSS if own_quarter else "") + (PRESENTATION_CSS if presentation else "")
-    if css:
-        st.html(f"<style>{css}</style>")
+def for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """A metric's table as people read it: headers in words, dates as dates, blanks empty, codes in
+    words (reports.STATE_LABELS), lists joined with commas. Values only change their look."""
+    shown = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            cells = [None if pd.isna(day) else day.date() for day in values]
+        elif column in WORDED:
+            cells = ["" if pd.isna(code) else reports.STATE_LABELS.get(str(code), str(code).replace("_", " "))
+                     for code in values]
+        elif values.dtype == object and values.map(lambda cell: isinstance(cell, (list, tuple))).any():
+            cells = [", ".join(map(str, cell)) if isinstance(cell, (list, tuple)) else "" if pd.isna(cell) else cell
+                     for cell in values]
+        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            cells = values.array
+        else:
+            cells = ["" if pd.isna(cell) else cell for cell in values]
+        shown[COLUMN_WORDS.get(column, column.replace("_", " ").capitalize())] = cells
+    return pd.DataFrame(shown, index=range(len(frame)))
+
+
+def people_table(frame: pd.DataFrame, columns: list[str], *, wide: Sequence[str] = ()) -> None:
+    """``frame``'s ``columns`` as a data grid people read (:func:`for_people`), the ``wide`` ones given
+    room; what matters first, so it is visible at 1280 px without scrolling sideways."""
+    shown = for_people(frame[columns])
+    config = {COLUMN_WORDS.get(column, column.replace("_", " ").capitalize()): st.column_config.TextColumn(width="large")
+              for column in wide}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)

@@ -18,8 +18,8 @@ for column, figure in zip(st.columns(6), metrics.commitment_figures(wb, f), stri
 carried = metrics.carried_over(wb, f, quarter)
 st.subheader(f"Open into {quarter}: {len(carried)} commitment(s) carried over")
 if not carried.empty:
-    st.dataframe(carried[ui.with_sheet(wb, ["title", "owner", "team", "quarter", "due_on", "state", "reason"])],
-                 hide_index=True, width="stretch")
+    ui.people_table(carried, ui.with_sheet(wb, ["title", "state", "reason", "owner", "due_on", "team", "quarter"]),
+                    wide=["title"])
     ui.download_csv(carried, f"carried-over-{quarter}")
 
 st.subheader("Ledger")
@@ -27,6 +27,6 @@ if (ledger := metrics.commitment_ledger(wb, f)).empty:
     st.info("No commitments in this selection. Add a row to the commitments tab: title, kind, committed_on.",
             icon=":material/campaign:")
 else:
-    st.dataframe(ledger[ui.with_sheet(wb, ["quarter", "title", "kind", "owner", "team", "due_on", "shipped_on",
-                                           "state"])], hide_index=True, width="stretch")
+    ui.people_table(ledger, ui.with_sheet(wb, ["title", "state", "owner", "due_on", "shipped_on", "kind", "team",
+                                               "quarter"]), wide=["title"])
     ui.download_csv(ledger, "commitments-ledger")

@@ -25,14 +25,12 @@ search = st.text_input("Search the write-ups", key="decision-search", placeholde
 if search:
     log = log[log.astype("string").apply(lambda column: column.str.contains(search, case=False, regex=False))
               .any(axis=1)]
-st.dataframe(log, hide_index=True, width="stretch",
-             column_config={"summary": st.column_config.TextColumn("Summary", width="large")})
+ui.people_table(log, list(log.columns), wide=["summary"])
 ui.download_csv(log, "decision-log")
 
 reversed_ = metrics.reversals(wb, f)
 if not reversed_.empty:
     st.subheader(f"Reversals: {len(reversed_)}")
-    st.dataframe(reversed_[ui.with_sheet(wb, ["decision_id", "date", "summary", "status", "replaced_by",
-                                              "days_in_force"])],
-                 hide_index=True, width="stretch")
+    ui.people_table(reversed_, ui.with_sheet(wb, ["summary", "status", "date", "replaced_by", "days_in_force",
+                                                  "decision_id"]), wide=["summary"])
     ui.download_csv(reversed_, "reversals")

@@ -20,6 +20,6 @@ st.subheader(f"Prune candidates: {len(dormant)} source(s) with no engagement for
 if dormant.empty:
     st.success("Every source in the network was engaged with in the last 90 days.", icon=":material/check_circle:")
 else:
-    st.dataframe(ui.shown(wb, dormant), hide_index=True, width="stretch",
-                 column_config={"days_since": st.column_config.NumberColumn("Days since", format="%d")})
+    ui.people_table(dormant, ui.with_sheet(wb, ["name", "days_since", "last_engaged_on", "kind", "owner", "team"]),
+                    wide=["name"])
     ui.download_csv(dormant, "prune-candidates")

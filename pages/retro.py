@@ -1,15 +1,13 @@
 """Retro: the quarter, slide by slide, to screen-share in the team's quarterly retro — and the write-up
-that closes the loop. The slide, quarter and presentation mode live in the URL, so a link opens a slide."""
+that closes the loop. The link always carries the quarter and the slide (and presentation mode), so a
+shared link opens the same slide of the same quarter, whatever quarter has closed since."""
 
 import streamlit as st
 
-from learnloop import charts, metrics, reports, ui
+from learnloop import charts, metrics, reports, slides, ui
 
 SLIDES = ("Playbook scorecard", "What we learned from", "What we learned with", "What we shipped",
           "What changed", "Against earlier quarters")
-#: The scorecard's height on the presentation slide: with the five steps' evidence under it,
-#: the slide fits a 1280×720 screen without scrolling.
-SCORECARD_HEIGHT = 280
 
 
 def _step(delta: int) -> None:
@@ -19,16 +17,20 @@ def _step(delta: int) -> None:
 wb = ui.workbook()
 f = ui.filters()
 choices = reports.quarter_choices(wb, f)
+ui.from_link("quarter", choices, default=reports.last_complete_quarter(wb, f))
+ui.from_link("slide", [str(n) for n in range(1, len(SLIDES) + 1)], default="1")
+st.session_state["slide"] = int(st.session_state["slide"])
+ui.from_link("presentation", ["true", "false"], default="false")
+st.session_state["presentation"] = st.session_state["presentation"] in (True, "true")
+ui.link_note("quarter", "slide", "presentation")
 
 with st.container(horizontal=True, vertical_alignment="center", key="retro-controls"):
-    quarter = st.selectbox("Quarter", choices, index=choices.index(reports.last_complete_quarter(wb, f)),
-                           key="quarter", bind="query-params", label_visibility="collapsed", width=150)
-    st.button("Previous", key="retro-previous", icon=":material/arrow_back:", shortcut="Left", on_click=_step,
-              args=(-1,))
-    slide = st.pagination(len(SLIDES), key="slide", bind="query-params", max_visible_pages=len(SLIDES))
-    st.button("Next", key="retro-next", icon=":material/arrow_forward:", icon_position="right", shortcut="Right",
-              on_click=_step, args=(1,))
-    presenting = st.toggle("Presentation mode", key="presentation", bind="query-params")
+    quarter = st.selectbox("Quarter", choices, key="quarter", label_visibility="collapsed", width=150)
+    st.button("Previous", key="retro-previous", icon=":material/arrow_back:", on_click=_step, args=(-1,))
+    slide = st.pagination(len(SLIDES), key="slide", max_visible_pages=len(SLIDES))
+    st.button("Next", key="retro-next", icon=":material/arrow_forward:", icon_position="right", on_click=_step,
+              args=(1,))
+    presenting = st.toggle("Presentation mode", key="presentation", help="Esc leaves it; ← → step the slides.")
     with st.popover("Write-up", icon=":material/download:"):
         st.download_button("Download write-up (Markdown)", key="download-writeup",
                            data=lambda: reports.quarter_writeup_markdown(wb, f, quarter, health_url=ui.data_health_url()),
@@ -38,102 +40,97 @@ with st.container(horizontal=True, vertical_alignment="center", key="retro-contr
                            data=lambda: reports.quarter_report_html(wb, f, quarter, health_url=ui.data_health_url()),
                            file_name=f"learning-retro-{quarter}.html", mime="text/html", on_click="ignore",
                            icon=":material/bar_chart:")
-
-ui.page_css(own_quarter=True, presentation=presenting)
+ui.to_link(quarter=quarter, slide=slide, presentation="true" if presenting else None)
+slides.look(presenting)
 size = "presentation" if presenting else "screen"
 r = reports.retro(wb, f, quarter)
-source = "demo workbook" if wb.source == "demo" else wb.source
 
 st.header(f"{SLIDES[slide - 1]} · {quarter}", anchor=False)
 st.caption(f"Slide {slide} of {len(SLIDES)} · data as of {wb.loaded_at:%Y-%m-%d %H:%M} UTC · "
-           f"{reports.escape_markdown(source)}")
+           f"{reports.escape_markdown('demo workbook' if wb.source == 'demo' else wb.source)}")
 
 
 def chart(figure, key: str) -> None:
-    st.plotly_chart(figure, theme=None, key=f"retro-{key}")
+    slides.chart(figure, key, presenting)
 
 
-def table(frame, columns: list[str], name: str, empty: str) -> None:
-    """A slide's table: large plain type when presenting, else a data grid with a CSV download."""
-    if frame.empty:
+def table(frame, columns: list[str], name: str, empty: str, rows: int = 4) -> None:
+    """A slide's table: its first rows in large type when presenting, else every row with a CSV download."""
+    if presenting:
+        slides.clamped_table(frame, columns, rows=rows, name=name, empty=empty)
+    elif frame.empty:
         st.caption(empty)
-    elif presenting:
-        shown = frame[columns].copy()
-        for column in {"state", "artifact_type"} & set(columns):
-            shown[column] = shown[column].map(reports.STATE_LABELS).fillna(shown[column].astype(str).str.replace("_", " "))
-        ui.static_table(shown)
     else:
-        st.dataframe(frame[columns], hide_index=True, width="stretch")
+        ui.people_table(frame, columns)
         ui.download_csv(frame[columns], f"retro-{quarter}-{name}")
 
 
+def headline(figures: list[tuple[str, object, str | None]]) -> None:
+    for column, (label, value, help_text) in zip(st.columns(len(figures)), figures, strict=True):
+        column.metric(label, value, help=help_text, border=True)
+
+
 if slide == 1:
-    figure = charts.scorecard(r.card, size=size)
-    if presenting:
-        figure.update_layout(height=SCORECARD_HEIGHT)
-    chart(figure, "scorecard")
-    st.markdown("\n".join(f"{step.number}. {'✓' if step.done else '✗'} **{step.name}** — "
-                          f"{reports.escape_markdown(step.evidence)}" for step in r.card.steps))
+    with slides.stage(presenting):
+        chart(charts.scorecard(r.card, size=size), "scorecard")
+    slides.clamped_list([f"{'✓' if step.done else '✗'} {step.name} — {step.evidence}" for step in r.card.steps],
+                        numbered=True)
 
 elif slide == 2:
-    counts = st.columns(3)
-    counts[0].metric("Sources added", len(r.sources_added), border=True)
-    counts[1].metric("Sources pruned", len(r.sources_pruned), border=True)
-    counts[2].metric("Sources behind a decision", len(metrics.top_sources(wb, r.in_quarter, n=None)), border=True,
-                     help="Sources named by at least one of the quarter's decision write-ups.")
+    headline([("Sources added", len(r.sources_added), None), ("Sources pruned", len(r.sources_pruned), None),
+              ("Sources behind a decision", len(metrics.top_sources(wb, r.in_quarter, n=None)),
+               "Sources named by at least one of the quarter's decision write-ups.")])
     left, right = st.columns(2)
-    with left:
+    with left, slides.stage(presenting):
         chart(charts.top_sources(r.top_sources, size=size), "top-sources")
     with right:
         st.subheader("Added", anchor=False)
-        table(r.sources_added, ["name", "kind", "owner", "added_on"], "sources-added",
-              "No source added this quarter.")
+        table(r.sources_added, ["name", "kind", "owner", "added_on"], "sources-added", "No source added this quarter.")
         st.subheader("Pruned", anchor=False)
         table(r.sources_pruned, ["name", "kind", "owner", "pruned_on"], "sources-pruned",
-              "No source pruned this quarter.")
+              "No source pruned this quarter.", rows=2)
 
 elif slide == 3:
     peer = r.card.steps[2].detail
-    counts = st.columns(3)
-    counts[0].metric("Critiques held", len(r.critiques), border=True)
-    counts[1].metric("Months with a critique", f"{peer['months_with_critiques']} of {peer['months']}", border=True)
-    counts[2].metric("Roles in the room", ", ".join(peer["roles_present"]) or "–", border=True,
-                     help=f"{', '.join(metrics.PEER_ROLES)} are needed at least once a quarter.")
-    left, right = st.columns(2)
-    with left:
-        chart(charts.roles_heatmap(r.roles, size=size), "roles")
-    with right:
-        chart(charts.artifact_types(r.artifact_types, size=size), "artifact-types")
-    table(r.critiques, ["date", "artifact_type", "artifact", "presenter", "roles"], "critiques",
-          "No critique held this quarter.")
+    headline([("Critiques held", len(r.critiques), None),
+              ("Months with a critique", f"{peer['months_with_critiques']} of {peer['months']}", None),
+              ("Roles in the room", ", ".join(peer["roles_present"]) or "–",
+               f"{', '.join(metrics.PEER_ROLE_NAMES)} are needed at least once a quarter.")])
+    with slides.stage(presenting, tall=not presenting):
+        left, right = st.columns(2)
+        with left:
+            chart(charts.roles_heatmap(r.roles, size=size), "roles")
+        with right:
+            chart(charts.artifact_types(r.artifact_types, size=size), "artifact-types")
+    if not presenting:
+        table(r.critiques, ["date", "artifact_type", "artifact", "presenter", "roles"], "critiques",
+              "No critique held this quarter.")
 
 elif slide == 4:
     figures = {figure.key: figure for figure in metrics.commitment_figures(wb, r.in_quarter)}
-    overdue = int(r.carried["state"].eq("overdue").sum()) if len(r.carried) else 0
-    counts = st.columns(4)
-    for column, key in zip(counts[:2], ("artifacts_shipped", "shipped_late"), strict=True):
-        column.metric(figures[key].name, ui.kpi_value(figures[key]), help=figures[key].help, border=True)
-    counts[2].metric("Carried over", len(r.carried), border=True,
-                     help="Still open at the quarter's end: committed earlier, or due later.")
-    counts[3].metric("Carried over and overdue", overdue, border=True,
-                     help="Of those carried over, the ones due before today.")
+    headline([*((figures[key].name, ui.kpi_value(figures[key]), figures[key].help)
+                for key in ("artifacts_shipped", "shipped_late")),
+              ("Carried over", len(r.carried), "Still open at the quarter's end: committed earlier, or due later."),
+              ("Carried over and overdue", int(r.carried["state"].eq("overdue").sum()) if len(r.carried) else 0,
+               "Of those carried over, the ones due before the quarter's end.")])
     left, right = st.columns(2)
-    with left:
+    with left, slides.stage(presenting):
         chart(charts.commitments(metrics.commitments_per_quarter(wb, r.in_window), size=size), "commitments")
     with right:
         st.subheader("Shipped", anchor=False)
-        table(r.shipped, ["title", "owner", "due_on", "shipped_on", "state"], "shipped",
-              "Nothing shipped this quarter.")
-        st.subheader("Open actions, carried over", anchor=False)
-        table(r.carried, ["title", "owner", "due_on", "state", "reason"], "carried-over",
-              "Nothing carried over.")
+        table(r.shipped, ["title", "state", "owner", "shipped_on"], "shipped", "Nothing shipped this quarter.", rows=3)
+        st.subheader("Carried over", anchor=False)
+        table(r.carried, ["title", "state", "owner", "due_on", "reason"], "carried-over", "Nothing carried over.",
+              rows=3)
 
 elif slide == 5:
-    section = reports.writeup(wb, f, quarter, r).sections[2]
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(reports.markdown_blocks(section.blocks))
-    with right:
+        if presenting:
+            slides.clamped_list(reports.changed_lines(r), shown=8)
+        else:
+            st.markdown(reports.markdown_blocks(reports.writeup(wb, f, quarter, r).sections[2].blocks))
+    with right, slides.stage(presenting, tall=True):
         chart(charts.learning_flows(metrics.learning_flows(wb, r.in_quarter), size=size), "flows")
     if not presenting and len(r.decisions):
         ui.download_csv(r.decisions.drop(columns=["category_key"]), f"retro-{quarter}-decisions")
@@ -141,11 +138,12 @@ elif slide == 5:
 else:
     for column, kpi in zip(st.columns(4), r.kpis, strict=True):
         column.metric(kpi.name, ui.kpi_value(kpi), delta=ui.kpi_delta(kpi), help=kpi.help, border=True)
-    left, right = st.columns(2)
-    with left:
-        chart(charts.score_trend(metrics.score_trend(wb, r.in_window), size=size), "score-trend")
-    with right:
-        chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size), "decisions-trend")
+    with slides.stage(presenting):
+        left, right = st.columns(2)
+        with left:
+            chart(charts.score_trend(metrics.score_trend(wb, r.in_window), size=size), "score-trend")
+        with right:
+            chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size), "decisions-trend")
     if not presenting:
         table(r.trend, list(r.trend.columns), "trend", "")
 

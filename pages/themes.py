@@ -16,10 +16,7 @@ if summary.empty:
     st.info("No themes in this selection. Add a row to the themes tab: theme_id, quarter, title.",
             icon=":material/flag:")
 else:
-    st.dataframe(
-        summary[ui.with_sheet(wb, ["quarter", "title", "team", "owner", "status", "definition_of_good", "sources",
-                                   "critiques", "commitments", "shipped", "decisions"])],
-        hide_index=True, width="stretch",
-        column_config={"definition_of_good": st.column_config.TextColumn("Definition of good", width="large")},
-    )
+    ui.people_table(summary, ui.with_sheet(wb, ["title", "quarter", "status", "sources", "critiques", "commitments",
+                                                "shipped", "decisions", "team", "owner", "definition_of_good"]),
+                    wide=["title", "definition_of_good"])
     ui.download_csv(summary, "themes")

@@ -144,7 +144,7 @@ def test_a_rollups_tables_say_which_sheet_each_row_is_from(rollup_files):
     at.secrets["learnloop"] = {"sheets": rollup_files}
     at.run()
     at.switch_page("pages/impact.py").run()
-    log = next(frame.value for frame in at.dataframe if "learned_from" in frame.value)
-    assert set(log["sheet"].astype(str)) == {"team-a", "team-b"}
-    one = log.set_index(["sheet", "decision_id"])
-    assert one.loc[("team-a", "D-1"), "learned_from"] != one.loc[("team-b", "D-1"), "learned_from"]
+    log = next(frame.value for frame in at.dataframe if "Learned from" in frame.value)
+    assert set(log["Sheet"].astype(str)) == {"team-a", "team-b"}
+    one = log.set_index(["Sheet", "Decision"])
+    assert one.loc[("team-a", "D-1"), "Learned from"] != one.loc[("team-b", "D-1"), "Learned from"]

@@ -190,8 +190,8 @@ def test_sheet_text_is_never_markup_and_no_link_points_at_a_script_on_any_page()
 def test_the_text_is_shown_as_typed_in_the_data_grids() -> None:
     at = open_app("pages/impact.py")
     log = next(node.value for node in nodes(at) if getattr(node, "type", None) in GRIDS
-               and "summary" in node.value.columns)
-    assert PAYLOAD in set(log["summary"]) and FORMULA in set(log["summary"])
+               and "Summary" in node.value.columns)
+    assert PAYLOAD in set(log["Summary"]) and FORMULA in set(log["Summary"])
     themes = open_app("pages/themes.py")
     assert any(PAYLOAD in set(node.value.astype("string").to_numpy().ravel()) for node in nodes(themes)
                if getattr(node, "type", None) in GRIDS)

@@ -34,8 +34,8 @@ from tests.fixtures.small import AS_OF, headers_only_workbook, raw_tabs, small_w
 
 EXPECTED = Path(__file__).parent / "fixtures" / "retro_expected.md"
 Q2 = "2026-Q2"
-SECTIONS = ["Themes and definitions of good", "Playbook scorecard: 5 of 5", "What changed", "Against earlier quarters",
-            "What's next"]
+SECTIONS = ["Themes and definitions of good", "Playbook scorecard: 5 of 5", "What changed", "What we shipped",
+            "Against earlier quarters", "What's next"]
 
 # What a sheet editor might type to break out of the text.
 LINK = "[click](javascript:alert(1))"
@@ -189,10 +189,10 @@ def test_the_html_report_is_self_contained(html_report):
 
 def test_the_html_report_has_one_chart_per_section(html_report):
     sections = re.findall(r'<section id="(\w+)">(.*?)</section>', html_report, flags=re.DOTALL)
-    assert [key for key, _ in sections] == ["themes", "scorecard", "changed", "trend", "next"]
-    for key, body in sections:
-        assert body.count('class="plotly-graph-div"') == 1, key
-        assert body.count("Plotly.newPlot(") == 1, key
+    assert [key for key, _ in sections] == ["themes", "scorecard", "changed", "shipped", "trend", "next"]
+    for key, body in sections:  # "What's next" is lists only
+        assert body.count('class="plotly-graph-div"') == (key != "next"), key
+        assert body.count("Plotly.newPlot(") == (key != "next"), key
 
 
 def test_the_html_text_matches_the_markdown_section_by_section(wb, f, html_report):
@@ -203,7 +203,8 @@ def test_the_html_text_matches_the_markdown_section_by_section(wb, f, html_repor
     assert "learned with: Signup prototype, Welcome email test" in from_html["What changed"]
     # The title and the line under it too.
     assert "<h1>Learning retro: 2026-Q2</h1>" in html_report
-    assert "2026-04-01 to 2026-06-30 · as of 2026-09-15 · workbook: small · all teams and people" in html_report
+    # A closed quarter's write-up is as of its last day, whenever it is written.
+    assert "2026-04-01 to 2026-06-30 · as of 2026-06-30 · workbook: small · all teams and people" in html_report
 
 
 def test_the_report_runs_on_an_empty_workbook(f):

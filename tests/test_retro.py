@@ -106,10 +106,13 @@ def test_next_and_previous_step_through_the_slides_and_update_the_link(demo_work
     assert heading(at).startswith("Against earlier quarters")  # and at the last
 
 
-def test_next_and_previous_have_the_arrow_keys(demo_workbook):
-    at = run_retro()
-    assert at.button(key="retro-next").proto.shortcut.lower() == "right"
-    assert at.button(key="retro-previous").proto.shortcut.lower() == "left"
+def test_the_slides_listen_to_the_keyboard(demo_workbook):
+    # What the keys do is tested in Chromium below; here, that every slide carries the listener.
+    from learnloop.slides import KEYS_SCRIPT
+
+    for slide in range(1, 7):
+        at = run_retro({"slide": str(slide)})
+        assert any(element.proto.body.strip() == KEYS_SCRIPT.strip() for element in at.get("html")), slide
 
 
 def test_the_writeup_and_report_can_be_downloaded(demo_workbook):
@@ -124,19 +127,22 @@ def test_sheet_text_on_the_slides_is_escaped(tmp_path, monkeypatch):
     tabs["themes"][2][2] = "![pixel](https://evil.example/p.png)"                         # T-A2's title
     monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_csv_folder(tabs, tmp_path / "team")))
     scorecard = run_retro({"quarter": "2026-Q2"})
-    text = "\n".join(element.value for element in scorecard.markdown)
-    assert r"!\[pixel\](https://evil.example/p.png)" in text and not re.search(r"(?<!\\)\[pixel", text)
+    evidence = next(element.proto.body for element in scorecard.get("html") if "clamped" in element.proto.body)
+    assert "![pixel](https://evil.example/p.png)" in evidence  # shown as typed: text, not an image
     changed = run_retro({"quarter": "2026-Q2", "slide": "5"})
     text = "\n".join(element.value for element in changed.markdown)
     assert r"\[click\](https://evil.example) \<img src=x onerror=alert(1)\>" in text
     assert not re.search(r"(?<!\\)\[click|(?<!\\)<img", text)
+    presented = run_retro({"quarter": "2026-Q2", "slide": "5", "presentation": "true"})
+    lines = next(element.proto.body for element in presented.get("html") if "clamped" in element.proto.body)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in lines and "<img" not in lines
 
 
 def test_presentation_tables_are_escaped_too(tmp_path, monkeypatch):
     tabs = raw_tabs()
-    tabs["critiques"][4][3] = "[click](https://evil.example)"  # C-4, held 2026-04-01
+    tabs["sources"][4][1] = "[click](https://evil.example)"  # S-4, added 2026-04-01
     monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_csv_folder(tabs, tmp_path / "team")))
-    at = run_retro({"quarter": "2026-Q2", "slide": "3", "presentation": "true"})
+    at = run_retro({"quarter": "2026-Q2", "slide": "2", "presentation": "true"})
     assert not at.exception, at.exception
     cells = at.table[0].value.to_numpy().ravel().tolist()
     assert r"\[click\](https://evil.example)" in cells

@@ -447,9 +447,18 @@ def test_kpis(wb):
     got = [(k.value, k.previous, k.delta) for k in kpis]
     # Score 5 vs 5; critiques C-4, C-5, C-10 vs C-1, C-2, C-3, C-9; decisions 2 vs 3; traced 1/2 vs 3/3.
     assert got == [(5, 5, 0), (3, 4, -1), (2, 3, -1), (0.5, 1.0, -0.5)]
-    alpha = [(k.value, k.previous, k.delta) for k in m.kpis(wb, ALPHA, Q3)]
-    # Score 3 vs 4; critiques C-6, C-7, C-8 vs C-4, C-5; decisions D-4 vs D-3; traced 1 vs 1.
-    assert alpha == [(3, 4, -1), (3, 2, 1), (1, 1, 0), (1.0, 1.0, 0.0)]
+    # Q3 is under way on 2026-09-15, its 77th day: it is compared with Q2 as it stood on its 77th day (06-16).
+    alpha = m.kpis(wb, ALPHA, Q3)
+    assert [k.name for k in alpha] == ["Playbook score to date", "Critiques held to date", "Decisions written up to date",
+                                       "Traced share to date"]
+    # Score: Q3 T-A3 ✓, no source ✗, Jul/Aug/Sep with all three roles ✓, nothing shipped ✗, D-4 ✓ = 3; Q2 by
+    # 06-16: T-A2 ✓, only S-5 and S-6 added by then (2) ✗, Apr and May only ✗, K-2 ships 06-20 ✗, D-3 ✓ = 2.
+    # Critiques C-6, C-7, C-8 vs C-4, C-5; decisions D-4 vs D-3 (05-25); both traced.
+    assert [(k.value, k.previous, k.delta) for k in alpha] == [(3, 2, 1), (3, 2, 1), (1, 1, 0), (1.0, 1.0, 0.0)]
+    assert "its first 77 days, against the first 77 days of 2026-Q2" in alpha[1].help
+    # The whole of Q2 against the whole of Q1 once Q3 has closed.
+    closed = [(k.value, k.previous, k.delta) for k in m.kpis(wb, F(teams=("Alpha",), as_of=dt.date(2026, 10, 2)), Q3)]
+    assert closed == [(3, 4, -1), (3, 2, 1), (1, 1, 0), (1.0, 1.0, 0.0)]
     # Before the workbook starts there is nothing: traced share has no previous value, so no delta.
     first = m.kpis(wb, ALL, Q1)
     assert (first[0].previous, first[0].delta) == (0, 5)

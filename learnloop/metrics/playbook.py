@@ -12,7 +12,7 @@ from learnloop.metrics.cache import kept, metric
 from learnloop.metrics.cadence import PEER_ROLE_NAMES, roles_in_the_room
 from learnloop.metrics.impact import traced_share
 from learnloop.metrics.quarters import previous_quarter, quarter_bounds
-from learnloop.metrics.selection import present_quarters, select
+from learnloop.metrics.selection import as_it_stood, present_quarters, select
 from learnloop.words import and_list, plural
 
 if TYPE_CHECKING:
@@ -258,26 +258,40 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     * **Decisions written up** — decision write-ups dated in the quarter.
     * **Traced share** — share of those write-ups that name a source or critique they came from.
 
-    Teams, people and themes filters apply; the quarter range does not.
+    A quarter still under way (it holds today) is compared fairly: its numbers are *to date* (the
+    workbook as it stands today) and the quarter before it is taken as it stood the same number of
+    days into it; each name then says "to date". Teams, people and themes filters apply; the quarter
+    range does not.
     """
     previous = previous_quarter(quarter)
-    facts = facts_for(wb, f, [quarter, previous])
+    fiscal = wb.options.fiscal_year_start_month
+    start, end = quarter_bounds(quarter, fiscal)
+    today = f.today()
+    under_way = start <= today < end
+    if under_way:
+        into = today - start
+        now_wb = as_it_stood(wb, today)
+        before_wb = as_it_stood(wb, min(quarter_bounds(previous, fiscal)[0] + into, quarter_bounds(previous, fiscal)[1]))
+    else:
+        now_wb = before_wb = wb
+    now, before = facts_for(now_wb, f, [quarter]).iloc[0], facts_for(before_wb, f, [previous]).iloc[0]
+    days = plural((today - start).days + 1, "day")
+    suffix = " to date" if under_way else ""
 
-    def kpi(name: str, key: str, unit: Literal["score", "count", "share"], now: Any, before: Any, help: str) -> Kpi:
-        delta = None if now is None or before is None else now - before
-        return Kpi(name, now, before, delta, help, key, unit)
-
-    def count(column: str) -> tuple[int, int]:
-        return int(facts.at[quarter, column]), int(facts.at[previous, column])
+    def kpi(name: str, key: str, unit: Literal["score", "count", "share"], value: Any, earlier: Any, help: str) -> Kpi:
+        delta = None if value is None or earlier is None else value - earlier
+        if under_way:
+            help += f" The quarter is under way: its first {days}, against the first {days} of {previous}."
+        return Kpi(name + suffix, value, earlier, delta, help, key, unit)
 
     return [
-        kpi("Playbook score", "playbook_score", "score", *count("score"),
+        kpi("Playbook score", "playbook_score", "score", int(now["score"]), int(before["score"]),
             "Steps of the playbook done in the quarter, out of 5: theme set, learning network curated, "
             "peer circle every month, artifact shipped, loop closed with a write-up."),
-        kpi("Critiques held", "critiques_held", "count", *count("critiques"),
+        kpi("Critiques held", "critiques_held", "count", int(now["critiques"]), int(before["critiques"]),
             "Peer-circle critiques of experiments, roadmaps and discovery plans dated in the quarter."),
-        kpi("Decisions written up", "decisions_written", "count", *count("decisions"),
+        kpi("Decisions written up", "decisions_written", "count", int(now["decisions"]), int(before["decisions"]),
             "Write-ups of what changed in a decision, the discovery cadence or a bet, dated in the quarter."),
-        kpi("Traced share", "traced_share", "share", traced_share(wb, f, quarter), traced_share(wb, f, previous),
+        kpi("Traced share", "traced_share", "share", traced_share(now_wb, f, quarter), traced_share(before_wb, f, previous),
             "Share of the quarter's decision write-ups that name at least one source or critique they came from."),
     ]

@@ -17,6 +17,7 @@ with that id in the row's own sheet.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -192,6 +193,33 @@ def choices(wb: Workbook) -> dict[str, object]:
         "people": _distinct_names([str(name) for name in [*named, *taking_part]]),
         "themes": dict(zip(themes["theme_id"].astype(str), themes["title"].astype(str), strict=True)),
     }
+
+
+@kept
+def as_it_stood(wb: Workbook, day: dt.date) -> Workbook:
+    """The workbook as it stood at the end of ``day``: the sources added, critiques held, commitments
+    made and decisions written by then; a source pruned or engaged with later, or a commitment shipped
+    later, as it was that day (not yet). Themes are kept as they are (they name their own quarter)."""
+    fiscal = wb.options.fiscal_year_start_month
+    cut = pd.Timestamp(day)
+
+    def by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        return frame[(frame[column] <= cut).fillna(False).to_numpy(dtype=bool)]
+
+    sources = by(wb.sources, "added_on")
+    later = {column: sources[column] > cut for column in ("pruned_on", "last_engaged_on")}
+    sources = sources.assign(pruned_on=sources["pruned_on"].mask(later["pruned_on"]),
+                             last_engaged_on=sources["last_engaged_on"].mask(later["last_engaged_on"]))
+    sources = sources.assign(pruned_quarter=quarters_of(sources["pruned_on"], fiscal))
+    commitments = by(wb.commitments, "committed_on")
+    shipped_later = commitments["shipped_on"] > cut
+    commitments = commitments.assign(shipped_on=commitments["shipped_on"].mask(shipped_later),
+                                     status=commitments["status"].mask(shipped_later & commitments["status"].eq("shipped"),
+                                                                       "in_progress"))
+    commitments = commitments.assign(shipped_quarter=quarters_of(commitments["shipped_on"], fiscal))
+    tables = {"themes": wb.themes, "sources": sources, "critiques": by(wb.critiques, "date"),
+              "commitments": commitments, "decisions": by(wb.decisions, "date")}
+    return dataclasses.replace(wb, tables=tables)
 
 
 def empty(columns: list[str]) -> pd.DataFrame:

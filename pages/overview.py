@@ -8,7 +8,7 @@ wb = ui.workbook()
 f = ui.filters()
 quarter = ui.page_quarter(wb, f)
 
-st.title(f"Overview · {quarter}")
+st.title(f"Overview · {quarter}" + (" to date" if metrics.under_way(wb, f, quarter) else ""))
 st.caption("Theme → learning network → peer circle → public commitment → decision write-up.")
 
 card = metrics.scorecard(wb, f, quarter)

@@ -83,6 +83,21 @@ def test_quarter_filter_is_read_from_the_link(demo_workbook):
     assert linked.title[0].value.endswith(start)
 
 
+def test_the_overview_says_when_its_quarter_is_still_under_way(demo_workbook):
+    import datetime as dt
+
+    from learnloop.metrics.quarters import quarter_of_date
+
+    current = quarter_of_date(dt.date.today())
+    under_way = run_app("pages/overview.py", query={"quarters": [current, current]})
+    assert under_way.title[0].value == f"Overview · {current} to date"
+    assert all(kpi.label.endswith(" to date") for kpi in under_way.metric)
+    closed = run_app("pages/overview.py").select_slider(key="quarters").options[-2]
+    finished = run_app("pages/overview.py", query={"quarters": [closed, closed]})
+    assert finished.title[0].value == f"Overview · {closed}"
+    assert not any(kpi.label.endswith(" to date") for kpi in finished.metric)
+
+
 def test_data_health_lists_the_cell_to_fix(tmp_path, monkeypatch):
     tabs = {
         "themes": [["theme_id", "quarter", "title"], ["T1", "2026-Q1", "Pricing"], ["T2", "Q9 2026", "Bad quarter"]],

@@ -103,6 +103,7 @@ from learnloop.metrics.playbook import (
     quarter_numbers,
     score_trend,
     scorecard,
+    under_way,
 )
 from learnloop.metrics.themes import THEME_SUMMARY_COLUMNS, theme_summary
 
@@ -131,5 +132,6 @@ __all__ += [
     "PEER_CRITIQUE", "PEER_ROLES", "PEER_ROLES_SHARE_COLUMNS", "PEER_ROLE_NAMES", "QUARTER_NUMBERS_COLUMNS", "REVERSALS_COLUMNS",
     "ROLES_COVERAGE_COLUMNS", "SCORE_TREND_COLUMNS", "SOURCES_FLOW_COLUMNS", "SOURCE_KINDS_COLUMNS", "STEPS",
     "THEME_SUMMARY_COLUMNS", "TIME_TO_IMPACT_COLUMNS", "TOP_SOURCES_COLUMNS", "Kpi", "Scorecard", "Step", "kpi_text",
+    "under_way",
 ]
 from learnloop.metrics import kernels as _kernels  # noqa: E402,F401 - registers the kernels

@@ -249,6 +249,13 @@ def kpi_text(value: float | int | None, unit: str) -> str:
 
 
 @metric()
+def under_way(wb: Workbook, f: Filters, quarter: str) -> bool:
+    """Whether ``quarter`` is still under way: today (the filters' today) falls inside it, so its
+    numbers are to date, not final."""
+    start, end = quarter_bounds(quarter, wb.options.fiscal_year_start_month)
+    return start <= f.today() < end
+
+
 def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     """The four headline numbers for ``quarter``, each against the quarter before it: the playbook
     score, critiques held, decisions written up and the traced share.
@@ -267,8 +274,8 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     fiscal = wb.options.fiscal_year_start_month
     start, end = quarter_bounds(quarter, fiscal)
     today = f.today()
-    under_way = start <= today < end
-    if under_way:
+    still_running = under_way(wb, f, quarter)
+    if still_running:
         into = today - start
         now_wb = as_it_stood(wb, today)
         before_wb = as_it_stood(wb, min(quarter_bounds(previous, fiscal)[0] + into, quarter_bounds(previous, fiscal)[1]))
@@ -276,11 +283,11 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
         now_wb = before_wb = wb
     now, before = facts_for(now_wb, f, [quarter]).iloc[0], facts_for(before_wb, f, [previous]).iloc[0]
     days = plural((today - start).days + 1, "day")
-    suffix = " to date" if under_way else ""
+    suffix = " to date" if still_running else ""
 
     def kpi(name: str, key: str, unit: Literal["score", "count", "share"], value: Any, earlier: Any, help: str) -> Kpi:
         delta = None if value is None or earlier is None else value - earlier
-        if under_way:
+        if still_running:
             help += f" The quarter is under way: its first {days}, against the first {days} of {previous}."
         return Kpi(name + suffix, value, earlier, delta, help, key, unit)
 

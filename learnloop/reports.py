@@ -565,21 +565,59 @@ def quarter_writeup_markdown(wb: Workbook, f: Filters, quarter: str, *, health_u
 # HTML
 # --------------------------------------------------------------------------------------
 
-#: The report's own style sheet: system fonts, high contrast, no external resources.
-REPORT_CSS = """
-:root { color-scheme: light; }
-body { margin: 0; background: #ffffff; color: #111418;
-       font: 17px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
-main { max-width: 62rem; margin: 0 auto; padding: 2rem 1.5rem 4rem; }
-h1 { font-size: 2rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.45rem; margin: 2.5rem 0 .5rem; padding-top: 1rem; border-top: 2px solid #d5dbe1; }
-h3 { font-size: 1.1rem; margin: 1.25rem 0 .25rem; }
-.meta { color: #3d4650; margin-top: 0; }
-.note { border-left: 4px solid #E69F00; padding: .25rem .75rem; background: #FFF8EC; }
-ul, ol { padding-left: 1.6rem; }
-li { margin: .2rem 0; }
-figure.chart { margin: 1.25rem 0 0; }
-@media print { h2 { break-before: auto; } figure.chart { break-inside: avoid; } }
+#: The printed page: A4 with these margins, so the text column is PRINT_WIDTH_MM wide.
+PRINT_MARGINS_MM = (16, 15)
+PRINT_WIDTH_MM = 210 - 2 * PRINT_MARGINS_MM[1]
+
+#: The report's own style sheet: system fonts, high contrast, no external resources. Long unbroken
+#: strings (a pasted URL, a 32,767-character cell) wrap anywhere rather than widen the page, and in
+#: print each section starts a page of its own.
+REPORT_CSS = f"""
+:root {{ color-scheme: light; }}
+body {{ margin: 0; background: #ffffff; color: #111418;
+       font: 17px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }}
+main {{ max-width: 62rem; margin: 0 auto; padding: 2rem 1.5rem 4rem; }}
+h1, h2, h3, p, li {{ overflow-wrap: anywhere; }}
+h1 {{ font-size: 2rem; margin: 0 0 .25rem; }}
+h2 {{ font-size: 1.45rem; margin: 2.5rem 0 .5rem; padding-top: 1rem; border-top: 2px solid #d5dbe1; }}
+h3 {{ font-size: 1.1rem; margin: 1.25rem 0 .25rem; }}
+.meta {{ color: #3d4650; margin-top: 0; }}
+.note {{ border-left: 4px solid #E69F00; padding: .25rem .75rem; background: #FFF8EC; }}
+ul, ol {{ padding-left: 1.6rem; }}
+li {{ margin: .2rem 0; }}
+figure.chart {{ margin: 1.25rem 0 0; }}
+@page {{ size: A4; margin: {PRINT_MARGINS_MM[0]}mm {PRINT_MARGINS_MM[1]}mm; }}
+@media print {{
+  body {{ font-size: 11pt; }}
+  main {{ width: {PRINT_WIDTH_MM}mm; max-width: 100%; margin: 0; padding: 0; }}
+  section {{ break-before: page; }}
+  section:first-of-type {{ break-before: auto; }}
+  h2 {{ border-top: none; margin-top: 0; padding-top: 0; }}
+  h2, h3 {{ break-after: avoid; }}
+  figure.chart {{ break-inside: avoid; margin-top: .75rem; }}
+}}
+"""
+
+#: Charts are drawn for the screen's width; before printing they are redrawn at the page's width
+#: (and back after), so no chart runs past the right edge. Both events are listened to: browsers
+#: send ``beforeprint`` for a print dialog, and the ``print`` media change for a PDF printed headless.
+PRINT_SCRIPT = f"""
+(function () {{
+  var printWidth = Math.floor({PRINT_WIDTH_MM} * 96 / 25.4);
+  function fit(printing) {{
+    if (!window.Plotly) return;
+    // A fresh draw rather than a relayout: a relayout animates some charts (the Sankey), and
+    // the page is printed before an animation ends.
+    document.querySelectorAll(".js-plotly-plot").forEach(function (plot) {{
+      var layout = Object.assign({{}}, plot.layout, printing ? {{width: printWidth, autosize: false}}
+                                                         : {{width: undefined, autosize: true}});
+      Plotly.newPlot(plot, plot.data, layout, plot._context);
+    }});
+  }}
+  window.addEventListener("beforeprint", function () {{ fit(true); }});
+  window.addEventListener("afterprint", function () {{ fit(false); }});
+  window.matchMedia("print").addEventListener("change", function (event) {{ fit(event.matches); }});
+}})();
 """
 
 
@@ -635,7 +673,7 @@ def render_html(doc: Document, figures: dict[str, go.Figure]) -> str:
             plotly_js_included = True
             parts.append(f'<figure class="chart">{chart}</figure>')
         parts.append("</section>")
-    parts += ["</main>", "</body>", "</html>"]
+    parts += ["</main>", f"<script>{PRINT_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
 

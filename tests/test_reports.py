@@ -182,8 +182,8 @@ def test_the_html_report_is_self_contained(html_report):
         assert not re.search(pattern, html_report, re.IGNORECASE), pattern
     # plotly.js is inlined exactly once.
     assert len(re.findall(r"\* plotly\.js v\d", html_report)) == 1
-    # plotly's config, the library, then one script per chart.
-    assert len(scripts) == 2 + 5
+    # plotly's config, the library, one script per chart, and the one that fits charts to a printed page.
+    assert len(scripts) == 2 + 5 + 1
     assert html_report.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html_report
 
 
@@ -246,7 +246,7 @@ def test_sheet_text_is_inert_in_the_html_report(hostile, f):
     report = reports.quarter_report_html(hostile, f, Q2)
     parsed = parse(report)
     assert not {tag for tag, _ in parsed.tags} & {"a", "img", "b"}
-    assert [tag for tag, _ in parsed.tags].count("script") == 2 + 5  # plotly's own, nothing from the sheet
+    assert [tag for tag, _ in parsed.tags].count("script") == 2 + 5 + 1  # plotly's and ours, none from the sheet
     visible = " ".join(section_texts(report).values())
     for typed in (IMAGE, LINK, WEB_LINK, FORMULA, PICTURE, "<b>bold</b> & more", "<script>alert(1)</script>"):
         assert typed in visible, typed

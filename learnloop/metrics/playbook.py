@@ -272,7 +272,7 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     """
     previous = previous_quarter(quarter)
     fiscal = wb.options.fiscal_year_start_month
-    start, end = quarter_bounds(quarter, fiscal)
+    start = quarter_bounds(quarter, fiscal)[0]
     today = f.today()
     still_running = under_way(wb, f, quarter)
     if still_running:

@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from data_schemas import TABS
+from data_schemas.base import LIST_KINDS
 from learnloop import load, ui, writes
 from learnloop.entries import Appended, typed_ids
 from learnloop.errors import SourceError
@@ -165,9 +166,18 @@ def _reference(value: Any, options: dict[str, str]) -> Any:
 
 
 def clear(tab: str, key: str) -> None:
-    """Empty the form: its fields start blank on the next run."""
-    for name in TABS[tab].model.columns():
-        st.session_state.pop(field_key(key, name), None)
+    """Empty the form. Each field is given its blank value (not just forgotten), so the browser shows
+    it blank too: a field the session forgets keeps what the browser last had in it."""
+    for name, meta in TABS[tab].model.columns().items():
+        if name in GENERATED_IDS:
+            continue
+        if meta["kind"] in LIST_KINDS:
+            blank: Any = []
+        elif meta["kind"] in ("date", "choice", "number") or meta["refers_to"] or name in PEOPLE or name == "team":
+            blank = None
+        else:
+            blank = ""
+        st.session_state[field_key(key, name)] = blank
 
 
 def in_words(message: str) -> str:

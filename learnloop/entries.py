@@ -3,8 +3,8 @@
 :func:`prepare` checks the row with the rules every read uses (and its references against the
 loaded workbook) and types it: dates as dates, numbers as numbers, choices and lists in the
 workbook's own words, everything else as text. A blank id stays blank: the writer gives it the
-tab's next id (:func:`next_id`) from the tab as it is when the row is written, so two people adding
-rows at once never take the same one. :func:`find_header` and :func:`layout` put a row's cells in
+tab's next id (:func:`next_id`) from the tab as it is when the row is written (a file's writer holds
+its lock meanwhile, so two people adding rows at once never take the same one). :func:`find_header` and :func:`layout` put a row's cells in
 the order of a tab's own header, found as the reader finds it.
 """
 

@@ -1,4 +1,4 @@
-"""The ``learnloop`` command line: validate a workbook, write the demo workbook."""
+"""The ``learnloop`` command line: validate a workbook, write the demo workbook, add a row."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from data_schemas import TABS, ParseOptions
+from data_schemas import TABS, ParseOptions, name_key, tab_for
 from learnloop import load, settings, writes
-from learnloop.errors import SourceError
-from learnloop.safe import printable
+from learnloop.errors import SourceError, WriteRefused
+from learnloop.safe import printable, quoted
 from learnloop.sources import sheets
 from learnloop.workbook import Workbook
 
@@ -156,14 +156,96 @@ def init_sheet(
     try:
         config = dataclasses.replace(settings.from_environment(), source=sheet, sheets=())
         reader = load.reader_for(config)
-        if reader is None or (not reader.access.service_account and not config.sheets_api_url):
-            raise SourceError("Adding tabs needs a service account with Editor access: set "
-                              "GOOGLE_APPLICATION_CREDENTIALS to its JSON key file.")
+        if reader is None or not config.service_account:
+            raise SourceError(sheets.write_access_needed(bool(config.api_key)))
         done = writes.init_sheet(reader, key)
     except SourceError as exc:
         echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     echo("\n".join(done) if done else "Nothing to do: every tab is there with its header row.")
+
+
+@app.command()
+def add(
+    source: Annotated[str, typer.Argument(help="An .xlsx workbook, a folder of CSV files, or a Google Sheet URL or key.")],
+    tab: Annotated[str, typer.Argument(help="The tab to add a row to: themes, sources, critiques, commitments or "
+                                            "decisions (any case; 'Peer circle' and the other tab names work too).")],
+    fields: Annotated[list[str] | None, typer.Argument(
+        help="The row's values as FIELD=VALUE, one per field, named as in the workbook format (any case or "
+             "spacing): artifact_type=experiment 'roles=PM, Eng' date=2026-03-02. A blank id gets the tab's next.",
+        metavar="FIELD=VALUE...")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    day_first: Annotated[bool, typer.Option("--day-first", help="Read 03/04/2026 as 3 April (files; a Google "
+                                                                "Sheet's own locale decides for it).")] = False,
+) -> None:
+    """Add one row, checked as every read checks it. Exit 0 when written, 1 when refused (nothing written,
+    every problem by field), 2 when the workbook cannot be read or written."""
+    canonical = tab_for(tab)
+    if canonical is None:
+        _add_failed(f"{quoted(tab)} is not a tab of the workbook. Use one of: {', '.join(TABS)}.", as_json)
+    values, problems = _field_values(canonical, fields or [])  # type: ignore[arg-type]
+    try:
+        config = settings.from_environment()
+        options = dataclasses.replace(config.options, day_first=day_first or config.day_first)
+        problem = writes.write_access_problem(source, config)
+        if problem:
+            raise SourceError(problem)
+        reader = load.reader_for(dataclasses.replace(config, source=source, sheets=()))
+        wb = load.workbook(source, options, reader=reader)
+        try:
+            row = writes.prepare(canonical, values, wb)  # type: ignore[arg-type]
+        except WriteRefused as refused:
+            problems = {**problems, **refused.problems}
+        if problems:
+            raise WriteRefused(problems)
+        done = writes.add_row(source, canonical, row, reader=reader)  # type: ignore[arg-type]
+    except WriteRefused as refused:
+        _add_refused(refused.problems, as_json)
+    except SourceError as exc:  # WriteFailed too: nothing was written
+        _add_failed(str(exc), as_json)
+    if as_json:
+        echo(json_text({"written": True, "tab": done.tab, "row": done.row_number, "id": done.id}))
+        return
+    where = f"tab '{done.title}'" if done.title and done.title != done.tab else f"the {done.tab} tab"
+    row_text = f" on row {done.row_number}" if done.row_number else ""
+    echo(f"Added {done.id} to {where} of {done.workbook}{row_text}.")
+
+
+def _field_values(tab: str, fields: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """FIELD=VALUE arguments as values by column (names matched as headers are); problems by field."""
+    columns = {name_key(column): column for column in TABS[tab].model.columns()}
+    values: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for argument in fields:
+        name, equals, value = argument.partition("=")
+        column = columns.get(name_key(name))
+        if not equals:
+            problems[argument] = f"Write each field as FIELD=VALUE, like {next(iter(columns.values()))}=…"
+        elif column is None:
+            problems[name] = f"{quoted(name)} is not a column of the {tab} tab. Its columns: {', '.join(columns.values())}."
+        elif column in values:
+            problems[column] = f"{column} is given twice. Give each field once (a list as 'roles=PM, Eng')."
+        else:
+            values[column] = value
+    return values, problems
+
+
+def _add_refused(problems: dict[str, str], as_json: bool) -> NoReturn:
+    issues = [{"column": column or None, "message": message} for column, message in problems.items()]
+    if as_json:
+        echo(json_text({"written": False, "issues": issues}))
+    else:
+        echo("Nothing was written. Fix these fields and run it again:", err=True)
+        for issue in issues:
+            echo(f"  {issue['column'] or 'row'}: {issue['message']}", err=True)
+    raise typer.Exit(1)
+
+
+def _add_failed(message: str, as_json: bool) -> NoReturn:
+    if as_json:
+        echo(json_text({"written": False, "error": message}))
+    echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
 
 
 def report_json(wb: Workbook) -> dict[str, object]:

@@ -113,10 +113,12 @@ def test_data_health_lists_the_cell_to_fix(tmp_path, monkeypatch):
     assert set(issues.loc[issues["row"].isna(), "tab"]) == {"critiques", "commitments", "decisions"}
 
 
-def test_add_entry_on_a_read_only_source_explains_how_to_connect_a_sheet(demo_workbook):
+def test_add_entry_on_the_demo_shows_how_to_try_it_on_a_copy(demo_workbook):
     at = run_app("pages/add_entry.py")
     assert not at.exception
-    assert any("service account" in info.value for info in at.info)
+    assert any("nothing can be added" in info.value for info in at.info)
+    assert any("learnloop demo my-team.xlsx" in code.value for code in at.code)
+    assert any("service account as Editor" in caption.value for caption in at.caption)
     assert not at.get("form")
 
 

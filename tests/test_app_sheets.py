@@ -7,6 +7,7 @@ refuses invalid entries field by field and appends valid ones to the sheet.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,19 +154,20 @@ def test_an_invalid_entry_shows_field_messages_and_nothing_is_appended(sheets_st
     before = sheets_standin.values(sid, "critiques")
     at = open_entry_page()
     assert not at.exception
-    at.text_input(key="add-critiques-presenter").input("Ana")  # artifact type and artifact left blank
+    at.selectbox(key="add-critiques-presenter").select("Ana")  # date, artifact type and artifact left blank
     submit(at, "Add critique")
     assert not at.exception
     errors = " ".join(str(e.value) for e in at.error)
     assert "Nothing was written" in errors
-    assert "artifact_type" in errors and "artifact" in errors and "required" in errors
-    assert sheets_standin.counts["append"] == 0
+    assert "Artifact type is required" in errors and "Artifact is required" in errors and "Date is required" in errors
+    assert sheets_standin.counts["batch_update"] == 0
     assert sheets_standin.values(sid, "critiques") == before
     assert not at.success
 
 
 def test_a_valid_critique_is_appended_to_the_sheet(sheets_standin: SheetsStandin, sid: str) -> None:
     at = open_entry_page()
+    at.date_input(key="add-critiques-date").set_value(dt.date(2026, 3, 2))
     at.selectbox(key="add-critiques-artifact_type").select("experiment")
     at.text_input(key="add-critiques-artifact").input("=HYPERLINK(\"https://example.com\") pricing test")
     at.selectbox(key="add-critiques-theme_id").select("T-A1")
@@ -173,17 +175,32 @@ def test_a_valid_critique_is_appended_to_the_sheet(sheets_standin: SheetsStandin
     submit(at, "Add critique")
     assert not at.exception
     assert not at.error, [str(e.value) for e in at.error]
-    success = " ".join(str(s.value) for s in at.success)
-    assert "Added C-" in success and "critiques" in success
-
-    appended = [a for a in sheets_standin.appends if a.applied]
-    assert len(appended) == 1 and appended[0].query["valueInputOption"] == "RAW"
     header, *rows = sheets_standin.values(sid, "critiques")
+    success = " ".join(str(s.value) for s in at.success)
+    assert f"Added C-11 on row {len(rows) + 1} of critiques in {TITLE}." in success
+    gid = sheets_standin.spreadsheet(sid).find_tab("critiques").sheet_id  # type: ignore[union-attr]
+    assert f"(https://docs.google.com/spreadsheets/d/{sid}/edit#gid={gid}&range=A{len(rows) + 1})" in success
+
+    assert [a.applied for a in sheets_standin.batch_updates] == [True]
     last = dict(zip(header, rows[-1], strict=False))
     assert last["artifact"] == "=HYPERLINK(\"https://example.com\") pricing test"
+    assert (last["critique_id"], last["date"]) == ("C-11", dt.date(2026, 3, 2))
     assert (last["artifact_type"], last["theme_id"], last["roles"]) == ("experiment", "T-A1", "PM, Eng")
-    assert str(last["critique_id"]) in success
     assert len(rows) == len(raw_tabs()["critiques"])  # one more than the data rows before
+
+
+def test_with_an_api_key_the_form_is_replaced_by_what_to_do(sheets_standin: SheetsStandin, sid: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    sheets_standin.set_public(sid)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
+    monkeypatch.setenv("LEARNLOOP_API_KEY", sheets_standin.add_api_key())
+    clear_caches()
+    at = open_entry_page()
+    assert not at.exception
+    assert not at.get("form")
+    shown = " ".join(str(info.value) for info in at.info)
+    assert "An API key can only read: share the sheet with a service account as Editor" in shown
+    assert sheets_standin.counts["batch_update"] == 0
 
 
 def test_the_failure_banner_is_shown_once(sheets_standin: SheetsStandin) -> None:

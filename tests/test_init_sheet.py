@@ -171,3 +171,16 @@ def test_the_cli_without_credentials_says_what_to_set(
     assert result.exit_code == 2
     assert "GOOGLE_APPLICATION_CREDENTIALS" in result.stderr
     assert sheets_standin.counts["metadata"] == 0
+
+
+def test_the_cli_with_an_api_key_says_it_can_only_read(sheets_standin: SheetsStandin,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # On the stand-in too: the base URL no longer lets an API key pass for a service account.
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    sid = sheets_standin.add_spreadsheet({"Sheet1": []}, public=True)
+    env = {"LEARNLOOP_SHEETS_API_URL": sheets_standin.base_url, "LEARNLOOP_API_KEY": "any"}
+    result = CliRunner().invoke(cli.app, ["init-sheet", sid], env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: An API key can only read: share the sheet with a service account as "
+                                    "Editor")
+    assert sheets_standin.counts["metadata"] == 0 and sheets_standin.tab_titles(sid) == ["Sheet1"]

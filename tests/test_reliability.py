@@ -20,6 +20,7 @@ What each scenario did is added to the reliability report (``make reliability``)
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 import time
@@ -284,7 +285,7 @@ WRITE_FAULTS: list[dict[str, Any]] = [
     {"kind": "hang", "hang_seconds": HANG},  # timed out, dropped: nothing written
     {"kind": "hang", "hang_seconds": HANG, "apply": True},  # written, the connection dies after the timeout
     {"kind": "hang", "hang_seconds": HANG, "after_hang": "answer"},  # written late, after the client gave up
-    {"kind": "503", "endpoints": "values_get"},  # the header read or the look for the id fails
+    {"kind": "503", "endpoints": "values_get"},  # the read of the tab before writing, or the look, fails
     {"kind": "hang", "hang_seconds": HANG, "endpoints": "values_get"},
 ]
 
@@ -295,11 +296,11 @@ def fault_plan(seed: int = SEED, rows: int = ROWS) -> list[dict[str, Any] | None
     return [dict(rng.choice(WRITE_FAULTS)) if rng.random() < FAULT_RATE else None for _ in range(rows)]
 
 
-def critique_rows(n: int) -> list[dict[str, str]]:
+def critique_rows(n: int) -> list[dict[str, Any]]:
     """``n`` valid critique rows with their own ids (one is validated; the rest differ only in id and text)."""
     template = writes.prepare("critiques", {"date": "2026-03-02", "artifact_type": "experiment",
                                             "artifact": "Pricing page test", "roles": ["PM", "Eng"]})
-    return [{**template, "critique_id": writes.new_id("critiques"), "artifact": f"row {i}"} for i in range(n)]
+    return [{**template, "critique_id": f"C-R{i:04d}", "artifact": f"row {i}"} for i in range(n)]
 
 
 def ids_in(standin: SheetsStandin, sid: str, tab: str) -> Counter[str]:
@@ -325,7 +326,7 @@ def test_five_hundred_appends_from_five_writers_under_random_faults_land_exactly
         done = []
         for i in share:
             if plan[i] is not None:
-                spec = {"endpoints": "append", **plan[i]}  # type: ignore[dict-item]
+                spec = {"endpoints": "batch_update", **plan[i]}  # type: ignore[dict-item]
                 with lock:
                     injected.append(sheets_standin.inject(**spec, times=1))
             row = rows[i]
@@ -346,7 +347,7 @@ def test_five_hundred_appends_from_five_writers_under_random_faults_land_exactly
     elapsed = time.monotonic() - started
     # Late writes (a hang answered after the client gave up) land within the hang; wait them out.
     deadline = time.monotonic() + 2 * HANG
-    while any(a.status is None and not a.applied for a in sheets_standin.appends) and time.monotonic() < deadline:
+    while any(a.status is None and not a.applied for a in sheets_standin.batch_updates) and time.monotonic() < deadline:
         time.sleep(0.05)
 
     stored = ids_in(sheets_standin, sid, "critiques") - existing
@@ -372,25 +373,27 @@ def test_five_hundred_appends_from_five_writers_under_random_faults_land_exactly
 # --------------------------------------------------------------------- the form keeps its input ---
 
 
-def fill_critique(at: AppTest, *, artifact_type: str | None) -> dict[str, str]:
-    typed = {"add-critiques-artifact": "Pricing page test, round 2",
-             "add-critiques-presenter": "Ana",
-             "add-critiques-participants": "Ben, Cai",
-             "add-critiques-team": "Alpha"}
-    for key, value in typed.items():
-        at.text_input(key=key).input(value)
-    at.text_area(key="add-critiques-feedback").input("Needs a stop date **before** launch")
-    typed["add-critiques-feedback"] = "Needs a stop date **before** launch"
+def fill_critique(at: AppTest, *, artifact_type: str | None) -> dict[str, object]:
+    typed: dict[str, object] = {"add-critiques-artifact": "Pricing page test, round 2",
+                                "add-critiques-feedback": "Needs a stop date **before** launch",
+                                "add-critiques-presenter": "Ana", "add-critiques-participants": ["Ben", "Cai"],
+                                "add-critiques-team": "Alpha", "add-critiques-date": dt.date(2026, 3, 2)}
+    at.text_input(key="add-critiques-artifact").input(typed["add-critiques-artifact"])
+    at.text_area(key="add-critiques-feedback").input(typed["add-critiques-feedback"])
+    at.selectbox(key="add-critiques-presenter").select("Ana")
+    at.multiselect(key="add-critiques-participants").select("Ben").select("Cai")
+    at.selectbox(key="add-critiques-team").select("Alpha")
+    at.date_input(key="add-critiques-date").set_value(dt.date(2026, 3, 2))
     if artifact_type:
         at.selectbox(key="add-critiques-artifact_type").select(artifact_type)
     at.selectbox(key="add-critiques-theme_id").select("T-A1")
     return typed
 
 
-def still_typed(at: AppTest, typed: dict[str, str]) -> dict[str, object]:
-    shown = {key: at.text_input(key=key).value for key in typed if key != "add-critiques-feedback"}
-    shown["add-critiques-feedback"] = at.text_area(key="add-critiques-feedback").value
-    return shown
+def still_typed(at: AppTest, typed: dict[str, object]) -> dict[str, object]:
+    widgets = {widget.key: widget.value for kind in ("text_input", "text_area", "selectbox", "multiselect",
+                                                     "date_input") for widget in getattr(at, kind)}
+    return {key: widgets[key] for key in typed}
 
 
 def submit(at: AppTest) -> None:
@@ -405,10 +408,10 @@ def test_a_refused_entry_keeps_what_was_typed(sheets_standin: SheetsStandin, sid
     submit(at)
     assert not at.exception
     errors = " ".join(str(e.value) for e in at.error)
-    assert "Nothing was written" in errors and "artifact_type" in errors
+    assert "Nothing was written" in errors and "Artifact type is required" in errors
     assert still_typed(at, typed) == typed
     assert at.selectbox(key="add-critiques-theme_id").value == "T-A1"
-    assert sheets_standin.counts["append"] == 0
+    assert sheets_standin.counts["batch_update"] == 0
     reliability.add(form_input_kept_checks=1)
 
 
@@ -419,7 +422,7 @@ def test_a_write_google_refuses_keeps_what_was_typed_and_goes_through_once_when_
     at = AppTest.from_file(ADD_ENTRY, default_timeout=60)
     at.run()
     typed = fill_critique(at, artifact_type="experiment")
-    sheets_standin.inject("503", times=None, endpoints="append")
+    sheets_standin.inject("503", times=None, endpoints="batch_update")
     submit(at)
     assert not at.exception
     errors = " ".join(str(e.value) for e in at.error)

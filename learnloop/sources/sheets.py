@@ -205,9 +205,21 @@ def is_transient(exc: BaseException) -> bool:
                       | requests.exceptions.ChunkedEncodingError | requests.exceptions.JSONDecodeError)
 
 
+def write_access_needed(api_key: bool) -> str:
+    """What to do when rows are to be added with no service account: an API key (``api_key``) can only
+    read a sheet, and with no credentials at all there is nothing to write with."""
+    how = ("share the sheet with a service account as Editor, and give Learning Loop the account's JSON key "
+           "(GOOGLE_APPLICATION_CREDENTIALS, or [gcp_service_account] in .streamlit/secrets.toml).")
+    if api_key:
+        return "An API key can only read: " + how
+    return "Adding rows to a Google Sheet needs a service account: " + how
+
+
 def explain(exc: BaseException | None, access: Access, key: str, writing: bool, attempts: int = 1) -> SheetError:
     status = _status(exc)
     who = access.client_email
+    if writing and status in (401, 403) and access.api_key and not access.service_account:
+        return SheetError(write_access_needed(True), status=status)
     role = "Editor" if writing else "Viewer (Editor to add rows)"
     if status == 403:
         if who:

@@ -2,6 +2,10 @@
 
     python -m tests.sheets_standin --workbook demo --port 8765
     python -m tests.sheets_standin --workbook path/to/team.xlsx --service-account-out sa.json
+
+It writes a service account's key that may edit the sheet (as Editor), so the app can add rows as
+it would to a real Google Sheet, and prints the settings to run the app with. An API key
+(``LEARNLOOP_API_KEY=any``) reads too, but, as with Google, cannot write.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from .client import make_service_account
 from .server import SheetsStandin
 
 Tabs = dict[str, list[list[object]]]
+#: Where the service account's key is written unless --service-account-out says otherwise (git ignores it).
+DEFAULT_SERVICE_ACCOUNT = Path("tests/artifacts/standin-service-account.json")
 
 
 def load_demo() -> Tabs:
@@ -100,8 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--locale", default="en_US")
     parser.add_argument("--spreadsheet-id", help="default: derived from --workbook, stable across runs")
-    parser.add_argument("--service-account-out", type=Path,
-                        help="write a service-account JSON with write access to this path")
+    parser.add_argument("--service-account-out", type=Path, default=DEFAULT_SERVICE_ACCOUNT,
+                        help="where to write a service account's JSON key that may edit the sheet "
+                             f"(default: {DEFAULT_SERVICE_ACCOUNT})")
     parser.add_argument("--client-email", default="learnloop@demo-project.iam.gserviceaccount.com")
     args = parser.parse_args(argv)
 
@@ -110,18 +117,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     standin.start()
     sid = standin.add_spreadsheet(tabs, title=title, locale=args.locale,
                                   spreadsheet_id=args.spreadsheet_id or stable_id(args.workbook), public=True)
+    account = reuse_service_account(standin, args.service_account_out) or make_service_account(
+        standin, args.client_email
+    )
+    standin.share(sid, account["client_email"], "writer")
+    args.service_account_out.parent.mkdir(parents=True, exist_ok=True)
+    args.service_account_out.write_text(json.dumps(account, indent=2) + "\n")
     print(f"Sheets stand-in serving {title!r} ({len(tabs)} tabs) at {standin.base_url}")
-    print("Set these for the dashboard:")
+    print(f"Set these for the dashboard: the sheet, and a service account that may edit it ({account['client_email']}):")
     print(f"  LEARNLOOP_SHEETS_API_URL={standin.base_url}")
     print(f"  LEARNLOOP_SHEET={sid}")
-    print("  LEARNLOOP_API_KEY=any   # public read: every API key is accepted")
-    if args.service_account_out:
-        account = reuse_service_account(standin, args.service_account_out) or make_service_account(
-            standin, args.client_email
-        )
-        standin.share(sid, account["client_email"], "writer")
-        args.service_account_out.write_text(json.dumps(account, indent=2) + "\n")
-        print(f"Service account with write access: {args.service_account_out} ({account['client_email']})")
+    print(f"  GOOGLE_APPLICATION_CREDENTIALS={args.service_account_out}")
+    print("To read only, as with a public sheet: LEARNLOOP_API_KEY=any instead of GOOGLE_APPLICATION_CREDENTIALS "
+          "(an API key can only read).")
     print("Ctrl-C to stop.", flush=True)
     # `kill` (SIGTERM) should stop the server as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

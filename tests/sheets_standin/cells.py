@@ -166,6 +166,52 @@ def from_json(value: object, option: ValueInput, locale: str) -> Cell | _Skip | 
     raise InputError(f"Invalid value {value!r}: only strings, numbers and booleans are allowed")
 
 
+def from_serial(serial: Number, *, with_time: bool) -> dt.date | dt.datetime:
+    """A serial number as the date (or date and time) it stands for: the inverse of :func:`to_serial`."""
+    moment = SERIAL_EPOCH + dt.timedelta(days=float(serial))
+    return moment if with_time else moment.date()
+
+
+# Number format patterns that show a date the ISO way (Sheets' own patterns use yyyy, mm/MM and dd).
+_ISO_DATE_PATTERNS = frozenset({"yyyy-mm-dd", "yyyy-MM-dd"})
+
+
+def from_cell_data(data: object, *, values: bool, formats: bool) -> Cell | None:
+    """A ``CellData`` of ``batchUpdate``'s ``appendCells``/``updateCells`` as a stored cell.
+
+    The value is typed (``userEnteredValue``: exactly one of ``stringValue``, ``numberValue``,
+    ``boolValue``, ``formulaValue``): a string is text whatever it starts with, never parsed, never a
+    formula. A number with a ``DATE`` (or ``DATE_TIME``) ``numberFormat`` is a date cell, the way a
+    spreadsheet stores one: its serial number shown as a date. ``values``/``formats`` say whether the
+    request's ``fields`` cover ``userEnteredValue`` and ``userEnteredFormat.numberFormat``.
+    """
+    if not isinstance(data, dict):
+        raise InputError("Invalid value: each cell of 'values' must be a CellData object")
+    entered = data.get("userEnteredValue")
+    if not values or entered is None:
+        return None
+    if not isinstance(entered, dict) or len(entered) != 1:
+        raise InputError("Invalid userEnteredValue: exactly one of stringValue, numberValue, boolValue or "
+                         "formulaValue must be set")
+    kind, value = next(iter(entered.items()))
+    if kind == "stringValue" and isinstance(value, str):
+        return Cell(value) if value != "" else None
+    if kind == "boolValue" and isinstance(value, bool):
+        return Cell(value)
+    if kind == "formulaValue" and isinstance(value, str):
+        return _formula_cell(value, evaluate_formula(value))
+    if kind == "numberValue" and isinstance(value, int | float) and not isinstance(value, bool):
+        number_format = (data.get("userEnteredFormat") or {}).get("numberFormat") or {} if formats else {}
+        kind_of_number = number_format.get("type")
+        if kind_of_number in ("DATE", "DATE_TIME"):
+            iso = number_format.get("pattern") in _ISO_DATE_PATTERNS
+            if kind_of_number == "DATE" and float(value).is_integer():
+                return Cell(from_serial(value, with_time=False), number_format="date_iso" if iso else "date_locale")
+            return Cell(from_serial(value, with_time=True), number_format="datetime_locale")
+        return Cell(normalize_number(value))
+    raise InputError(f"Invalid value at 'userEnteredValue.{kind}': {value!r}")
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _PERCENT = re.compile(r"^([+-]?(\d+\.?\d*|\.\d+))\s*%$")

@@ -24,7 +24,7 @@ from typing import Any, Literal, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .auth import GOOGLE_TOKEN_URI, Authority, OAuthError, Principal
-from .cells import Scalar, from_python, python_value
+from .cells import Cell, Scalar, from_python, python_value
 from .fields import apply_mask, parse_mask
 from .workbook import (
     JSON,
@@ -109,7 +109,8 @@ class RequestRecord:
 
 @dataclass
 class AppendRecord:
-    """Every ``values.append`` body received, and whether it landed in the sheet."""
+    """Every ``values.append`` (and, in :attr:`SheetsStandin.batch_updates`, every ``batchUpdate``)
+    body received, and whether it landed in the sheet."""
 
     spreadsheet_id: str
     range: str
@@ -283,6 +284,7 @@ class SheetsStandin:
         self.authority = Authority()
         self.requests: list[RequestRecord] = []
         self.appends: list[AppendRecord] = []
+        self.batch_updates: list[AppendRecord] = []
         self.internal_errors: list[str] = []
         self._lock = threading.RLock()
         self._spreadsheets: dict[str, Spreadsheet] = {}
@@ -445,6 +447,11 @@ class SheetsStandin:
             target = self._tab(spreadsheet_id, tab)
             return [[python_value(cell) for cell in line] for line in target.rows]
 
+    def cells(self, spreadsheet_id: str, tab: str) -> list[list[Cell | None]]:
+        """The tab's stored cells (value, formula, number format), for assertions on how a value was stored."""
+        with self._lock:
+            return [list(line) for line in self._tab(spreadsheet_id, tab).rows]
+
     def tab_titles(self, spreadsheet_id: str) -> list[str]:
         with self._lock:
             return [t.title for t in self._sheet(spreadsheet_id).tabs]
@@ -536,6 +543,7 @@ class SheetsStandin:
             self._counts = dict.fromkeys(ENDPOINTS, 0)
             self.requests.clear()
             self.appends.clear()
+            self.batch_updates.clear()
 
     # ------------------------------------------------------------------------ handling ---
 
@@ -550,10 +558,10 @@ class SheetsStandin:
         with self._lock:
             self._counts[route.endpoint] += 1
             self.requests.append(record)
-            if route.endpoint == "append":
+            if route.endpoint in ("append", "batch_update"):
                 append = AppendRecord(route.spreadsheet_id or "", route.range or "",
                                       {k: v[-1] for k, v in query.items()}, body)
-                self.appends.append(append)
+                (self.appends if route.endpoint == "append" else self.batch_updates).append(append)
 
         fault = self._take_fault(route)
         if fault is not None and not fault.apply:

@@ -34,6 +34,7 @@ from .cells import (
     InputError,
     ValueInput,
     ValueRender,
+    from_cell_data,
     from_json,
     from_python,
     render,
@@ -499,6 +500,7 @@ class Spreadsheet:
             "deleteSheet": self._delete_sheet,
             "updateSheetProperties": self._update_sheet_properties,
             "appendDimension": self._append_dimension,
+            "appendCells": self._append_cells,
         }.get(kind)
         if handler is not None:
             return handler(i, payload or {})
@@ -584,6 +586,36 @@ class Spreadsheet:
         if wanted("index") and "index" in props:
             self.tabs.remove(tab)
             self.tabs.insert(max(0, min(int(props["index"]), len(self.tabs))), tab)
+        tab.truncate()
+        return {}
+
+    def _append_cells(self, i: int, payload: Mapping[str, Any]) -> JSON:
+        """``appendCells``: typed cells after the last row with data in the sheet (not a "table", as
+        ``values.append`` finds one), from column A, the grid growing as needed. Only what ``fields``
+        names is written; the reply is empty, so the caller learns the row by reading."""
+        where = f"Invalid requests[{i}].appendCells"
+        tab = self.tab_by_id(int(payload.get("sheetId", 0)))
+        if tab is None:
+            raise invalid_argument(f"{where}: No grid with id: {payload.get('sheetId', 0)}")
+        fields = {f.strip() for f in str(payload.get("fields") or "").split(",") if f.strip()}
+        if not fields:
+            raise invalid_argument(f"{where}: At least one field must be specified.")
+        values = "*" in fields or "userEnteredValue" in fields
+        formats = bool({"*", "userEnteredFormat", "userEnteredFormat.numberFormat"} & fields)
+        rows = payload.get("rows") or []
+        if not isinstance(rows, list):
+            raise invalid_argument(f"{where}: 'rows' must be a list of RowData.")
+        try:
+            cells = [[from_cell_data(data, values=values, formats=formats) for data in (row or {}).get("values") or []]
+                     for row in rows]
+        except (InputError, AttributeError) as err:
+            raise invalid_argument(f"{where}: {err}") from None
+        start = len(tab.rows)
+        tab.row_count = max(tab.row_count, start + len(cells))
+        tab.column_count = max(tab.column_count, max((len(line) for line in cells), default=0))
+        for r, line in enumerate(cells):
+            for c, cell in enumerate(line):
+                tab.put(start + r, c, cell)
         tab.truncate()
         return {}
 

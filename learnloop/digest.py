@@ -598,9 +598,10 @@ def _md(runs: Iterable[Run]) -> str:
     return "".join(escape_markdown(text) if style == "sheet" else text for style, text in runs)
 
 
-def render_markdown(d: Digest) -> str:
-    """The digest as Markdown (the Nudges page, ``--format md``), sheet text escaped."""
-    parts = [f"# {escape_markdown(d.title)}", _md(_meta(d))]
+def render_markdown(d: Digest, *, title: bool = True) -> str:
+    """The digest as Markdown (``--format md``; the Nudges page without the ``title``), sheet text escaped."""
+    parts = [f"# {escape_markdown(d.title)}"] if title else []
+    parts.append(_md(_meta(d)))
     if note := _left_out_note(d):
         parts.append(f"> {note}")
     if d.is_empty:

@@ -277,7 +277,10 @@ def _deliver_one(d: Digest, target: Target, config: DigestSettings, sent_log: Se
                      "keys": sorted(item.key for item in d.items), "as_of": d.as_of.isoformat(),
                      "sent_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "update": this.update})
     status: Status = "updated" if this.update else "sent"
-    detail = "a changed digest, sent as an update" if this.update else ""
+    detail = ""
+    if previous is not None:
+        before, now = set(previous.get("keys") or ()), {item.key for item in d.items}
+        detail = f"since this week's first: {len(now - before)} new, {len(before - now)} no longer in it"
     log.info("digest to %s: %s (%d attempt%s)", target.name, status, attempts, "" if attempts == 1 else "s")
     return Outcome(target.name, target.kind, status, detail, attempts)
 
@@ -310,7 +313,8 @@ def _retrying(policy: RetryPolicy) -> Retrying:
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         asked = getattr(exc, "retry_after", None) or 0.0
-        return min(max(backoff(state), asked), policy.max_wait)
+        left = max(0.0, policy.max_seconds - state.seconds_since_start)  # never wait past the budget
+        return min(max(backoff(state), asked), policy.max_wait, left)
 
     return Retrying(stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_seconds), wait=wait,
                     retry=retry_if_exception(lambda exc: isinstance(exc, DeliveryFailed) and exc.transient),

@@ -325,3 +325,45 @@ def test_the_page_base_address_is_the_apps() -> None:
     assert digest.app_base_url("javascript:alert(1)") is None and digest.app_base_url(None) is None
     assert digest.safe_link("https://example.com/a b") is None
     assert digest.safe_link("https://example.com/x|<!channel>") is None
+
+
+# ------------------------------------------------------------------------------ the Nudges page ---
+
+
+def test_the_nudges_page_shows_the_digest_as_it_would_be_sent_and_no_secret(tmp_path, monkeypatch) -> None:
+    from learnloop import deliver
+    from tests.reliability.apptest import clear_caches, nodes, open_app, proto_dict, strings
+
+    for name in ("LEARNLOOP_SOURCE", "LEARNLOOP_SHEET", "LEARNLOOP_SLACK_WEBHOOK_URL", "LEARNLOOP_SMTP_URL",
+                 "LEARNLOOP_DIGEST_TO", "LEARNLOOP_TEAMS_WEBHOOK_URL", "LEARNLOOP_DIGEST_SENT_LOG", "LEARNLOOP_APP_URL"):
+        monkeypatch.delenv(name, raising=False)
+    clear_caches()
+    slack = "https://hooks.slack.com/services/T000/B000/PageSecretToken"
+    sent_log = tmp_path / "sent.json"
+    secrets = {"learnloop": {"digest": {"smtp_url": "smtps://mailer:PagePassword@smtp.example.com",
+                                        "to": ["lead@example.com"], "slack_webhook_url": slack,
+                                        "sent_log": str(sent_log)}}}
+    config = deliver.targets(load_settings(secrets).digest)
+    today = dt.date.today()
+    deliver.SentLog(sent_log).record({"target": config[0].id, "audience": "teams=growth", "week": digest.iso_week(today),
+                                      "fingerprint": "x", "keys": [], "as_of": today.isoformat(),
+                                      "sent_at": dt.datetime.now(dt.UTC).isoformat()})
+    at = open_app("pages/nudges.py", {"team": "Growth"}, secrets)
+    assert not at.exception, at.exception
+    assert at.title[0].value == f"Nudges · week {digest.iso_week(today)[-2:]}"
+    captions = [caption.value for caption in at.caption]
+    assert any("Email (1 recipient): sent for" in caption for caption in captions), captions
+    assert any("Slack webhook: not sent yet this week" in caption for caption in captions), captions
+    wb = load.workbook("demo", today=today)
+    expected = digest.render_markdown(digest.build(wb, Filters(teams=("Growth",), as_of=today)), title=False)
+    assert at.markdown[0].value == expected.strip()
+    shown = " ".join(text for node in nodes(at) for _, text in strings(proto_dict(node)))
+    for secret in ("PageSecretToken", "PagePassword", "/services/T000"):
+        assert secret not in shown
+    clear_caches()
+
+
+def load_settings(secrets: dict):
+    from learnloop.settings import resolve
+
+    return resolve(secrets, {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -279,3 +280,17 @@ def test_the_command_line_reads_the_secrets_files_and_the_environment_wins(tmp_p
     with pytest.raises(SourceError, match=r"bad\.toml cannot be read as TOML") as caught:
         from_secrets_files(tmp_path / "bad.toml")
     assert "unterminated" not in str(caught.value)
+
+
+def test_the_secrets_example_digest_block_resolves_and_the_readme_names_every_variable() -> None:
+    text = (ROOT / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8")
+    block = text[text.index("# The weekly digest"):]
+    digest = tomllib.loads("\n".join(line[2:] for line in block.splitlines()
+                                     if line.startswith("# ") and ("=" in line or line.startswith("# ["))))
+    config = resolve(digest, {}).digest
+    assert config.configured and config.address_of("Maya Chen") == "maya@example.com"
+    source = (ROOT / "learnloop" / "settings.py").read_text(encoding="utf-8")
+    variables = set(re.findall(r'"(LEARNLOOP_(?:SMTP|DIGEST|SLACK|TEAMS|APP)_[A-Z_]*)"', source))
+    assert len(variables) >= 8
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not [name for name in variables if f"`{name}`" not in readme]

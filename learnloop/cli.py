@@ -223,6 +223,9 @@ def digest(
     except (SourceError, ValueError) as exc:
         echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if config.digest.problem:
+        echo(f"error: {config.digest.problem}", err=True)
+        raise typer.Exit(2)
     options = ParseOptions(day_first=day_first or config.day_first,
                            fiscal_year_start_month=fiscal_year_start_month or config.fiscal_year_start_month)
     wb = _read(sources, options, today, config)
@@ -247,7 +250,8 @@ def digest(
         if format is DigestFormat.json:
             echo("")
         return
-    outcomes, unaddressed = _send_digest(d, config.digest, sent_log, f, always=always, per_person=per_person)
+    outcomes, unaddressed = _send_digest(d, config.digest, sent_log, f, always=always, per_person=per_person,
+                                         as_json=format is DigestFormat.json)
     if format is DigestFormat.json:
         echo(json_text({"week": d.week, "summary": d.summary, "deliveries": [o.to_dict() for o in outcomes],
                         "no_address": unaddressed}))
@@ -263,7 +267,7 @@ def digest(
 
 
 def _send_digest(d: Digest, config: settings.DigestSettings, sent_log: SentLog, f: Filters, *, always: bool,
-                 per_person: bool) -> tuple[list[Outcome], list[str]]:
+                 per_person: bool, as_json: bool) -> tuple[list[Outcome], list[str]]:
     """Deliver ``d`` (to each person with ``per_person``); exits with 2 when there is nowhere to send it,
     and with 0 (saying so) when there is nothing to send."""
     from learnloop import deliver
@@ -278,8 +282,8 @@ def _send_digest(d: Digest, config: settings.DigestSettings, sent_log: SentLog, 
              "under [learnloop.digest] in .streamlit/secrets.toml.", err=True)
         raise typer.Exit(2)
     if d.is_empty and not always:
-        echo(f"Nothing is due and nothing happened since {d.since:%Y-%m-%d}: nothing sent (--always sends it "
-             "anyway).")
+        echo(json_text({"week": d.week, "summary": d.summary, "deliveries": [], "no_address": []}) if as_json else
+             f"Nothing is due and nothing happened since {d.since:%Y-%m-%d}: nothing sent (--always sends it anyway).")
         raise typer.Exit(0)
     try:
         if per_person:

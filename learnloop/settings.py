@@ -55,6 +55,9 @@ class DigestSettings:
     retry_seconds: float = 60.0
     #: Person (as named in the sheet) -> email address, for ``--per-person``.
     people: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: Why the digest's settings cannot be used (a bad URL), when they cannot: the command refuses to
+    #: send, and the app's pages still work.
+    problem: str | None = None
 
     @property
     def configured(self) -> bool:
@@ -151,8 +154,17 @@ def resolve(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
         allowed_emails=tuple(str(e).strip().lower() for e in table.get("allowed_emails", ()) if str(e).strip()),
         allowed_domains=tuple(str(d).strip().lower().lstrip("@") for d in table.get("allowed_domains", ())
                               if str(d).strip()),
-        digest=_digest(table, environ),
+        digest=_digest_or_problem(table, environ),
     )
+
+
+def _digest_or_problem(table: Mapping[str, Any], environ: Mapping[str, str]) -> DigestSettings:
+    """The digest's settings; when one cannot work, none, with the reason (a typo in a webhook URL
+    must not take the dashboard down)."""
+    try:
+        return _digest(table, environ)
+    except (ValueError, TypeError) as exc:
+        return DigestSettings(problem=str(exc))
 
 
 def _digest(table: Mapping[str, Any], environ: Mapping[str, str]) -> DigestSettings:

@@ -32,7 +32,9 @@ st.caption("This week's digest for the filters in the sidebar, as `learnloop dig
            "Slack and Teams: what is due before it is missed, and the wins since the last digest.")
 
 targets = deliver.targets(config)
-if not targets:
+if config.problem:
+    st.warning(f"The digest cannot be sent: {config.problem}", icon=":material/notifications_off:")
+elif not targets:
     st.info("No target is configured: set `smtp_url` and `to`, `slack_webhook_url` or `teams_webhook_url` under "
             "`[learnloop.digest]`, and schedule `learnloop digest … --send` (see the README).",
             icon=":material/notifications_off:")

@@ -367,3 +367,19 @@ def load_settings(secrets: dict):
     from learnloop.settings import resolve
 
     return resolve(secrets, {})
+
+
+def test_a_bad_digest_setting_never_takes_the_app_down(monkeypatch) -> None:
+    from tests.reliability.apptest import clear_caches, open_app
+
+    for name in ("LEARNLOOP_SOURCE", "LEARNLOOP_SHEET", "LEARNLOOP_SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    clear_caches()
+    secrets = {"learnloop": {"digest": {"slack_webhook_url": "http://hooks.example.com/services/T/B/BadToken"}}}
+    overview = open_app(None, None, secrets)
+    assert not overview.exception and overview.get("plotly_chart")
+    nudges = open_app("pages/nudges.py", None, secrets)
+    assert not nudges.exception
+    (warning,) = [w.value for w in nudges.warning]
+    assert "cannot be sent" in warning and "slack_webhook_url" in warning and "BadToken" not in warning
+    clear_caches()

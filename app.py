@@ -17,12 +17,13 @@ DASHBOARD = [
     st.Page("pages/impact.py", title="Impact", icon=":material/trending_up:"),
 ]
 RETRO = [st.Page("pages/retro.py", title="Quarterly retro", icon=":material/slideshow:")]
+HABIT = [st.Page("pages/nudges.py", title="Nudges", icon=":material/notifications_active:")]
 WORKBOOK = [
     st.Page("pages/add_entry.py", title="Add entry", icon=":material/add_circle:"),
     st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
-page = st.navigation({"Dashboard": DASHBOARD, "Retro": RETRO, "Workbook": WORKBOOK})
+page = st.navigation({"Dashboard": DASHBOARD, "Retro": RETRO, "Habit": HABIT, "Workbook": WORKBOOK})
 
 wb = ui.workbook(status=True)
 with st.sidebar:
@@ -33,7 +34,7 @@ with st.sidebar:
         st.rerun()
     if st.user.get("is_logged_in"):
         st.button("Sign out", icon=":material/logout:", on_click=st.logout, type="tertiary")
-if page in DASHBOARD or page in RETRO:
+if page in DASHBOARD or page in RETRO or page in HABIT:
     ui.sidebar_filters(wb)
 else:
     st.session_state.pop("filters", None)

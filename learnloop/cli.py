@@ -8,7 +8,7 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -18,6 +18,11 @@ from learnloop.errors import SourceError, WriteRefused
 from learnloop.safe import printable, quoted
 from learnloop.sources import sheets
 from learnloop.workbook import Workbook
+
+if TYPE_CHECKING:  # the digest's modules load only when the command runs
+    from learnloop.deliver import Outcome, SentLog
+    from learnloop.digest import Digest
+    from learnloop.filters import Filters
 
 app = typer.Typer(
     add_completion=False,
@@ -46,11 +51,12 @@ def json_text(report: object) -> str:
 _RAW_CONTROLS = re.compile("[\x7f-\x9f]")
 
 
-def _read(sources: list[str], options: ParseOptions, today: object = None) -> Workbook:
+def _read(sources: list[str], options: ParseOptions, today: object = None,
+          config: settings.Settings | None = None) -> Workbook:
     """The workbook the sources make, merged as the app merges several sheets; exits with 2 when one
-    cannot be read at all."""
+    cannot be read at all. Google access comes from ``config`` (default: the environment)."""
     try:
-        config = settings.from_environment()
+        config = config or settings.from_environment()
         reader = load.reader_for(dataclasses.replace(config, source=sources[0], sheets=tuple(sources)))
         if len(sources) == 1:
             return load.workbook(sources[0], options, reader=reader, today=today)  # type: ignore[arg-type]
@@ -246,6 +252,127 @@ def _add_failed(message: str, as_json: bool) -> NoReturn:
         echo(json_text({"written": False, "error": message}))
     echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+class DigestFormat(StrEnum):
+    text = "text"
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+@app.command()
+def digest(
+    sources: SourcesArg,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="The day that counts as today, like 2026-11-20. Default: today.")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Only this team (repeat for several).")] = None,
+    person: Annotated[str | None, typer.Option(help="Only the items for this person.")] = None,
+    format: Annotated[DigestFormat, typer.Option(
+        "--format", help="How to print it: text, md, html (the email) or json. With --send: how to print "
+                         "what was sent (json for scripts).")] = DigestFormat.text,
+    send: Annotated[bool, typer.Option(
+        "--send", help="Deliver it to every target configured under [learnloop.digest] (email, Slack, "
+                       "Teams), once per ISO week.")] = False,
+    always: Annotated[bool, typer.Option(
+        "--always", help="With --send: send even when nothing is due and nothing happened.")] = False,
+    per_person: Annotated[bool, typer.Option(
+        "--per-person", help="With --send: email each person only their own items, at their address in "
+                             "[learnloop.people].")] = False,
+    secrets: Annotated[Path | None, typer.Option(
+        help="The secrets file to read. Default: ~/.streamlit/secrets.toml and ./.streamlit/secrets.toml, as "
+             "the app reads them.")] = None,
+    fiscal_year_start_month: Annotated[int | None, typer.Option(
+        min=1, max=12, help="Month the fiscal year starts (1 = calendar quarters). Default: from settings.")] = None,
+    day_first: Annotated[bool, typer.Option("--day-first", help="Read 03/04/2026 as 3 April.")] = False,
+) -> None:
+    """This week's digest: what is due before it is missed, and the wins since the last digest.
+
+    Exit status: 0 when everything was sent (or there was nothing to send); 2 when the workbook or the
+    settings cannot be read; 8 plus 1 when email failed, 2 when Slack failed, 4 when Teams failed
+    (10: Slack only; 13: email and Teams)."""
+    import datetime as dt
+
+    from learnloop import deliver, filters
+    from learnloop import digest as digests
+
+    try:
+        today = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    except ValueError as exc:
+        raise typer.BadParameter(f"'{as_of}' is not a date; write it like 2026-11-20.", param_hint="--as-of") from exc
+    try:
+        config = settings.from_secrets_files(secrets)
+    except (SourceError, ValueError) as exc:
+        echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if config.digest.problem:
+        echo(f"error: {config.digest.problem}", err=True)
+        raise typer.Exit(2)
+    options = ParseOptions(day_first=day_first or config.day_first,
+                           fiscal_year_start_month=fiscal_year_start_month or config.fiscal_year_start_month)
+    wb = _read(sources, options, today, config)
+    f = filters.Filters(teams=tuple(team or ()), people=(person,) if person else (), as_of=today)
+    audience = deliver.audience(f.teams, f.people, f.themes)
+    sent_log = deliver.SentLog(config.digest.sent_log)
+    try:
+        since = sent_log.last_digest(audience, digests.iso_week(today))
+    except deliver.SentLogError as exc:
+        if send:
+            echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        since = None
+    d = digests.build(wb, f, since=since, app_url=config.digest.app_url)
+    if wb.has_errors:
+        echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate "
+             f"{' '.join(sources)}` lists them.", err=True)
+    if not send:
+        rendered = {DigestFormat.text: digests.render_text, DigestFormat.md: digests.render_markdown,
+                    DigestFormat.html: digests.render_html}
+        echo(json_text(digests.to_json(d)) if format is DigestFormat.json else rendered[format](d), nl=False)
+        if format is DigestFormat.json:
+            echo("")
+        return
+    outcomes, unaddressed = _send_digest(d, config.digest, sent_log, f, always=always, per_person=per_person,
+                                         as_json=format is DigestFormat.json)
+    if format is DigestFormat.json:
+        echo(json_text({"week": d.week, "summary": d.summary, "deliveries": [o.to_dict() for o in outcomes],
+                        "no_address": unaddressed}))
+    else:
+        echo(f"{d.title}: {d.summary}.")
+        for outcome in outcomes:
+            said = {"sent": "sent", "updated": "sent as an update", "skipped": "nothing sent",
+                    "failed": "FAILED"}[outcome.status]
+            echo(f"  {outcome.target}: {said}" + (f" ({outcome.detail})" if outcome.detail else ""))
+        if unaddressed:
+            echo(f"  No address in [learnloop.people], so nothing sent to: {', '.join(unaddressed)}")
+    raise typer.Exit(deliver.exit_status(outcomes))
+
+
+def _send_digest(d: Digest, config: settings.DigestSettings, sent_log: SentLog, f: Filters, *, always: bool,
+                 per_person: bool, as_json: bool) -> tuple[list[Outcome], list[str]]:
+    """Deliver ``d`` (to each person with ``per_person``); exits with 2 when there is nowhere to send it,
+    and with 0 (saying so) when there is nothing to send."""
+    from learnloop import deliver
+
+    if per_person and not config.smtp_url:
+        echo("error: --per-person sends email: set smtp_url under [learnloop.digest] or LEARNLOOP_SMTP_URL, and "
+             "each person's address under [learnloop.people].", err=True)
+        raise typer.Exit(2)
+    if not per_person and not config.configured:
+        echo("error: nowhere to send the digest. Set an SMTP URL and recipients (LEARNLOOP_SMTP_URL and "
+             "LEARNLOOP_DIGEST_TO), LEARNLOOP_SLACK_WEBHOOK_URL or LEARNLOOP_TEAMS_WEBHOOK_URL, or the same "
+             "under [learnloop.digest] in .streamlit/secrets.toml.", err=True)
+        raise typer.Exit(2)
+    if d.is_empty and not always:
+        echo(json_text({"week": d.week, "summary": d.summary, "deliveries": [], "no_address": []}) if as_json else
+             f"Nothing is due and nothing happened since {d.since:%Y-%m-%d}: nothing sent (--always sends it anyway).")
+        raise typer.Exit(0)
+    try:
+        if per_person:
+            return deliver.deliver_per_person(
+                d, config, sent_log, lambda name: deliver.audience(f.teams, f.people, f.themes, name), always=always)
+        return deliver.deliver(d, config, sent_log, deliver.audience(f.teams, f.people, f.themes)), []
+    except deliver.SentLogError as exc:
+        echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def report_json(wb: Workbook) -> dict[str, object]:

@@ -5,12 +5,15 @@ Everything else takes a :class:`Settings` (or the values in it) as arguments.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from data_schemas import ParseOptions
 from learnloop.errors import SourceError
@@ -20,6 +23,64 @@ DEFAULT_REFRESH_SECONDS = 300
 SERVICE_ACCOUNT_KEYS = ("type", "project_id", "private_key_id", "private_key", "client_email", "client_id",
                         "auth_uri", "token_uri", "auth_provider_x509_cert_url", "client_x509_cert_url",
                         "universe_domain")
+
+
+#: Where the digest's sent-log lives unless ``sent_log`` says otherwise (under ``$XDG_STATE_HOME`` when set).
+DEFAULT_SENT_LOG = "~/.local/state/learnloop/digest-sent.json"
+#: The files Streamlit reads secrets from, in order (a later one wins): the user's, then the project's.
+SECRETS_FILES = (Path("~/.streamlit/secrets.toml"), Path(".streamlit/secrets.toml"))
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """Where the weekly digest goes (``[learnloop.digest]`` and ``[learnloop.people]`` in secrets).
+
+    The SMTP URL, password and webhook URLs are secrets: they never appear in the repr, and
+    :meth:`secrets` lists them so that anything shown or logged can be checked against them.
+    """
+
+    smtp_url: str | None = field(default=None, repr=False)
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    mail_from: str | None = None
+    mail_to: tuple[str, ...] = ()
+    slack_webhook_url: str | None = field(default=None, repr=False)
+    teams_webhook_url: str | None = field(default=None, repr=False)
+    #: The app's address (``https://learning.example.com``): items link to its pages.
+    app_url: str | None = None
+    #: The small file that remembers what was sent each week, so nothing is sent twice.
+    sent_log: str = DEFAULT_SENT_LOG
+    #: Seconds to wait for one answer, and to keep retrying one delivery.
+    timeout: float = 20.0
+    retry_seconds: float = 60.0
+    #: Person (as named in the sheet) -> email address, for ``--per-person``.
+    people: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: Why the digest's settings cannot be used (a bad URL), when they cannot: the command refuses to
+    #: send, and the app's pages still work.
+    problem: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        """Whether any target is set: email (an SMTP URL and recipients), Slack or Teams."""
+        return bool((self.smtp_url and self.mail_to) or self.slack_webhook_url or self.teams_webhook_url)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value set: webhook URLs, the SMTP URL and its password (never to be shown)."""
+        values = [self.smtp_url, self.smtp_password, self.slack_webhook_url, self.teams_webhook_url]
+        if self.smtp_url:
+            values.append(urlsplit(self.smtp_url).password)
+        for url in (self.slack_webhook_url, self.teams_webhook_url):
+            if url:  # the path and query carry the webhook's token: never show them on their own either
+                parts = urlsplit(url)
+                values += [parts.path if len(parts.path) > 8 else None, parts.query or None]
+        return tuple(value for value in dict.fromkeys(values) if value)
+
+    def address_of(self, person: str) -> str | None:
+        """``person``'s email address from ``[learnloop.people]`` (names match ignoring case)."""
+        wanted = " ".join(person.split()).casefold()
+        return next((address for name, address in self.people.items()
+                     if " ".join(name.split()).casefold() == wanted), None)
 
 
 @dataclass(frozen=True)
@@ -41,6 +102,7 @@ class Settings:
     auth: bool = False
     allowed_emails: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
+    digest: DigestSettings = field(default_factory=DigestSettings)
 
     @property
     def options(self) -> ParseOptions:
@@ -92,7 +154,78 @@ def resolve(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
         allowed_emails=tuple(str(e).strip().lower() for e in table.get("allowed_emails", ()) if str(e).strip()),
         allowed_domains=tuple(str(d).strip().lower().lstrip("@") for d in table.get("allowed_domains", ())
                               if str(d).strip()),
+        digest=_digest_or_problem(table, environ),
     )
+
+
+def _digest_or_problem(table: Mapping[str, Any], environ: Mapping[str, str]) -> DigestSettings:
+    """The digest's settings; when one cannot work, none, with the reason (a typo in a webhook URL
+    must not take the dashboard down)."""
+    try:
+        return _digest(table, environ)
+    except (ValueError, TypeError) as exc:
+        return DigestSettings(problem=str(exc))
+
+
+def _digest(table: Mapping[str, Any], environ: Mapping[str, str]) -> DigestSettings:
+    """``[learnloop.digest]`` and ``[learnloop.people]``, with their environment overrides. A value that
+    cannot work is refused by its setting's name, never with the value (it may hold a password or token)."""
+    digest = dict(table.get("digest", {}) or {})
+    people = dict(table.get("people", {}) or {})
+
+    def setting(name: str, variable: str | None = None) -> str | None:
+        value = (environ.get(variable) if variable else None) or digest.get(name)
+        return str(value).strip() or None if value is not None else None
+
+    smtp_url = setting("smtp_url", "LEARNLOOP_SMTP_URL")
+    if smtp_url and urlsplit(smtp_url).scheme.lower() not in ("smtp", "smtps"):
+        raise ValueError("The SMTP URL (smtp_url, LEARNLOOP_SMTP_URL) must start with smtp:// or smtps://, "
+                         "like smtps://user:password@smtp.example.com.")
+    slack = setting("slack_webhook_url", "LEARNLOOP_SLACK_WEBHOOK_URL")
+    teams = setting("teams_webhook_url", "LEARNLOOP_TEAMS_WEBHOOK_URL")
+    for url, name in ((slack, "slack_webhook_url (LEARNLOOP_SLACK_WEBHOOK_URL)"),
+                      (teams, "teams_webhook_url (LEARNLOOP_TEAMS_WEBHOOK_URL)")):
+        if url and not _safe_web_url(url):
+            raise ValueError(f"The webhook URL in {name} must be an https:// URL (http:// only to this machine).")
+    app_url = setting("app_url", "LEARNLOOP_APP_URL")
+    if app_url and not _safe_web_url(app_url, https_only=False):
+        raise ValueError("app_url (LEARNLOOP_APP_URL) must be the app's http:// or https:// address.")
+    to = environ.get("LEARNLOOP_DIGEST_TO") or digest.get("to") or ()
+    to = to.replace(";", ",").split(",") if isinstance(to, str) else list(to)
+    state = environ.get("XDG_STATE_HOME")
+    default_log = str(Path(state) / "learnloop" / "digest-sent.json") if state else DEFAULT_SENT_LOG
+    return DigestSettings(
+        smtp_url=smtp_url,
+        smtp_user=setting("smtp_user"),
+        smtp_password=setting("smtp_password"),
+        mail_from=setting("from", "LEARNLOOP_DIGEST_FROM"),
+        mail_to=tuple(dict.fromkeys(str(address).strip() for address in to if str(address).strip())),
+        slack_webhook_url=slack,
+        teams_webhook_url=teams,
+        app_url=app_url.rstrip("/") if app_url else None,
+        sent_log=setting("sent_log", "LEARNLOOP_DIGEST_SENT_LOG") or default_log,
+        timeout=float(environ.get("LEARNLOOP_DIGEST_TIMEOUT") or digest.get("timeout", 20.0)),
+        retry_seconds=float(environ.get("LEARNLOOP_DIGEST_RETRY_SECONDS") or digest.get("retry_seconds", 60.0)),
+        people={str(name).strip(): str(address).strip() for name, address in people.items()
+                if str(name).strip() and str(address).strip()},
+    )
+
+
+def _safe_web_url(url: str, *, https_only: bool = True) -> bool:
+    """An https:// URL with a host, or http:// to this machine (a relay or a test receiver), where a
+    token in the URL never crosses a network in the clear."""
+    parts = urlsplit(url)
+    if not parts.hostname or parts.scheme.lower() not in ("http", "https"):
+        return False
+    return parts.scheme.lower() == "https" or not https_only or is_loopback(parts.hostname)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (127.0.0.1, ::1, localhost)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
 
 
 def _auth_configured(auth: object) -> bool:
@@ -123,6 +256,33 @@ def _flag(value: object) -> bool:
 def from_environment() -> Settings:
     """Settings for the CLI and scripts: environment variables only."""
     return resolve({}, os.environ)
+
+
+def from_secrets_files(path: Path | None = None) -> Settings:
+    """Settings for a command run outside the app (a scheduled digest): the secrets files Streamlit
+    reads (``~/.streamlit/secrets.toml``, then ``.streamlit/secrets.toml`` here; only ``path`` when
+    given) and the environment, which wins."""
+    merged: dict[str, Any] = {}
+    for candidate in (path,) if path is not None else SECRETS_FILES:
+        file = candidate.expanduser()
+        if not file.is_file():
+            continue
+        try:
+            secrets = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            # The parser's message gives the line and column only, never the text (it may be a secret).
+            raise SourceError(f"{file} cannot be read as TOML: {exc}") from None
+        merged = _merged(merged, secrets)
+    return resolve(merged, os.environ)
+
+
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` laid on ``base``, table by table."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) \
+            else value
+    return out
 
 
 def from_streamlit() -> Settings:

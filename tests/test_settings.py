@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,98 @@ def test_the_secrets_example_sign_in_block_turns_sign_in_on() -> None:
                      if line.startswith("# ") and ("=" in line or line.startswith("# [")))
     config = resolve(tomllib.loads(auth.replace("allowed_", "[learnloop]\nallowed_", 1)), {})
     assert config.auth and config.allowed_domains == ("example.com",)
+
+
+# ---- the weekly digest ------------------------------------------------------------------------
+
+SLACK = "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX"
+TEAMS = "https://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SIGsecret"
+
+
+def test_the_digest_table_and_the_people() -> None:
+    config = resolve({"learnloop": {
+        "digest": {"smtp_url": "smtps://mailer:pw-secret@smtp.example.com", "to": ["lead@example.com", "x@example.com"],
+                   "from": "Learning Loop <ll@example.com>", "slack_webhook_url": SLACK, "teams_webhook_url": TEAMS,
+                   "app_url": "https://learning.example.com/", "sent_log": "/var/lib/learnloop/sent.json",
+                   "retry_seconds": 30},
+        "people": {"Maya Chen": "maya@example.com", "Jonas  Weber": "jonas@example.com"},
+    }}, {})
+    digest = config.digest
+    assert digest.configured
+    assert digest.mail_to == ("lead@example.com", "x@example.com") and digest.mail_from == "Learning Loop <ll@example.com>"
+    assert digest.app_url == "https://learning.example.com" and digest.sent_log == "/var/lib/learnloop/sent.json"
+    assert digest.retry_seconds == 30.0
+    assert digest.address_of("maya chen") == "maya@example.com" and digest.address_of("Jonas Weber") == "jonas@example.com"
+    assert digest.address_of("Nobody") is None
+    shown = repr(config) + str(digest)
+    for secret in ("pw-secret", "XXXXsecretXXXX", "SIGsecret", "maya@example.com"):
+        assert secret not in shown
+    assert {"pw-secret", SLACK, TEAMS} <= set(digest.secrets)
+
+
+def test_the_digest_environment_overrides() -> None:
+    config = resolve({"learnloop": {"digest": {"to": "a@example.com", "slack_webhook_url": SLACK}}}, {
+        "LEARNLOOP_SMTP_URL": "smtp://relay.internal:25", "LEARNLOOP_DIGEST_TO": "b@example.com; c@example.com",
+        "LEARNLOOP_DIGEST_FROM": "ll@example.com", "LEARNLOOP_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+        "LEARNLOOP_TEAMS_WEBHOOK_URL": TEAMS, "LEARNLOOP_DIGEST_SENT_LOG": "/tmp/sent.json",
+        "XDG_STATE_HOME": "/state"})
+    digest = config.digest
+    assert digest.smtp_url == "smtp://relay.internal:25" and digest.mail_to == ("b@example.com", "c@example.com")
+    assert digest.mail_from == "ll@example.com" and digest.slack_webhook_url == "http://127.0.0.1:9/hook"
+    assert digest.teams_webhook_url == TEAMS and digest.sent_log == "/tmp/sent.json"
+    assert resolve({}, {"XDG_STATE_HOME": "/state"}).digest.sent_log == "/state/learnloop/digest-sent.json"
+    assert not resolve({}, {}).digest.configured
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("LEARNLOOP_SMTP_URL", "https://user:pw-secret@mail.example.com"),
+    ("LEARNLOOP_SLACK_WEBHOOK_URL", "http://hooks.example.com/T/B/pw-secret"),
+    ("LEARNLOOP_TEAMS_WEBHOOK_URL", "ftp://example.com/pw-secret"),
+    ("LEARNLOOP_APP_URL", "javascript:alert('pw-secret')"),
+])
+def test_a_digest_setting_that_cannot_work_is_refused_by_name_not_value(variable: str, value: str) -> None:
+    config = resolve({"learnloop": {"source": "demo"}}, {variable: value})
+    problem = config.digest.problem
+    assert problem and "pw-secret" not in problem and variable in problem
+    assert not config.digest.configured and config.source == "demo", "the rest of the settings still work"
+
+
+def test_the_command_line_reads_the_secrets_files_and_the_environment_wins(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from learnloop.settings import from_secrets_files
+
+    for name in ("LEARNLOOP_SLACK_WEBHOOK_URL", "LEARNLOOP_DIGEST_TO", "LEARNLOOP_SHEET", "LEARNLOOP_SOURCE"):
+        monkeypatch.delenv(name, raising=False)
+    home, project = tmp_path / "home", tmp_path / "project"
+    (home / ".streamlit").mkdir(parents=True)
+    (project / ".streamlit").mkdir(parents=True)
+    (home / ".streamlit" / "secrets.toml").write_text(
+        f'[learnloop.digest]\nslack_webhook_url = "{SLACK}"\nto = ["home@example.com"]\n', encoding="utf-8")
+    (project / ".streamlit" / "secrets.toml").write_text(
+        '[learnloop]\nsource = "demo"\n[learnloop.digest]\nto = ["project@example.com"]\n', encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(project)
+    config = from_secrets_files()
+    assert config.digest.slack_webhook_url == SLACK, "the user's file"
+    assert config.digest.mail_to == ("project@example.com",), "the project's file wins"
+    monkeypatch.setenv("LEARNLOOP_DIGEST_TO", "env@example.com")
+    assert from_secrets_files().digest.mail_to == ("env@example.com",)
+    assert from_secrets_files(tmp_path / "missing.toml").digest.slack_webhook_url is None
+    (tmp_path / "bad.toml").write_text('[learnloop.digest]\nsmtp_password = "unterminated\n', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"bad\.toml cannot be read as TOML") as caught:
+        from_secrets_files(tmp_path / "bad.toml")
+    assert "unterminated" not in str(caught.value)
+
+
+def test_the_secrets_example_digest_block_resolves_and_the_readme_names_every_variable() -> None:
+    text = (ROOT / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8")
+    block = text[text.index("# The weekly digest"):]
+    digest = tomllib.loads("\n".join(line[2:] for line in block.splitlines()
+                                     if line.startswith("# ") and ("=" in line or line.startswith("# ["))))
+    config = resolve(digest, {}).digest
+    assert config.configured and config.address_of("Maya Chen") == "maya@example.com"
+    source = (ROOT / "learnloop" / "settings.py").read_text(encoding="utf-8")
+    variables = set(re.findall(r'"(LEARNLOOP_(?:SMTP|DIGEST|SLACK|TEAMS|APP)_[A-Z_]*)"', source))
+    assert len(variables) >= 8
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not [name for name in variables if f"`{name}`" not in readme]

@@ -360,8 +360,14 @@ def static_table(frame: pd.DataFrame) -> None:
     st.table(shown, hide_index=True, border="horizontal")
 
 
-#: Hides the sidebar's quarter-range slider on pages that pick their own quarter (the Retro).
+#: Hides the sidebar's quarter-range slider on pages that pick their own quarter (the Retro) or are
+#: about now (Nudges).
 OWN_QUARTER_CSS = ".st-key-quarters { display: none; }"
+
+
+def hide_quarter_range() -> None:
+    """Hide the sidebar's quarter range on a page it does not apply to."""
+    st.html(f"<style>{OWN_QUARTER_CSS}</style>")
 
 #: Column names in words, for tables people read (any other: its name with spaces, capitalised).
 COLUMN_WORDS = {

@@ -14,7 +14,7 @@ from learnloop.words import plural
 wb = ui.workbook()
 f = ui.filters()
 config = ui.current_settings().digest
-ui.page_css(own_quarter=True)  # a digest is about now: the quarter range does not apply
+ui.hide_quarter_range()  # a digest is about now
 
 audience = deliver.audience(f.teams, f.people, f.themes)
 week = digest.iso_week(f.today())

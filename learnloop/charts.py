@@ -18,12 +18,13 @@ Plotly neither wraps text nor keeps a legend off a subtitle, so builders lay the
 column the chart is drawn in (``width``: "full", "half" or, by default, "narrow"; see
 :data:`WIDTHS`): titles and subtitles are broken into lines that fit, legends get rows of their
 own between the text and the plot, the top margin holds it all, and long sheet text beside a plot
-or in a Sankey is shortened with "…", the full text on hover.
+or in a Sankey is shortened with "…", the full text on hover. Axes of counts tick whole numbers.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -438,6 +439,15 @@ def empty_figure(title: str, message: str, *, size: Size = "screen", height: int
     return _fit(fig, size, width)
 
 
+def _count_axis(fig: go.Figure, axis: str, largest: float, smallest: float = 0) -> None:
+    """Whole-number ticks on an axis of counts (never 0.5 of a write-up): a step of 1, 2 or 5 times
+    a power of ten giving at most six ticks from ``smallest`` to ``largest``."""
+    span = max(float(largest) - min(float(smallest), 0), 1)
+    steps = (mantissa * 10**power for power in itertools.count() for mantissa in (1, 2, 5))
+    step = next(step for step in steps if span / step <= 5)
+    fig.update_layout({f"{axis}axis": {"tick0": 0, "dtick": step, "tickformat": ",d"}})
+
+
 def _axis_label(text: str, size: Size, width: str) -> str:
     """Sheet text as a category label beside a plot: shortened with "…" to :data:`AXIS_LABEL_SHARE`
     of the chart's width, so the plot keeps the rest (the full text goes on hover)."""
@@ -568,6 +578,7 @@ def decisions_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width 
     fig.update_layout(showlegend=False)
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Write-ups", range=_headroom(counts))
+    _count_axis(fig, "y", max(counts))
     return _fit(fig, size, width)
 
 
@@ -619,6 +630,7 @@ def cadence(frame: pd.DataFrame, *, target: int = 1, size: Size = "screen",
     fig.update_layout(barmode="overlay")
     _month_axis(fig, months)
     fig.update_yaxes(title_text="Critiques", range=_headroom(counts, target))
+    _count_axis(fig, "y", max(int(counts.max()), target))
     return _fit(fig, size, width)
 
 
@@ -647,6 +659,7 @@ def pln_size(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narr
     fig.update_layout(barmode="relative")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Sources", zeroline=True)
+    _count_axis(fig, "y", max(int(active.max()), int(added.max())), -int(pruned.max()))
     return _fit(fig, size, width)
 
 
@@ -711,6 +724,7 @@ def top_sources(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "n
     fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
     fig.update_xaxes(title_text="Decision write-ups naming it", range=_headroom(counts))
+    _count_axis(fig, "x", max(counts))
     return _fit(fig, size, width)
 
 
@@ -843,6 +857,7 @@ def commitments(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "n
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Artifacts", rangemode="tozero")
+    _count_axis(fig, "y", max(int(committed.max()), int(shipped.max())))
     return _fit(fig, size, width)
 
 
@@ -876,6 +891,7 @@ def decisions_by_category(frame: pd.DataFrame, *, size: Size = "screen",
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Write-ups", rangemode="tozero")
+    _count_axis(fig, "y", int(data.groupby("quarter")["decisions"].sum().max()))
     return _fit(fig, size, width)
 
 
@@ -965,6 +981,7 @@ def time_to_impact(frame: pd.DataFrame, *, size: Size = "screen", width: Width =
     fig.update_layout(showlegend=False)
     fig.update_yaxes(type="category", autorange="reversed", ticks="", showline=False)
     fig.update_xaxes(title_text="Days from learning to decision", zeroline=True)
+    _count_axis(fig, "x", float(data["days"].max()), float(data["days"].min()))
     return _fit(fig, size, width)
 
 

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from PIL import ImageFont
 
-from learnloop import charts, textfit
+from learnloop import charts, load, textfit
 from learnloop import metrics as m
+from learnloop.filters import Filters
 
 FONT = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
 LONG = "Stakeholder management with finance, risk, legal and the audit committee of the board in 2026"
@@ -49,6 +50,11 @@ def read(text: str | None) -> str:
 
 def room(size: str, width: str = "narrow") -> float:
     return charts.WIDTHS[size][width] - charts.TITLE_LEFT - charts.TITLE_RIGHT
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load.workbook("demo")
 
 # --------------------------------------------------------------------------------------
 # Every builder, on sheet text of every shape
@@ -219,6 +225,47 @@ def test_the_donut_has_no_legend_its_title_says_what_the_blue_part_is():
     fig = charts.traced_share(0.85)
     assert fig.layout.showlegend is False
     assert read(fig.layout.title.subtitle.text) == "Write-ups naming a source or critique"
+
+
+# --------------------------------------------------------------------------------------
+# Count axes: whole numbers only
+# --------------------------------------------------------------------------------------
+
+COUNT_AXES = {"decisions_trend": "yaxis", "cadence": "yaxis", "pln_size": "yaxis", "top_sources": "xaxis",
+              "commitments": "yaxis", "decisions_by_category": "yaxis", "time_to_impact": "xaxis"}
+
+
+@pytest.mark.parametrize("builder", list(COUNT_AXES))
+def test_count_axes_tick_whole_numbers(builder):
+    """Small counts (1 or 2 at most, where plotly would tick 0.5, 1.5) step by 1, shown as integers."""
+    axis = getattr(builders(LONG)[builder]().layout, COUNT_AXES[builder])
+    assert axis.dtick == 1 and axis.tick0 == 0
+    assert axis.tickformat == ",d"
+
+
+@pytest.mark.parametrize("largest", [1, 2, 5, 6, 9, 48, 130, 4_321])
+def test_count_axes_step_by_one_two_or_five_times_ten(largest):
+    frame = pd.DataFrame({"quarter": ["2026-Q1", "2026-Q2"], "decisions": [0, largest]})
+    axis = charts.decisions_trend(frame).layout.yaxis
+    step = axis.dtick
+    assert isinstance(step, int) and step >= 1
+    assert str(step).rstrip("0") in {"1", "2", "5"}
+    assert largest / step <= 5 and (step == 1 or largest / step > 2)  # two to five steps: readable
+
+
+def test_every_count_axis_on_the_demo_is_whole(demo):
+    f = Filters()
+    figures = {
+        "decisions_trend": charts.decisions_trend(m.decisions_per_quarter(demo, f)).layout.yaxis,
+        "cadence": charts.cadence(m.critiques_per_month(demo, f)).layout.yaxis,
+        "pln_size": charts.pln_size(m.sources_flow(demo, f)).layout.yaxis,
+        "top_sources": charts.top_sources(m.top_sources(demo, f)).layout.xaxis,
+        "commitments": charts.commitments(m.commitments_per_quarter(demo, f)).layout.yaxis,
+        "decisions_by_category": charts.decisions_by_category(m.decisions_by_category(demo, f)).layout.yaxis,
+        "time_to_impact": charts.time_to_impact(m.time_to_impact(demo, f)).layout.xaxis,
+    }
+    for name, axis in figures.items():
+        assert isinstance(axis.dtick, int) and axis.dtick >= 1 and axis.tickformat == ",d", name
 
 
 # --------------------------------------------------------------------------------------

@@ -995,8 +995,13 @@ STAGE_COLOURS = {"learning": SKY, "theme": ORANGE, "change": PRIMARY}
 
 def learning_flows(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """A Sankey from learning (source kinds and peer critiques) through themes to what changed,
-    nodes coloured by layer (peer critiques apart), widths in citations.
-    Takes :func:`metrics.learning_flows`."""
+    nodes coloured by layer (peer critiques apart), widths in citations, biggest on top.
+    Takes :func:`metrics.learning_flows`.
+
+    Nodes are placed here rather than by plotly, so that every label has room: the theme column
+    sits just right of the learning labels, each column's nodes are at least a label's height
+    apart, the chart grows with its longest column, and a label longer than its room is shortened
+    with "…" (the full name on hover)."""
     if _nothing(frame, "value"):
         return empty_figure("How learning flows into change", NO_TRACES, size=size, width=width)
     data = frame.assign(value=_ints(frame, "value"))
@@ -1023,19 +1028,131 @@ def learning_flows(frame: pd.DataFrame, *, size: Size = "screen", width: Width =
         subtitle = f"{inputs.iloc[0]} of {int(inputs.sum())} citations; learning → theme → what changed"
     else:
         title, subtitle = "How learning flows into change", "Learning → theme → what changed"
+    # What flows through each node (the larger of what comes in and goes out, as plotly sizes it),
+    # and the column it stands in: learning, theme, what changed (anything else in the middle).
+    out_of: dict[int, int] = {}
+    into: dict[int, int] = {}
+    for source, target, value in zip(sources, targets, data["value"], strict=True):
+        out_of[source] = out_of.get(source, 0) + int(value)
+        into[target] = into.get(target, 0) + int(value)
+    values = [max(out_of.get(i, 0), into.get(i, 0)) for i in range(len(nodes))]
+    columns: list[list[int]] = [[], [], []]
+    for i, (stage, _) in enumerate(nodes):
+        columns[STAGES.index(stage) if stage in STAGES else 1].append(i)
+    plan = _SankeyPlan(size, width, [label for _, label in nodes],
+                       [sorted(column, key=lambda i: -values[i]) for column in columns], values)
     fig = _figure(size, title, subtitle, height=_sizing(size).height + 40)
+    fig.update_layout(margin={"l": SANKEY_SIDE, "r": SANKEY_SIDE, "b": 20})
+    _fit(fig, size, width, min_plot=plan.min_height)
+    node_x, node_y, labels = plan.place(fig.layout.height - fig.layout.margin.t - fig.layout.margin.b)
     fig.add_trace(go.Sankey(
         arrangement="snap",
-        node={"label": [_esc(_short(label, 36)) for _, label in nodes], "color": colours, "pad": 12,
-              "thickness": 16, "line": {"width": 0}, "customdata": full,
+        node={"label": labels, "x": node_x, "y": node_y, "color": colours, "pad": plan.pad,
+              "thickness": SANKEY_NODE[size], "line": {"width": 0}, "customdata": full,
               "hovertemplate": "<b>%{customdata}</b>: %{value} citations<extra></extra>"},
         link={"source": sources, "target": targets, "value": data["value"].tolist(),
               "color": [_rgba(colours[i], 0.35) for i in sources],
               "customdata": [[full[i], full[j]] for i, j in zip(sources, targets, strict=True)],
               "hovertemplate": "%{customdata[0]} → %{customdata[1]}: %{value} citations<extra></extra>"},
     ))
-    fig.update_layout(margin={"l": 20, "r": 20, "b": 20})
-    return _fit(fig, size, width)
+    return fig
+
+
+#: The Sankey's side margins and node thickness (px).
+SANKEY_SIDE = 12
+SANKEY_NODE = {"screen": 14, "presentation": 18}
+#: Plotly draws a node's label this far from the node (px, with a little to spare).
+SANKEY_LABEL_GAP = 6
+#: The most of a Sankey's height the gaps between nodes take: the chart grows to keep this.
+SANKEY_GAPS = 0.6
+#: Labels take two lines where one would not hold them, in columns of at most this many nodes.
+SANKEY_TWO_LINES = 8
+
+
+class _SankeyPlan:
+    """Where each node of a three-column Sankey goes and what its label says, so that no label
+    runs into another or off the chart.
+
+    Plotly puts the labels of the first two columns right of their nodes and those of the last
+    column left of them. Learning and what-changed labels get a quarter of the width each (more for
+    a single long word); the theme column stands right after the learning labels; a theme's label
+    reaches to the last column, or to the what-changed labels where it is level with one. A label
+    longer than its room wraps onto a second line (when the columns are short enough to give every
+    label two lines' height) and is then shortened with "…". Nodes follow plotly's own scale (the
+    tallest column fills the plot, ``pad`` between nodes, which keeps labels apart); shorter columns
+    are spread evenly."""
+
+    def __init__(self, size: Size, width: str, names: list[str], columns: list[list[int]], values: list[int]):
+        s = _sizing(size)
+        self.font, self.node = s.font, SANKEY_NODE[size]
+        self.names, self.columns, self.values = names, columns, values
+        self.plot_width = _width(size, width) - 2 * SANKEY_SIDE
+        self.side_room = max(self.plot_width / 4, 5.5 * self.font)
+        self.line = LINE_SPACING * self.font
+        longest = max(len(column) for column in columns)
+        self.lines = 2
+        self._columns_x()
+        two = (any(len(self._lines(i, self.side_room)) > 1 for i in columns[0] + columns[2])
+               or any(self._natural(i) > (self.label_end - self.label_start) * TEXT_FIT for i in columns[1]))
+        self.lines = 2 if two and longest <= SANKEY_TWO_LINES else 1
+        self._columns_x()
+        self.pad = math.ceil(self.lines * self.line) + 6
+        #: The plot height that keeps the gaps between nodes to at most :data:`SANKEY_GAPS` of it.
+        self.min_height = math.ceil((longest - 1) * self.pad / SANKEY_GAPS)
+
+    def _columns_x(self) -> None:
+        """The theme column's place and where theme labels start and end, for the side labels'
+        widths at the current number of lines."""
+        gap = SANKEY_LABEL_GAP
+        self.widest = {c: max([textfit.text_width(line, self.font) for i in self.columns[c]
+                               for line in self._lines(i, self.side_room)] or [0.0]) for c in (0, 2)}
+        links = max(2 * self.node, 0.05 * self.plot_width)  # the learning links left visible
+        self.theme_x = self.node + gap + self.widest[0] + gap + links + self.node / 2
+        self.label_start = self.theme_x + self.node / 2 + gap
+        self.label_end = self.plot_width - self.node - gap
+
+    def _natural(self, i: int) -> float:
+        return textfit.text_width(" ".join(printable(self.names[i], keep_lines=False).split()), self.font)
+
+    def _lines(self, i: int, room: float) -> list[str]:
+        return textfit.wrap(printable(self.names[i], keep_lines=False), max(room, 0) * TEXT_FIT, self.font,
+                            max_lines=self.lines, cut_words=False)
+
+    def _label(self, lines: list[str]) -> str:
+        return "<br>".join(html.escape(line, quote=False) for line in lines)
+
+    def place(self, plot_height: float) -> tuple[list[float], list[float], list[str]]:
+        """Each node's centre, as fractions of the plot from the left and from the top, and its
+        label, for a plot ``plot_height`` px tall."""
+        columns, values, pad = self.columns, self.values, self.pad
+        ky = min((plot_height - (len(column) - 1) * pad) / max(sum(values[i] for i in column), 1)
+                 for column in columns if column)
+        centre = [0.0] * len(self.names)
+        for column in columns:
+            free = max(plot_height - ky * sum(values[i] for i in column) - (len(column) - 1) * pad, 0)
+            y = step = free / (len(column) + 1)
+            for i in column:
+                centre[i] = y + ky * values[i] / 2
+                y += ky * values[i] + pad + step
+        lines: dict[int, list[str]] = {i: self._lines(i, self.side_room) for i in columns[0] + columns[2]}
+        reach: dict[int, float] = {}
+        for i in columns[1]:
+            level = any(abs(centre[i] - centre[j]) < (self.lines + len(lines[j])) * self.line / 2 + 2
+                        for j in columns[2])
+            changed = self.widest[2] + 2 * SANKEY_LABEL_GAP if level else 0
+            reach[i] = self.label_end - changed - self.label_start
+            lines[i] = self._lines(i, reach[i])
+        # Room no theme label needs goes, half of it, to the links on the themes' left.
+        spare = min([reach[i] - max(textfit.text_width(line, self.font) for line in lines[i]) / TEXT_FIT
+                     for i in columns[1]] or [0.0])
+        x = {0: self.node / 2, 1: self.theme_x + max(spare, 0) / 2, 2: self.plot_width - self.node / 2}
+        node_x = [0.0] * len(self.names)
+        for c, column in enumerate(columns):
+            for i in column:
+                node_x[i] = x[c] / self.plot_width
+        labels = [self._label(lines.get(i, [])) for i in range(len(self.names))]
+        # Plotly keeps its own place for a node at 0: nudge it.
+        return node_x, [max(y / plot_height, 1e-4) for y in centre], labels
 
 
 THEME_COUNTS = {"sources": "Sources", "critiques": "Critiques", "commitments": "Commitments",

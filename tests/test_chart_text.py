@@ -8,6 +8,7 @@ code under test."""
 from __future__ import annotations
 
 import html
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -266,6 +267,75 @@ def test_every_count_axis_on_the_demo_is_whole(demo):
     }
     for name, axis in figures.items():
         assert isinstance(axis.dtick, int) and axis.dtick >= 1 and axis.tickformat == ",d", name
+
+
+# --------------------------------------------------------------------------------------
+# Sankey labels
+# --------------------------------------------------------------------------------------
+
+
+def sankey_rows(fig) -> list[tuple[str, float, float, str]]:
+    """Each node: its label, centre (from the left, from the top; fractions of the plot) and full name."""
+    node = fig.data[0].node
+    return list(zip(node.label, node.x, node.y, node.customdata, strict=True))
+
+
+def test_a_long_theme_is_shortened_in_the_narrow_sankey():
+    label = sankey_rows(charts.learning_flows(flows(LONG)))[2][0]
+    assert label.endswith(textfit.ELLIPSIS) and read(label).startswith("Stakeholder")
+
+
+@pytest.mark.parametrize("size", ["screen", "presentation"])
+@pytest.mark.parametrize("width", ["narrow", "half", "full"])
+@pytest.mark.parametrize("name", NAMES, ids=["long", "unbroken", "hostile"])
+def test_sankey_labels_are_shortened_to_their_room_with_the_full_name_on_hover(measure, name, width, size):
+    s = charts.SIZING[size]
+    fig = charts.learning_flows(flows(name), size=size, width=width)
+    rows = sankey_rows(fig)
+    theme = [row for row in rows if row[3] == charts._esc(name)]
+    assert len(theme) == 1, "the theme is one node, its full (escaped) name on hover"
+    label, x, _, full = theme[0]
+    assert "%{customdata}" in fig.data[0].node.hovertemplate
+    assert label.endswith(textfit.ELLIPSIS) or read(label) == " ".join(full.split())
+    assert "<img" not in label and "<img" not in full  # escaped, never markup
+    # The theme's label ends before the last column (and its labels) begin.
+    plot_width = charts.WIDTHS[size][width] - 2 * charts.SANKEY_SIDE
+    start = x * plot_width + charts.SANKEY_NODE[size] / 2
+    for line in lines(label):
+        assert start + measure(line, s.font) <= plot_width - charts.SANKEY_NODE[size]
+
+
+def test_sankey_keeps_short_names_whole():
+    fig = charts.learning_flows(flows("Pricing page"), width="full")
+    assert [row[0] for row in sankey_rows(fig)] == [row[3] for row in sankey_rows(fig)]
+
+
+@pytest.mark.parametrize("size", ["screen", "presentation"])
+@pytest.mark.parametrize("width", ["narrow", "half", "full"])
+def test_sankey_labels_in_a_column_never_touch(demo, size, width):
+    """In each column, neighbouring nodes' centres are at least half of both labels' heights apart."""
+    fig = charts.learning_flows(m.learning_flows(demo, Filters()), size=size, width=width)
+    line = 1.3 * charts.SIZING[size].font
+    plot_height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    columns: dict[float, list[tuple[float, int]]] = {}
+    for label, x, y, _ in sankey_rows(fig):
+        columns.setdefault(round(x, 6), []).append((y * plot_height, label.count("<br>") + 1))
+    assert len(columns) == 3  # learning, theme, what changed
+    for nodes in columns.values():
+        nodes.sort()
+        for (above, above_lines), (below, below_lines) in itertools.pairwise(nodes):
+            assert below - above >= (above_lines + below_lines) / 2 * line
+    assert fig.layout.height <= 720
+
+
+def test_sankey_puts_the_learning_labels_clear_of_the_theme_column(measure):
+    fig = charts.learning_flows(flows("Pricing page", kind="Community"), width="half")
+    plot_width = charts.WIDTHS["screen"]["half"] - 2 * charts.SANKEY_SIDE
+    rows = sankey_rows(fig)
+    theme_left = min(x for label, x, _, _ in rows if label == "Pricing page") * plot_width - 7
+    for label, x, _, _ in rows:
+        if x * plot_width < theme_left:  # the learning column
+            assert x * plot_width + 7 + 6 + measure(label, 14) < theme_left
 
 
 # --------------------------------------------------------------------------------------

@@ -13,11 +13,18 @@ and taller figures for the retro/presentation mode. With nothing to draw a build
 figure with no traces, hidden axes and a note saying what to add to the sheet — never a blank
 chart. Show figures with ``st.plotly_chart(fig, theme=None)``: Streamlit's own chart theme would
 replace this template.
+
+Plotly neither wraps text nor keeps a legend off a subtitle, so builders lay their text out for the
+column the chart is drawn in (``width``: "full", "half" or, by default, "narrow"; see
+:data:`WIDTHS`): titles and subtitles are broken into lines that fit, legends get rows of their
+own between the text and the plot, the top margin holds it all, and long sheet text beside a plot
+or in a Sankey is shortened with "…", the full text on hover. Axes of counts tick whole numbers.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,13 +36,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from learnloop import metrics
+from learnloop import metrics, textfit
 from learnloop.safe import printable
 from learnloop.words import and_list as _and
 from learnloop.words import number as _num
 from learnloop.words import plural as _plural
 
 Size = Literal["screen", "presentation"]
+Width = Literal["narrow", "half", "full"]
 
 #: The app's Streamlit configuration; its ``[theme]`` table styles every chart.
 CONFIG_PATH = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
@@ -167,6 +175,30 @@ SIZING: dict[str, Sizing] = {
                            row=36, top=144, max_height=640),
 }
 TEMPLATE_NAMES = {"screen": "learnloop", "presentation": "learnloop_presentation"}
+
+#: How wide a chart is drawn (px) at 1280×720, the smallest screen the app is shared on: on a page,
+#: with the sidebar open ("screen"), and on a retro slide presenting, the sidebar hidden
+#: ("presentation"). "full" spans the page, "half" is one of two columns, "narrow" the narrowest
+#: column a page gives a chart (two fifths). Builders fit their text to the width they are told,
+#: "narrow" unless told otherwise; on a wider screen the same chart only has more room.
+WIDTHS: dict[str, dict[str, int]] = {
+    "screen": {"narrow": 310, "half": 400, "full": 820},
+    "presentation": {"narrow": 450, "half": 570, "full": 1160},
+}
+#: Where plotly 3 puts a title and its subtitle, measured in Chromium: the title's left and top pad
+#: and the room kept right of it (px). A title of several lines is drawn 0.7 em higher than one of one
+#: line (a subtitle too); the title's first line ends 0.9 em below the pad, a line of text is 1.15 em
+#: tall and each further line takes 1.3 em; a one-line subtitle starts 1.4 em below the title.
+TITLE_LEFT, TITLE_RIGHT, TITLE_TOP = 20, 16, 18
+LINE_SPACING, LINE_BOX, FIRST_LINE, RAISED, SUBTITLE_GAP = 1.3, 1.15, 0.9, 0.7, 1.4
+#: A legend entry is its text plus the symbol and gaps (px); a row is 1.5 ems, plus the box's padding.
+LEGEND_SYMBOL, LEGEND_ROW, LEGEND_PAD, LEGEND_GAP = 48, 1.5, 12, 8
+#: Space between the text over a chart and its plot (px).
+PLOT_GAP = 14
+#: The most of a chart's width the labels of its categories take (long source or theme names).
+AXIS_LABEL_SHARE = 0.4
+#: Text is fitted to this share of its room: fonts differ a little from browser to browser.
+TEXT_FIT = 0.95
 
 
 def _sizing(size: str) -> Sizing:
@@ -314,16 +346,113 @@ def _figure(size: Size, title: str, subtitle: str | None = None, *, height: int 
     return go.Figure(layout={"template": TEMPLATES[size], "title": title_layout, "height": height or s.height})
 
 
-def empty_figure(title: str, message: str, *, size: Size = "screen", height: int | None = None) -> go.Figure:
-    """No traces, hidden axes and ``message`` (what to add to the sheet) in the middle."""
+def _width(size: Size, width: str) -> int:
+    widths = WIDTHS[size]
+    if width not in widths:
+        raise ValueError(f"width must be one of {', '.join(widths)}, not {width!r}")
+    return widths[width]
+
+
+def _fit_text(markup: str, room: float, font: float, *, max_lines: int) -> list[str]:
+    """Chart text (sheet parts already escaped) wrapped into lines that fit ``room`` px, each escaped
+    again: measured as plotly shows it, so "&amp;" counts as one "&"."""
+    lines = textfit.wrap(html.unescape(markup), room, font, max_lines=max_lines)
+    return [html.escape(line, quote=False) for line in lines]
+
+
+def _legend_entries(fig: go.Figure) -> list[str]:
+    """The names plotly lists in the figure's legend, as shown (plotly's rule: a legend for a pie's
+    slices, or for two traces or more, unless ``showlegend`` is off)."""
+    if fig.layout.showlegend is False:
+        return []
+    pies = [t for t in fig.data if t.type == "pie" and t.showlegend is not False]
+    others = [t for t in fig.data if t.type not in {"pie", "sankey"} and t.showlegend is not False]
+    if fig.layout.showlegend is None and not pies and len(others) < 2:
+        return []
+    names = [str(label) for t in pies for label in t.labels or ()]
+    names += [str(t.name) for t in others if t.name and t.type != "heatmap"]
+    return [html.unescape(name) for name in names]
+
+
+def _legend_rows(names: Sequence[str], room: float, font: float) -> int:
+    """How many rows a horizontal legend takes in ``room`` px. Plotly's rule: one row when every
+    entry fits in it, else a grid whose columns are as wide as the widest entry."""
+    widths = [textfit.text_width(name, font) + LEGEND_SYMBOL for name in names]
+    if not widths or sum(widths) <= room:
+        return 1
+    per_row = max(int(room // max(widths)), 1)
+    return math.ceil(len(widths) / per_row)
+
+
+def _fit(fig: go.Figure, size: Size, width: str, *, min_plot: int = 0) -> go.Figure:
+    """Lay out a built figure's text for a chart ``width`` wide (see :data:`WIDTHS`): the title and
+    subtitle wrapped into lines that fit, the legend (if any) in rows under them, and a top margin
+    that holds all three, so none covers another or the plot. The figure grows by what its text
+    needs beyond the template's top margin, so the plot keeps its height (and at least
+    ``min_plot`` px)."""
+    s = _sizing(size)
+    chart = _width(size, width)
+    room = (chart - TITLE_LEFT - TITLE_RIGHT) * TEXT_FIT
+    title = fig.layout.title
+    title_lines = _fit_text(title.text or "", room, s.title, max_lines=3)
+    title.text = "<br>".join(title_lines)
+    raised = RAISED * s.title if len(title_lines) > 1 else 0
+    title.pad.t = TITLE_TOP + raised  # puts a title of several lines where one of one line starts
+    top = TITLE_TOP + (FIRST_LINE + (len(title_lines) - 1) * LINE_SPACING) * s.title
+    if title.subtitle.text:
+        lines = _fit_text(title.subtitle.text, room, s.subtitle, max_lines=3)
+        title.subtitle.text = "<br>".join(lines)
+        gap = SUBTITLE_GAP - (RAISED if len(lines) > 1 else 0)
+        top += (gap + LINE_BOX + (len(lines) - 1) * LINE_SPACING) * s.subtitle
+    if names := _legend_entries(fig):
+        # Horizontal, right on top of the plot, in the rows its entries take in the plot's width.
+        margin = fig.layout.template.layout.margin
+        rows = _legend_rows(names, (chart - margin.l - margin.r) * TEXT_FIT, s.font)
+        top += LEGEND_GAP + rows * LEGEND_ROW * s.font + LEGEND_PAD
+        fig.update_layout(legend={"orientation": "h", "x": 0, "xanchor": "left", "xref": "paper",
+                                  "y": 1, "yanchor": "bottom", "yref": "paper"})
+    else:
+        top += PLOT_GAP
+    if fig.layout.xaxis.side == "top" and fig.layout.xaxis.visible is not False:
+        top += LINE_SPACING * s.tick + 8  # the tick labels above the plot
+    top = math.ceil(top)
+    height = fig.layout.height or s.height
+    bottom = fig.layout.margin.b if fig.layout.margin.b is not None else fig.layout.template.layout.margin.b
+    height = max(height + max(0, top - s.top), top + min_plot + bottom)
+    fig.update_layout(margin={"t": top}, height=math.ceil(height))
+    return fig
+
+
+def empty_figure(title: str, message: str, *, size: Size = "screen", height: int | None = None,
+                 width: Width = "narrow") -> go.Figure:
+    """No traces, hidden axes and ``message`` (what to add to the sheet) in the middle, in lines
+    that fit the chart's ``width``."""
     s = _sizing(size)
     fig = _figure(size, title, height=height)
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+    room = (_width(size, width) - 2 * TITLE_LEFT) * TEXT_FIT
+    fig.add_annotation(text="<br>".join(_fit_text(message, room, s.annotation, max_lines=4)), x=0.5, y=0.5,
+                       xref="paper", yref="paper", showarrow=False,
                        font={"size": s.annotation, "color": MUTED})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(showlegend=False, margin={"t": s.top, "b": 24})
-    return fig
+    fig.update_layout(showlegend=False, margin={"l": TITLE_LEFT, "r": TITLE_LEFT, "b": 24})
+    return _fit(fig, size, width)
+
+
+def _count_axis(fig: go.Figure, axis: str, largest: float, smallest: float = 0) -> None:
+    """Whole-number ticks on an axis of counts (never 0.5 of a write-up): a step of 1, 2 or 5 times
+    a power of ten giving at most six ticks from ``smallest`` to ``largest``."""
+    span = max(float(largest) - min(float(smallest), 0), 1)
+    steps = (mantissa * 10**power for power in itertools.count() for mantissa in (1, 2, 5))
+    step = next(step for step in steps if span / step <= 5)
+    fig.update_layout({f"{axis}axis": {"tick0": 0, "dtick": step, "tickformat": ",d"}})
+
+
+def _axis_label(text: str, size: Size, width: str) -> str:
+    """Sheet text as a category label beside a plot: shortened with "…" to :data:`AXIS_LABEL_SHARE`
+    of the chart's width, so the plot keeps the rest (the full text goes on hover)."""
+    room = _width(size, width) * AXIS_LABEL_SHARE * TEXT_FIT
+    return _esc(textfit.shorten(printable(str(text), keep_lines=False), room, _sizing(size).tick))
 
 
 def _month_axis(fig: go.Figure, months: pd.Series) -> None:
@@ -357,18 +486,18 @@ NO_SOURCE_CITED = "No write-up names a source yet — fill source_ids on the dec
 # --------------------------------------------------------------------------------------
 
 
-def scorecard(card: metrics.Scorecard | None, *, size: Size = "screen") -> go.Figure:
+def scorecard(card: metrics.Scorecard | None, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """The five playbook steps of one quarter as a row of tiles (done in the primary colour, not
     done in light grey), the evidence for each on hover. Takes :func:`metrics.scorecard`."""
     s = _sizing(size)
     height = s.height - 80
     if card is None:
-        return empty_figure("Playbook score", NO_THEMES, size=size, height=height)
+        return empty_figure("Playbook score", NO_THEMES, size=size, height=height, width=width)
     steps = card.to_frame()
     if steps.empty:
         return empty_figure(f"Playbook score in {card.quarter}",
                             f"No playbook steps for {card.quarter} — add a theme for it to the themes tab",
-                            size=size, height=height)
+                            size=size, height=height, width=width)
     labels = [f"{number}. {_esc(name)}" for number, name in zip(steps["number"], steps["name"], strict=True)]
     done = steps["done"].fillna(False).astype(bool).to_numpy()
     evidence = [_esc(text) for text in steps["evidence"].fillna("")]
@@ -401,14 +530,14 @@ def scorecard(card: metrics.Scorecard | None, *, size: Size = "screen") -> go.Fi
     fig.update_layout(showlegend=False, bargap=0.06, barmode="overlay")
     fig.update_xaxes(categoryorder="array", categoryarray=labels, showline=False, ticks="")
     fig.update_yaxes(visible=False, range=[0, 1], fixedrange=True)
-    return fig
+    return _fit(fig, size, width)
 
 
-def score_trend(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def score_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """The playbook score (0 to 5) per quarter, line and markers, the steps not done on hover.
     Takes :func:`metrics.score_trend`."""
     if _nothing(frame):
-        return empty_figure("Playbook score per quarter", NO_THEMES, size=size)
+        return empty_figure("Playbook score per quarter", NO_THEMES, size=size, width=width)
     quarters = frame["quarter"].astype(str).tolist()
     scores = _ints(frame, "score").tolist()
     step_columns = [(key, name) for _, key, name in metrics.STEPS if key in frame]
@@ -431,13 +560,13 @@ def score_trend(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(showlegend=False)
     fig.update_xaxes(type="category", title_text=None)
     fig.update_yaxes(range=[0, steps + 0.6], tickvals=list(range(steps + 1)), title_text="Steps done")
-    return fig
+    return _fit(fig, size, width)
 
 
-def decisions_trend(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def decisions_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Decision write-ups per quarter (bars). Takes :func:`metrics.decisions_per_quarter`."""
     if _nothing(frame, "decisions"):
-        return empty_figure("Decision write-ups per quarter", NO_DECISIONS, size=size)
+        return empty_figure("Decision write-ups per quarter", NO_DECISIONS, size=size, width=width)
     quarters = frame["quarter"].astype(str).tolist()
     counts = _ints(frame, "decisions").tolist()
     before = (counts[-2], quarters[-2]) if len(counts) > 1 else (None, "")
@@ -449,7 +578,8 @@ def decisions_trend(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(showlegend=False)
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Write-ups", range=_headroom(counts))
-    return fig
+    _count_axis(fig, "y", max(counts))
+    return _fit(fig, size, width)
 
 
 # --------------------------------------------------------------------------------------
@@ -457,17 +587,19 @@ def decisions_trend(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
 # --------------------------------------------------------------------------------------
 
 
-def cadence(frame: pd.DataFrame, *, target: int = 1, size: Size = "screen") -> go.Figure:
+def cadence(frame: pd.DataFrame, *, target: int = 1, size: Size = "screen",
+            width: Width = "narrow") -> go.Figure:
     """Critiques per month (bars), the monthly target (dashed line) and months without a critique
     (hatched vermillion). Takes :func:`metrics.critiques_per_month`."""
     if _nothing(frame):
-        return empty_figure("Critiques per month", NO_CRITIQUES, size=size)
+        return empty_figure("Critiques per month", NO_CRITIQUES, size=size, width=width)
     months = pd.to_datetime(frame["month"]).reset_index(drop=True)
     counts = _ints(frame, "critiques").reset_index(drop=True)
     held = int((counts > 0).sum())
     title = f"Critiques held in {held} of {_plural(len(months), 'month')}"
     if held == 0:
-        return empty_figure(title, "No critiques in these months — add rows to the critiques tab", size=size)
+        return empty_figure(title, "No critiques in these months — add rows to the critiques tab", size=size,
+                            width=width)
     gaps = months[counts.eq(0)]
     if gaps.empty:
         subtitle = "A critique every month"
@@ -498,14 +630,15 @@ def cadence(frame: pd.DataFrame, *, target: int = 1, size: Size = "screen") -> g
     fig.update_layout(barmode="overlay")
     _month_axis(fig, months)
     fig.update_yaxes(title_text="Critiques", range=_headroom(counts, target))
-    return fig
+    _count_axis(fig, "y", max(int(counts.max()), target))
+    return _fit(fig, size, width)
 
 
-def pln_size(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def pln_size(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Active sources at each quarter's end (line) with sources added (bars up) and pruned (bars
     down) in the quarter. Takes :func:`metrics.sources_flow`."""
     if _nothing(frame, "added", "pruned", "active_at_end"):
-        return empty_figure("Learning network size", NO_SOURCES, size=size)
+        return empty_figure("Learning network size", NO_SOURCES, size=size, width=width)
     quarters = frame["quarter"].astype(str).tolist()
     added, pruned, active = (_ints(frame, column) for column in ("added", "pruned", "active_at_end"))
     start = int(active.iloc[0] - added.iloc[0] + pruned.iloc[0])
@@ -526,7 +659,8 @@ def pln_size(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(barmode="relative")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Sources", zeroline=True)
-    return fig
+    _count_axis(fig, "y", max(int(active.max()), int(added.max())), -int(pruned.max()))
+    return _fit(fig, size, width)
 
 
 _KIND_PLURALS = {
@@ -535,11 +669,11 @@ _KIND_PLURALS = {
 }
 
 
-def source_kinds(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def source_kinds(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Active sources per kind (person, newsletter, book…), most common on top, kinds with none
     left out. Takes :func:`metrics.source_kinds` (columns ``kind``, ``sources``)."""
     if _nothing(frame, "sources"):
-        return empty_figure("Learning network by kind", NO_SOURCES, size=size)
+        return empty_figure("Learning network by kind", NO_SOURCES, size=size, width=width)
     counts = _ints(frame, "sources")
     data = pd.DataFrame({"kind": frame["kind"].astype(str).to_numpy(), "sources": counts.to_numpy()})
     data = data.loc[data["sources"] > 0].sort_values("sources", ascending=False, kind="stable")
@@ -557,20 +691,20 @@ def source_kinds(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
     fig.update_xaxes(visible=False, range=_headroom(data["sources"]))
-    return fig
+    return _fit(fig, size, width)
 
 
-def top_sources(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def top_sources(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """The sources named by the most decision write-ups, most on top (name, kind and count on
     hover). Takes :func:`metrics.top_sources`."""
     if _nothing(frame, "decisions"):
-        return empty_figure("Sources behind the most decisions", NO_SOURCE_CITED, size=size)
+        return empty_figure("Sources behind the most decisions", NO_SOURCE_CITED, size=size, width=width)
     data = frame.assign(decisions=_ints(frame, "decisions")).sort_values("decisions", ascending=False,
                                                                          kind="stable")
     data = data.loc[data["decisions"] > 0]
     ids = data["source_id"].astype(str).tolist()
     names = [str(name) if not pd.isna(name) else ident for name, ident in zip(data["name"], ids, strict=True)]
-    labels = _unique([_esc(_short(name)) for name in names], ids)
+    labels = _unique([_axis_label(name, size, width) for name in names], ids)
     kinds = [_esc(str(kind).replace("_", " ")) if not pd.isna(kind) else "unknown kind" for kind in data["kind"]]
     counts = data["decisions"].tolist()
     leaders = [name for name, count in zip(names, counts, strict=True) if count == counts[0]]
@@ -590,7 +724,8 @@ def top_sources(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
     fig.update_xaxes(title_text="Decision write-ups naming it", range=_headroom(counts))
-    return fig
+    _count_axis(fig, "x", max(counts))
+    return _fit(fig, size, width)
 
 
 # --------------------------------------------------------------------------------------
@@ -598,14 +733,14 @@ def top_sources(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
 # --------------------------------------------------------------------------------------
 
 
-def roles_heatmap(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def roles_heatmap(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Month × role: the critiques each role was in the room for (darker = more; counts in the
     cells), PM on top. Takes :func:`metrics.roles_coverage`."""
     if _nothing(frame):
-        return empty_figure("Who is in the room", NO_CRITIQUES, size=size)
+        return empty_figure("Who is in the room", NO_CRITIQUES, size=size, width=width)
     if _nothing(frame, "critiques"):
         return empty_figure("Who is in the room", "No roles recorded yet — fill the roles column on the "
-                            "critiques tab", size=size)
+                            "critiques tab", size=size, width=width)
     data = frame.assign(month=pd.to_datetime(frame["month"]), critiques=_ints(frame, "critiques"),
                         role=frame["role"].astype(str))
     roles = list(dict.fromkeys(data["role"]))
@@ -624,7 +759,8 @@ def roles_heatmap(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
         title, subtitle = f"Roles in the room over {_plural(len(months), 'month')}", None
     fig = _figure(size, title, subtitle)
     fig.add_trace(go.Heatmap(
-        name="Critiques", x=months, y=[_esc(role) for role in grid.index], z=grid.to_numpy(),
+        name="Critiques", x=months, y=[_axis_label(role, size, width) for role in grid.index],
+        z=grid.to_numpy(),
         zmin=0, zmax=max(int(grid.to_numpy().max()), 1), texttemplate="%{z}",
         colorscale=[[0, THEME["secondaryBackgroundColor"]], [1, PRIMARY]],
         hovertemplate="<b>%{y}</b> in %{x|%B %Y}: %{z} critiques<extra></extra>",
@@ -632,15 +768,15 @@ def roles_heatmap(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     _month_axis(fig, months)
     fig.update_xaxes(showline=False, ticks="")
     fig.update_yaxes(autorange="reversed", type="category", showline=False, ticks="")
-    return fig
+    return _fit(fig, size, width)
 
 
-def peer_roles_share(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def peer_roles_share(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Per quarter, the share of critiques with PM, Design and Eng all in the room (bars, the count
     of such critiques in each bar). Takes :func:`metrics.peer_roles_share`."""
     peers = _and(metrics.PEER_ROLE_NAMES)
     if _nothing(frame, "critiques"):
-        return empty_figure(f"{peers} all in the room", NO_CRITIQUES, size=size)
+        return empty_figure(f"{peers} all in the room", NO_CRITIQUES, size=size, width=width)
     data = frame.assign(critiques=_ints(frame, "critiques"), all_present=_ints(frame, "all_present"))
     quarters = data["quarter"].astype(str).tolist()
     share = pd.to_numeric(data["share"], errors="coerce")
@@ -657,7 +793,7 @@ def peer_roles_share(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure
     fig.update_layout(showlegend=False)
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Share of critiques", range=[0, 115], ticksuffix="%", tickvals=[0, 25, 50, 75, 100])
-    return fig
+    return _fit(fig, size, width)
 
 
 _ARTIFACT_PLURALS = {
@@ -666,11 +802,11 @@ _ARTIFACT_PLURALS = {
 }
 
 
-def artifact_types(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def artifact_types(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Critiques by what was critiqued (horizontal bars, most on top).
     Takes :func:`metrics.artifact_types`."""
     if _nothing(frame, "critiques"):
-        return empty_figure("What the peer circle critiqued", NO_CRITIQUES, size=size)
+        return empty_figure("What the peer circle critiqued", NO_CRITIQUES, size=size, width=width)
     data = pd.DataFrame({"type": frame["artifact_type"].astype(str).to_numpy(),
                          "critiques": _ints(frame, "critiques").to_numpy()})
     data = data.sort_values("critiques", ascending=False, kind="stable")
@@ -688,7 +824,7 @@ def artifact_types(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
     fig.update_xaxes(visible=False, range=_headroom(data["critiques"]))
-    return fig
+    return _fit(fig, size, width)
 
 
 # --------------------------------------------------------------------------------------
@@ -696,11 +832,11 @@ def artifact_types(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
 # --------------------------------------------------------------------------------------
 
 
-def commitments(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def commitments(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Per quarter, commitments made (one bar) beside artifacts shipped, stacked on time and late.
     Takes :func:`metrics.commitments_per_quarter`."""
     if _nothing(frame, "committed", "shipped"):
-        return empty_figure("Commitments and shipped artifacts", NO_COMMITMENTS, size=size)
+        return empty_figure("Commitments and shipped artifacts", NO_COMMITMENTS, size=size, width=width)
     quarters = frame["quarter"].astype(str).tolist()
     committed, shipped, on_time = (_ints(frame, c) for c in ("committed", "shipped", "shipped_on_time"))
     late = (shipped - on_time).clip(lower=0)
@@ -721,17 +857,19 @@ def commitments(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Artifacts", rangemode="tozero")
-    return fig
+    _count_axis(fig, "y", max(int(committed.max()), int(shipped.max())))
+    return _fit(fig, size, width)
 
 
 _CHANGED = {"decision": "a decision", "discovery_cadence": "discovery cadence", "bet": "a bet"}
 
 
-def decisions_by_category(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def decisions_by_category(frame: pd.DataFrame, *, size: Size = "screen",
+                          width: Width = "narrow") -> go.Figure:
     """Decision write-ups per quarter, stacked by what changed (Decision, Discovery cadence, Bet).
     Takes :func:`metrics.decisions_by_category`."""
     if _nothing(frame, "decisions"):
-        return empty_figure("What the write-ups changed", NO_DECISIONS, size=size)
+        return empty_figure("What the write-ups changed", NO_DECISIONS, size=size, width=width)
     data = frame.assign(decisions=_ints(frame, "decisions"), category=frame["category"].astype(str),
                         quarter=frame["quarter"].astype(str))
     quarters = list(dict.fromkeys(data["quarter"]))
@@ -753,15 +891,17 @@ def decisions_by_category(frame: pd.DataFrame, *, size: Size = "screen") -> go.F
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Write-ups", rangemode="tozero")
-    return fig
+    _count_axis(fig, "y", int(data.groupby("quarter")["decisions"].sum().max()))
+    return _fit(fig, size, width)
 
 
-def traced_share(share: float | None, *, quarter: str | None = None, size: Size = "screen") -> go.Figure:
+def traced_share(share: float | None, *, quarter: str | None = None, size: Size = "screen",
+                 width: Width = "narrow") -> go.Figure:
     """A donut: the share of decision write-ups that name a source or critique, the percentage in
     the middle. Takes :func:`metrics.traced_share` (``quarter`` only labels the title)."""
     when = f" in {_esc(quarter)}" if quarter else ""
     if share is None or (isinstance(share, float) and math.isnan(share)):
-        return empty_figure(f"Decisions traced to learning{when}", NO_DECISIONS, size=size)
+        return empty_figure(f"Decisions traced to learning{when}", NO_DECISIONS, size=size, width=width)
     share = min(max(float(share), 0.0), 1.0)
     percent = round(share * 100)
     s = _sizing(size)
@@ -772,19 +912,20 @@ def traced_share(share: float | None, *, quarter: str | None = None, size: Size 
         sort=False, direction="clockwise", marker={"colors": [PRIMARY, MISSING]}, textinfo="none",
         hovertemplate="%{label}: %{percent}<extra></extra>",
     ))
+    fig.update_layout(showlegend=False)  # the title and subtitle say what the blue part is
     fig.add_annotation(text=f"<b>{percent}%</b>", x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font={"size": s.title + 8, "color": TEXT})
-    return fig
+    return _fit(fig, size, width)
 
 
 _MIX_TAKEAWAY = {"from": "sources only", "with": "critiques only", "both": "both sources and critiques"}
 
 
-def learning_mix(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def learning_mix(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Traced write-ups by where their learning came from: sources only, critiques only, or both.
     Takes :func:`metrics.learning_mix`."""
     if _nothing(frame, "decisions"):
-        return empty_figure("Where the learning came from", NO_TRACES, size=size)
+        return empty_figure("Where the learning came from", NO_TRACES, size=size, width=width)
     counts = _ints(frame, "decisions")
     total = int(counts.sum())
     top = int(counts.idxmax())
@@ -803,18 +944,18 @@ def learning_mix(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed", type="category", ticks="", showline=False)
     fig.update_xaxes(visible=False, range=[0, total * 1.25])
-    return fig
+    return _fit(fig, size, width)
 
 
-def time_to_impact(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def time_to_impact(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Days from learning to the decision that names it, one box with every point per kind
     (sources from ``added_on``, critiques from their date). Takes :func:`metrics.time_to_impact`."""
     if _nothing(frame):
-        return empty_figure("Days from learning to decision", NO_TRACES, size=size)
+        return empty_figure("Days from learning to decision", NO_TRACES, size=size, width=width)
     data = frame.assign(days=pd.to_numeric(frame["days"], errors="coerce"), kind=frame["kind"].astype(str))
     data = data.loc[data["days"].notna()]
     if data.empty:
-        return empty_figure("Days from learning to decision", NO_TRACES, size=size)
+        return empty_figure("Days from learning to decision", NO_TRACES, size=size, width=width)
     kinds = [kind for kind in ("source", "critique") if kind in set(data["kind"])]
     kinds += [kind for kind in dict.fromkeys(data["kind"]) if kind not in kinds]
     names = {"source": "Sources", "critique": "Critiques"}
@@ -840,7 +981,8 @@ def time_to_impact(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.update_layout(showlegend=False)
     fig.update_yaxes(type="category", autorange="reversed", ticks="", showline=False)
     fig.update_xaxes(title_text="Days from learning to decision", zeroline=True)
-    return fig
+    _count_axis(fig, "x", float(data["days"].max()), float(data["days"].min()))
+    return _fit(fig, size, width)
 
 
 # --------------------------------------------------------------------------------------
@@ -851,12 +993,17 @@ STAGES = ("learning", "theme", "change")
 STAGE_COLOURS = {"learning": SKY, "theme": ORANGE, "change": PRIMARY}
 
 
-def learning_flows(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def learning_flows(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """A Sankey from learning (source kinds and peer critiques) through themes to what changed,
-    nodes coloured by layer (peer critiques apart), widths in citations.
-    Takes :func:`metrics.learning_flows`."""
+    nodes coloured by layer (peer critiques apart), widths in citations, biggest on top.
+    Takes :func:`metrics.learning_flows`.
+
+    Nodes are placed here rather than by plotly, so that every label has room: the theme column
+    sits just right of the learning labels, each column's nodes are at least a label's height
+    apart, the chart grows with its longest column, and a label longer than its room is shortened
+    with "…" (the full name on hover)."""
     if _nothing(frame, "value"):
-        return empty_figure("How learning flows into change", NO_TRACES, size=size)
+        return empty_figure("How learning flows into change", NO_TRACES, size=size, width=width)
     data = frame.assign(value=_ints(frame, "value"))
     data = data.loc[data["value"] > 0]
     nodes: list[tuple[str, str]] = []
@@ -881,37 +1028,150 @@ def learning_flows(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
         subtitle = f"{inputs.iloc[0]} of {int(inputs.sum())} citations; learning → theme → what changed"
     else:
         title, subtitle = "How learning flows into change", "Learning → theme → what changed"
+    # What flows through each node (the larger of what comes in and goes out, as plotly sizes it),
+    # and the column it stands in: learning, theme, what changed (anything else in the middle).
+    out_of: dict[int, int] = {}
+    into: dict[int, int] = {}
+    for source, target, value in zip(sources, targets, data["value"], strict=True):
+        out_of[source] = out_of.get(source, 0) + int(value)
+        into[target] = into.get(target, 0) + int(value)
+    values = [max(out_of.get(i, 0), into.get(i, 0)) for i in range(len(nodes))]
+    columns: list[list[int]] = [[], [], []]
+    for i, (stage, _) in enumerate(nodes):
+        columns[STAGES.index(stage) if stage in STAGES else 1].append(i)
+    plan = _SankeyPlan(size, width, [label for _, label in nodes],
+                       [sorted(column, key=lambda i: -values[i]) for column in columns], values)
     fig = _figure(size, title, subtitle, height=_sizing(size).height + 40)
+    fig.update_layout(margin={"l": SANKEY_SIDE, "r": SANKEY_SIDE, "b": 20})
+    _fit(fig, size, width, min_plot=plan.min_height)
+    node_x, node_y, labels = plan.place(fig.layout.height - fig.layout.margin.t - fig.layout.margin.b)
     fig.add_trace(go.Sankey(
         arrangement="snap",
-        node={"label": [_esc(_short(label, 36)) for _, label in nodes], "color": colours, "pad": 12,
-              "thickness": 16, "line": {"width": 0}, "customdata": full,
+        node={"label": labels, "x": node_x, "y": node_y, "color": colours, "pad": plan.pad,
+              "thickness": SANKEY_NODE[size], "line": {"width": 0}, "customdata": full,
               "hovertemplate": "<b>%{customdata}</b>: %{value} citations<extra></extra>"},
         link={"source": sources, "target": targets, "value": data["value"].tolist(),
               "color": [_rgba(colours[i], 0.35) for i in sources],
               "customdata": [[full[i], full[j]] for i, j in zip(sources, targets, strict=True)],
               "hovertemplate": "%{customdata[0]} → %{customdata[1]}: %{value} citations<extra></extra>"},
     ))
-    fig.update_layout(margin={"l": 20, "r": 20, "b": 20})
     return fig
+
+
+#: The Sankey's side margins and node thickness (px).
+SANKEY_SIDE = 12
+SANKEY_NODE = {"screen": 14, "presentation": 18}
+#: Plotly draws a node's label this far from the node (px, with a little to spare).
+SANKEY_LABEL_GAP = 6
+#: The most of a Sankey's height the gaps between nodes take: the chart grows to keep this.
+SANKEY_GAPS = 0.6
+#: Labels take two lines where one would not hold them, in columns of at most this many nodes.
+SANKEY_TWO_LINES = 8
+
+
+class _SankeyPlan:
+    """Where each node of a three-column Sankey goes and what its label says, so that no label
+    runs into another or off the chart.
+
+    Plotly puts the labels of the first two columns right of their nodes and those of the last
+    column left of them. Learning and what-changed labels get a quarter of the width each (more for
+    a single long word); the theme column stands right after the learning labels; a theme's label
+    reaches to the last column, or to the what-changed labels where it is level with one. A label
+    longer than its room wraps onto a second line (when the columns are short enough to give every
+    label two lines' height) and is then shortened with "…". Nodes follow plotly's own scale (the
+    tallest column fills the plot, ``pad`` between nodes, which keeps labels apart); shorter columns
+    are spread evenly."""
+
+    def __init__(self, size: Size, width: str, names: list[str], columns: list[list[int]], values: list[int]):
+        s = _sizing(size)
+        self.font, self.node = s.font, SANKEY_NODE[size]
+        self.names, self.columns, self.values = names, columns, values
+        self.plot_width = _width(size, width) - 2 * SANKEY_SIDE
+        self.side_room = max(self.plot_width / 4, 5.5 * self.font)
+        self.line = LINE_SPACING * self.font
+        longest = max(len(column) for column in columns)
+        self.lines = 2
+        self._columns_x()
+        two = (any(len(self._lines(i, self.side_room)) > 1 for i in columns[0] + columns[2])
+               or any(self._natural(i) > (self.label_end - self.label_start) * TEXT_FIT for i in columns[1]))
+        self.lines = 2 if two and longest <= SANKEY_TWO_LINES else 1
+        self._columns_x()
+        self.pad = math.ceil(self.lines * self.line) + 6
+        #: The plot height that keeps the gaps between nodes to at most :data:`SANKEY_GAPS` of it.
+        self.min_height = math.ceil((longest - 1) * self.pad / SANKEY_GAPS)
+
+    def _columns_x(self) -> None:
+        """The theme column's place and where theme labels start and end, for the side labels'
+        widths at the current number of lines."""
+        gap = SANKEY_LABEL_GAP
+        self.widest = {c: max([textfit.text_width(line, self.font) for i in self.columns[c]
+                               for line in self._lines(i, self.side_room)] or [0.0]) for c in (0, 2)}
+        links = max(2 * self.node, 0.05 * self.plot_width)  # the learning links left visible
+        self.theme_x = self.node + gap + self.widest[0] + gap + links + self.node / 2
+        self.label_start = self.theme_x + self.node / 2 + gap
+        self.label_end = self.plot_width - self.node - gap
+
+    def _natural(self, i: int) -> float:
+        return textfit.text_width(" ".join(printable(self.names[i], keep_lines=False).split()), self.font)
+
+    def _lines(self, i: int, room: float) -> list[str]:
+        return textfit.wrap(printable(self.names[i], keep_lines=False), max(room, 0) * TEXT_FIT, self.font,
+                            max_lines=self.lines, cut_words=False)
+
+    def _label(self, lines: list[str]) -> str:
+        return "<br>".join(html.escape(line, quote=False) for line in lines)
+
+    def place(self, plot_height: float) -> tuple[list[float], list[float], list[str]]:
+        """Each node's centre, as fractions of the plot from the left and from the top, and its
+        label, for a plot ``plot_height`` px tall."""
+        columns, values, pad = self.columns, self.values, self.pad
+        ky = min((plot_height - (len(column) - 1) * pad) / max(sum(values[i] for i in column), 1)
+                 for column in columns if column)
+        centre = [0.0] * len(self.names)
+        for column in columns:
+            free = max(plot_height - ky * sum(values[i] for i in column) - (len(column) - 1) * pad, 0)
+            y = step = free / (len(column) + 1)
+            for i in column:
+                centre[i] = y + ky * values[i] / 2
+                y += ky * values[i] + pad + step
+        lines: dict[int, list[str]] = {i: self._lines(i, self.side_room) for i in columns[0] + columns[2]}
+        reach: dict[int, float] = {}
+        for i in columns[1]:
+            level = any(abs(centre[i] - centre[j]) < (self.lines + len(lines[j])) * self.line / 2 + 2
+                        for j in columns[2])
+            changed = self.widest[2] + 2 * SANKEY_LABEL_GAP if level else 0
+            reach[i] = self.label_end - changed - self.label_start
+            lines[i] = self._lines(i, reach[i])
+        # Room no theme label needs goes, half of it, to the links on the themes' left.
+        spare = min([reach[i] - max(textfit.text_width(line, self.font) for line in lines[i]) / TEXT_FIT
+                     for i in columns[1]] or [0.0])
+        x = {0: self.node / 2, 1: self.theme_x + max(spare, 0) / 2, 2: self.plot_width - self.node / 2}
+        node_x = [0.0] * len(self.names)
+        for c, column in enumerate(columns):
+            for i in column:
+                node_x[i] = x[c] / self.plot_width
+        labels = [self._label(lines.get(i, [])) for i in range(len(self.names))]
+        # Plotly keeps its own place for a node at 0: nudge it.
+        return node_x, [max(y / plot_height, 1e-4) for y in centre], labels
 
 
 THEME_COUNTS = {"sources": "Sources", "critiques": "Critiques", "commitments": "Commitments",
                 "shipped": "Shipped", "decisions": "Decisions"}
 
 
-def theme_progress(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
+def theme_progress(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
     """Per theme (a row each, in the table's order), the sources, critiques, commitments, shipped
     artifacts and decision write-ups linked to it — counts in the cells, each column shaded
     against its own maximum. Takes :func:`metrics.theme_summary`."""
     if _nothing(frame):
-        return empty_figure("Progress per theme", NO_THEMES, size=size)
+        return empty_figure("Progress per theme", NO_THEMES, size=size, width=width)
     columns = [column for column in THEME_COUNTS if column in frame]
     counts = pd.DataFrame({column: _ints(frame, column).to_numpy() for column in columns})
     titles = [str(title) if not pd.isna(title) else str(tid) for title, tid in
               zip(frame["title"], frame["theme_id"], strict=True)]
-    labels = _unique([_esc(f"{quarter} · {_short(title, 36)}") for quarter, title in
-                      zip(frame["quarter"].astype(str), titles, strict=True)], frame["theme_id"].astype(str))
+    names = [f"{quarter} · {title}" for quarter, title in zip(frame["quarter"].astype(str), titles, strict=True)]
+    full = [_esc(name) for name in names]
+    labels = _unique([_axis_label(name, size, width) for name in names], frame["theme_id"].astype(str))
     shaded = counts / counts.max().replace(0, 1)
     with_decision = int((counts["decisions"] > 0).sum()) if "decisions" in counts else 0
     title = f"{with_decision} of {_plural(len(frame), 'theme')} led to a decision write-up"
@@ -922,18 +1182,19 @@ def theme_progress(frame: pd.DataFrame, *, size: Size = "screen") -> go.Figure:
     fig.add_trace(go.Heatmap(
         name="Linked rows", x=[THEME_COUNTS[c] for c in columns], y=labels, z=shaded.to_numpy(),
         text=counts.to_numpy(), texttemplate="%{text}", zmin=0, zmax=1,
+        customdata=[[name] * len(columns) for name in full],
         colorscale=[[0, THEME["secondaryBackgroundColor"]], [1, PRIMARY]],
-        hovertemplate="<b>%{y}</b><br>%{x}: %{text}<extra></extra>",
+        hovertemplate="<b>%{customdata}</b><br>%{x}: %{text}<extra></extra>",
     ))
     fig.update_xaxes(side="top", type="category", showline=False, ticks="")
     fig.update_yaxes(autorange="reversed", type="category", showline=False, ticks="")
-    return fig
+    return _fit(fig, size, width)
 
 
 __all__ = [
     "COLORWAY", "CONFIG_PATH", "DEFAULT_THEME", "PRESENTATION_TEMPLATE", "SIZING", "TEMPLATE", "TEMPLATES",
-    "THEME", "Size", "artifact_types", "build_template", "cadence", "commitments", "decisions_by_category",
-    "decisions_trend", "empty_figure", "learning_flows", "learning_mix", "load_theme", "pln_size",
-    "roles_heatmap", "score_trend", "scorecard", "source_kinds", "theme_progress", "time_to_impact",
-    "top_sources", "traced_share",
+    "THEME", "WIDTHS", "Size", "Width", "artifact_types", "build_template", "cadence", "commitments",
+    "decisions_by_category", "decisions_trend", "empty_figure", "learning_flows", "learning_mix",
+    "load_theme", "pln_size", "roles_heatmap", "score_trend", "scorecard", "source_kinds", "theme_progress",
+    "time_to_impact", "top_sources", "traced_share",
 ]

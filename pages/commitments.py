@@ -10,7 +10,8 @@ quarter = ui.page_quarter(wb, f)
 st.title("Commitments")
 st.caption("One public artifact per person per quarter: a talk, a guide, a workshop.")
 
-st.plotly_chart(charts.commitments(metrics.commitments_per_quarter(wb, f)), theme=None, key="commitments")
+st.plotly_chart(charts.commitments(metrics.commitments_per_quarter(wb, f), width="full"), theme=None,
+                key="commitments")
 
 for column, figure in zip(st.columns(6), metrics.commitment_figures(wb, f), strict=True):
     column.metric(figure.name, ui.kpi_value(figure), help=figure.help)

@@ -9,15 +9,17 @@ f = ui.filters()
 st.title("Impact")
 st.caption("Closing the loop: what changed, and the learning each change traces back to.")
 
-left, right = st.columns([2, 1])
-left.plotly_chart(charts.decisions_by_category(metrics.decisions_by_category(wb, f)), theme=None, key="by-category")
-right.plotly_chart(charts.traced_share(metrics.traced_share(wb, f)), theme=None, key="traced")
+left, right = st.columns([3, 2])
+left.plotly_chart(charts.decisions_by_category(metrics.decisions_by_category(wb, f), width="half"), theme=None,
+                  key="by-category")
+right.plotly_chart(charts.traced_share(metrics.traced_share(wb, f), width="narrow"), theme=None, key="traced")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.time_to_impact(metrics.time_to_impact(wb, f)), theme=None, key="time-to-impact")
-right.plotly_chart(charts.learning_mix(metrics.learning_mix(wb, f)), theme=None, key="mix")
+left.plotly_chart(charts.time_to_impact(metrics.time_to_impact(wb, f), width="half"), theme=None,
+                  key="time-to-impact")
+right.plotly_chart(charts.learning_mix(metrics.learning_mix(wb, f), width="half"), theme=None, key="mix")
 
-st.plotly_chart(charts.learning_flows(metrics.learning_flows(wb, f)), theme=None, key="flows")
+st.plotly_chart(charts.learning_flows(metrics.learning_flows(wb, f), width="full"), theme=None, key="flows")
 
 st.subheader("Decision log")
 log = ui.shown(wb, metrics.decision_log(wb, f))

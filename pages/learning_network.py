@@ -10,10 +10,11 @@ st.title("Learning network")
 st.caption("The people, newsletters, podcasts and courses the team learns from — curated, and pruned each quarter.")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.pln_size(metrics.sources_flow(wb, f)), theme=None, key="pln-size")
-right.plotly_chart(charts.source_kinds(metrics.source_kinds(wb, f)), theme=None, key="source-kinds")
+left.plotly_chart(charts.pln_size(metrics.sources_flow(wb, f), width="half"), theme=None, key="pln-size")
+right.plotly_chart(charts.source_kinds(metrics.source_kinds(wb, f), width="half"), theme=None,
+                   key="source-kinds")
 
-st.plotly_chart(charts.top_sources(metrics.top_sources(wb, f)), theme=None, key="top-sources")
+st.plotly_chart(charts.top_sources(metrics.top_sources(wb, f), width="full"), theme=None, key="top-sources")
 
 dormant = metrics.dormant_sources(wb, f)
 st.subheader(f"Prune candidates: {len(dormant)} source(s) with no engagement for 90 days")

@@ -12,7 +12,7 @@ st.title(f"Overview · {quarter}" + (" to date" if metrics.under_way(wb, f, quar
 st.caption("Theme → learning network → peer circle → public commitment → decision write-up.")
 
 card = metrics.scorecard(wb, f, quarter)
-st.plotly_chart(charts.scorecard(card), theme=None, key="scorecard")
+st.plotly_chart(charts.scorecard(card, width="full"), theme=None, key="scorecard")
 
 for column, kpi in zip(st.columns(4), metrics.kpis(wb, f, quarter), strict=True):
     column.metric(kpi.name, ui.kpi_value(kpi), delta=ui.kpi_delta(kpi), help=kpi.help, border=True)
@@ -22,5 +22,6 @@ with st.expander("The evidence behind each step", expanded=False):
     st.markdown("\n".join(ui.evidence_line(step) for step in card.steps))
 
 left, right = st.columns(2)
-left.plotly_chart(charts.score_trend(metrics.score_trend(wb, f)), theme=None, key="score-trend")
-right.plotly_chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, f)), theme=None, key="decisions-trend")
+left.plotly_chart(charts.score_trend(metrics.score_trend(wb, f), width="half"), theme=None, key="score-trend")
+right.plotly_chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, f), width="half"), theme=None,
+                   key="decisions-trend")

@@ -10,7 +10,7 @@ st.title("Themes")
 st.caption("A theme per quarter, with its definition of good — and everything the team did to learn it.")
 
 summary = metrics.theme_summary(wb, f)
-st.plotly_chart(charts.theme_progress(summary), theme=None, key="theme-progress")
+st.plotly_chart(charts.theme_progress(summary, width="full"), theme=None, key="theme-progress")
 
 if summary.empty:
     st.info("No themes in this selection. Add a row to the themes tab: theme_id, quarter, title.",

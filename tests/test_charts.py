@@ -39,12 +39,17 @@ def effective(fig: go.Figure, path: str):
     return own if own is not None else lookup(fig.layout.template.layout, path)
 
 
+def read(text: str | None) -> str | None:
+    """Chart text as it reads: the lines a builder broke it into, joined again."""
+    return None if text is None else text.replace("<br>", " ")
+
+
 def title(fig: go.Figure) -> str:
-    return fig.layout.title.text
+    return read(fig.layout.title.text)
 
 
 def subtitle(fig: go.Figure) -> str | None:
-    return fig.layout.title.subtitle.text
+    return read(fig.layout.title.subtitle.text)
 
 
 def trace(fig: go.Figure, name: str):
@@ -60,7 +65,7 @@ def dates(values) -> list[pd.Timestamp]:
 def assert_empty(fig: go.Figure, *words: str) -> None:
     assert len(fig.data) == 0
     assert len(fig.layout.annotations) == 1
-    note = fig.layout.annotations[0].text
+    note = read(fig.layout.annotations[0].text)
     for word in words:
         assert word in note
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
@@ -309,7 +314,7 @@ def test_source_kinds():
 def test_top_sources_sorted_with_the_leader_in_the_title():
     frame = pd.DataFrame({"source_id": ["S-2", "S-1", "S-3"], "name": ["Podcast X", "Lenny's Newsletter", None],
                           "kind": ["podcast", "newsletter", "book"], "decisions": [1, 4, 2]})
-    fig = charts.top_sources(frame)
+    fig = charts.top_sources(frame, width="full")
     assert title(fig) == "Most-cited source: Lenny's Newsletter"
     assert subtitle(fig) == "Named by 4 decision write-ups"
     (bars,) = fig.data
@@ -467,7 +472,7 @@ def flows_frame() -> pd.DataFrame:
 
 
 def test_learning_flows_sankey():
-    fig = charts.learning_flows(flows_frame())
+    fig = charts.learning_flows(flows_frame(), width="full")
     assert title(fig) == "Top learning input: Peer critique"
     assert subtitle(fig).startswith("3 of 4 citations")
     (sankey,) = fig.data
@@ -498,7 +503,7 @@ def test_theme_progress():
         "definition_of_good": [None, None], "sources": [4, 2], "critiques": [3, 0], "commitments": [1, 1],
         "shipped": [1, 0], "decisions": [2, 0],
     })
-    fig = charts.theme_progress(frame)
+    fig = charts.theme_progress(frame, width="full")
     assert title(fig) == "1 of 2 themes led to a decision write-up"
     assert subtitle(fig) == "1 shipped an artifact"
     (heat,) = fig.data
@@ -558,7 +563,7 @@ def test_empty_input_gives_a_note_and_no_traces(name):
 
 def test_empty_figure_message():
     fig = charts.empty_figure("Critiques per month", "No critiques yet — add rows to the critiques tab")
-    assert fig.layout.annotations[0].text == "No critiques yet — add rows to the critiques tab"
+    assert read(fig.layout.annotations[0].text) == "No critiques yet — add rows to the critiques tab"
     assert fig.layout.annotations[0].showarrow is False
     assert fig.layout.showlegend is False
 
@@ -599,7 +604,7 @@ def demo():
 def assert_well_formed(fig: go.Figure, size: str) -> None:
     assert isinstance(fig, go.Figure)
     assert title(fig) and "nan" not in title(fig).lower() and "None" not in title(fig)
-    assert 280 <= fig.layout.height <= 640
+    assert 280 <= fig.layout.height <= 720  # seen whole on a 1280×720 screen
     assert len(fig.data) <= 6
     assert effective(fig, "title.font.size") >= 20
     assert effective(fig, "xaxis.tickfont.size") >= 14 and effective(fig, "yaxis.tickfont.size") >= 14

@@ -639,13 +639,14 @@ def _html_block(block: Block) -> str:
 
 
 def report_charts(r: Retro, *, size: charts.Size = "screen") -> dict[str, go.Figure]:
-    """One chart per write-up section, by section key."""
+    """One chart per write-up section, by section key. Their text is fitted to a half-screen width,
+    which also fits the printed page's text column (a full-screen width would not)."""
     return {
-        "themes": charts.theme_progress(r.themes, size=size),
-        "scorecard": charts.scorecard(r.card, size=size),
-        "changed": charts.learning_flows(metrics.learning_flows(r.wb, r.in_quarter), size=size),
-        "shipped": charts.commitments(metrics.commitments_per_quarter(r.wb, r.in_window), size=size),
-        "trend": charts.score_trend(metrics.score_trend(r.wb, r.in_window), size=size),
+        "themes": charts.theme_progress(r.themes, size=size, width="half"),
+        "scorecard": charts.scorecard(r.card, size=size, width="half"),
+        "changed": charts.learning_flows(metrics.learning_flows(r.wb, r.in_quarter), size=size, width="half"),
+        "shipped": charts.commitments(metrics.commitments_per_quarter(r.wb, r.in_window), size=size, width="half"),
+        "trend": charts.score_trend(metrics.score_trend(r.wb, r.in_window), size=size, width="half"),
     }
 
 

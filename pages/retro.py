@@ -72,7 +72,7 @@ def headline(figures: list[tuple[str, object, str | None]]) -> None:
 
 if slide == 1:
     with slides.stage(presenting):
-        chart(charts.scorecard(r.card, size=size), "scorecard")
+        chart(charts.scorecard(r.card, size=size, width="full"), "scorecard")
     slides.clamped_list([f"{'✓' if step.done else '✗'} {step.name} — {step.evidence}" for step in r.card.steps],
                         numbered=True)
 
@@ -82,7 +82,7 @@ elif slide == 2:
                "Sources named by at least one of the quarter's decision write-ups.")])
     left, right = st.columns(2)
     with left, slides.stage(presenting):
-        chart(charts.top_sources(r.top_sources, size=size), "top-sources")
+        chart(charts.top_sources(r.top_sources, size=size, width="half"), "top-sources")
     with right:
         st.subheader("Added", anchor=False)
         table(r.sources_added, ["name", "kind", "owner", "added_on"], "sources-added", "No source added this quarter.")
@@ -99,9 +99,9 @@ elif slide == 3:
     with slides.stage(presenting, tall=not presenting):
         left, right = st.columns(2)
         with left:
-            chart(charts.roles_heatmap(r.roles, size=size), "roles")
+            chart(charts.roles_heatmap(r.roles, size=size, width="half"), "roles")
         with right:
-            chart(charts.artifact_types(r.artifact_types, size=size), "artifact-types")
+            chart(charts.artifact_types(r.artifact_types, size=size, width="half"), "artifact-types")
     if not presenting:
         table(r.critiques, ["date", "artifact_type", "artifact", "presenter", "roles"], "critiques",
               "No critique held this quarter.")
@@ -115,7 +115,8 @@ elif slide == 4:
                "Of those carried over, the ones due before the quarter's end.")])
     left, right = st.columns(2)
     with left, slides.stage(presenting):
-        chart(charts.commitments(metrics.commitments_per_quarter(wb, r.in_window), size=size), "commitments")
+        chart(charts.commitments(metrics.commitments_per_quarter(wb, r.in_window), size=size, width="half"),
+              "commitments")
     with right:
         st.subheader("Shipped", anchor=False)
         table(r.shipped, ["title", "state", "owner", "shipped_on"], "shipped", "Nothing shipped this quarter.", rows=3)
@@ -124,14 +125,14 @@ elif slide == 4:
               rows=3)
 
 elif slide == 5:
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     with left:
         if presenting:
             slides.clamped_list(reports.changed_lines(r), shown=8)
         else:
             st.markdown(reports.markdown_blocks(reports.writeup(wb, f, quarter, r).sections[2].blocks))
     with right, slides.stage(presenting, tall=True):
-        chart(charts.learning_flows(metrics.learning_flows(wb, r.in_quarter), size=size), "flows")
+        chart(charts.learning_flows(metrics.learning_flows(wb, r.in_quarter), size=size, width="half"), "flows")
     if not presenting and len(r.decisions):
         ui.download_csv(r.decisions.drop(columns=["category_key"]), f"retro-{quarter}-decisions")
 
@@ -141,9 +142,10 @@ else:
     with slides.stage(presenting):
         left, right = st.columns(2)
         with left:
-            chart(charts.score_trend(metrics.score_trend(wb, r.in_window), size=size), "score-trend")
+            chart(charts.score_trend(metrics.score_trend(wb, r.in_window), size=size, width="half"), "score-trend")
         with right:
-            chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size), "decisions-trend")
+            chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size, width="half"),
+                  "decisions-trend")
     if not presenting:
         table(r.trend, list(r.trend.columns), "trend", "")
 

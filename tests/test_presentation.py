@@ -96,7 +96,7 @@ def test_the_keys_step_right_after_the_toggle_was_clicked_and_esc_leaves(server,
     assert "presentation=true" in page.url
     page.keyboard.press("Escape")
     page.wait_for_function("() => !location.search.includes('presentation=true')", timeout=30_000)
-    assert page.locator(".st-key-retro-controls").is_visible()
+    page.locator(".st-key-retro-controls").wait_for(state="visible", timeout=30_000)  # the rerun draws them
     # No focus frame is drawn around the slide: nothing on the page keeps the focus.
     assert page.evaluate("() => document.activeElement === document.body || !document.activeElement")
     page.close()

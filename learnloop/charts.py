@@ -993,7 +993,8 @@ STAGES = ("learning", "theme", "change")
 STAGE_COLOURS = {"learning": SKY, "theme": ORANGE, "change": PRIMARY}
 
 
-def learning_flows(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
+def learning_flows(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow",
+                   height: int | None = None) -> go.Figure:
     """A Sankey from learning (source kinds and peer critiques) through themes to what changed,
     nodes coloured by layer (peer critiques apart), widths in citations, biggest on top.
     Takes :func:`metrics.learning_flows`.
@@ -1001,9 +1002,10 @@ def learning_flows(frame: pd.DataFrame, *, size: Size = "screen", width: Width =
     Nodes are placed here rather than by plotly, so that every label has room: the theme column
     sits just right of the learning labels, each column's nodes are at least a label's height
     apart, the chart grows with its longest column, and a label longer than its room is shortened
-    with "…" (the full name on hover)."""
+    with "…" (the full name on hover). With ``height`` (a slide's share of the screen), the chart
+    keeps to it: labels then take one line each where two would need more room than it has."""
     if _nothing(frame, "value"):
-        return empty_figure("How learning flows into change", NO_TRACES, size=size, width=width)
+        return empty_figure("How learning flows into change", NO_TRACES, size=size, width=width, height=height)
     data = frame.assign(value=_ints(frame, "value"))
     data = data.loc[data["value"] > 0]
     nodes: list[tuple[str, str]] = []
@@ -1039,10 +1041,14 @@ def learning_flows(frame: pd.DataFrame, *, size: Size = "screen", width: Width =
     columns: list[list[int]] = [[], [], []]
     for i, (stage, _) in enumerate(nodes):
         columns[STAGES.index(stage) if stage in STAGES else 1].append(i)
-    plan = _SankeyPlan(size, width, [label for _, label in nodes],
-                       [sorted(column, key=lambda i: -values[i]) for column in columns], values)
-    fig = _figure(size, title, subtitle, height=_sizing(size).height + 40)
+    ordered = [sorted(column, key=lambda i: -values[i]) for column in columns]
+    fig = _figure(size, title, subtitle, height=height or _sizing(size).height + 40)
     fig.update_layout(margin={"l": SANKEY_SIDE, "r": SANKEY_SIDE, "b": 20})
+    room = None
+    if height:  # the plot's height once the title and subtitle take theirs (fitted on a copy)
+        probe = _fit(go.Figure(fig), size, width)
+        room = probe.layout.height - probe.layout.margin.t - probe.layout.margin.b
+    plan = _SankeyPlan(size, width, [label for _, label in nodes], ordered, values, room=room)
     _fit(fig, size, width, min_plot=plan.min_height)
     node_x, node_y, labels = plan.place(fig.layout.height - fig.layout.margin.t - fig.layout.margin.b)
     fig.add_trace(go.Sankey(
@@ -1082,7 +1088,8 @@ class _SankeyPlan:
     tallest column fills the plot, ``pad`` between nodes, which keeps labels apart); shorter columns
     are spread evenly."""
 
-    def __init__(self, size: Size, width: str, names: list[str], columns: list[list[int]], values: list[int]):
+    def __init__(self, size: Size, width: str, names: list[str], columns: list[list[int]], values: list[int], *,
+                 room: float | None = None):
         s = _sizing(size)
         self.font, self.node = s.font, SANKEY_NODE[size]
         self.names, self.columns, self.values = names, columns, values
@@ -1095,10 +1102,15 @@ class _SankeyPlan:
         two = (any(len(self._lines(i, self.side_room)) > 1 for i in columns[0] + columns[2])
                or any(self._natural(i) > (self.label_end - self.label_start) * TEXT_FIT for i in columns[1]))
         self.lines = 2 if two and longest <= SANKEY_TWO_LINES else 1
+        if self.lines == 2 and room is not None and self._min_height(longest) > room:
+            self.lines = 1  # two lines each would not fit the height the chart must keep to
         self._columns_x()
         self.pad = math.ceil(self.lines * self.line) + 6
         #: The plot height that keeps the gaps between nodes to at most :data:`SANKEY_GAPS` of it.
-        self.min_height = math.ceil((longest - 1) * self.pad / SANKEY_GAPS)
+        self.min_height = self._min_height(longest)
+
+    def _min_height(self, nodes: int) -> int:
+        return math.ceil((nodes - 1) * (math.ceil(self.lines * self.line) + 6) / SANKEY_GAPS)
 
     def _columns_x(self) -> None:
         """The theme column's place and where theme labels start and end, for the side labels'

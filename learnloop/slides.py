@@ -51,7 +51,7 @@ PRESENTATION_CSS = """
   margin: 0 !important; display: block; white-space: nowrap !important; overflow: hidden !important;
   text-overflow: ellipsis !important; }
 /* A slide's charts share the stage: its height is a share of the screen, whatever the screen. */
-.st-key-slide-stage { --stage: 52vh; }
+.st-key-slide-stage { --stage: 52vh; }  /* STAGE_SHARE below */
 .st-key-slide-stage-tall { --stage: 62vh; }
 .st-key-slide-stage, .st-key-slide-stage-tall { height: var(--stage) !important; min-height: var(--stage) !important;
   max-height: var(--stage) !important; overflow: hidden !important; }
@@ -113,6 +113,17 @@ def stage(presenting: bool, *, tall: bool = False):
     if not presenting:
         return st.container()
     return st.container(height=400, border=False, key="slide-stage" if not tall else "slide-stage-tall")
+
+
+#: A stage's share of the screen's height (see ``--stage`` above), and the screen charts are laid out
+#: for: the smallest a room shows, so the same chart only has more room on a larger one.
+STAGE_SHARE = {False: 0.52, True: 0.62}
+DESIGN_SCREEN_HEIGHT = 720
+
+
+def stage_height(*, tall: bool = False) -> int:
+    """A stage's height (px) on the smallest screen: for charts that must keep to it."""
+    return int(STAGE_SHARE[tall] * DESIGN_SCREEN_HEIGHT)
 
 
 def chart(figure, key: str, presenting: bool) -> None:

@@ -132,7 +132,8 @@ elif slide == 5:
         else:
             st.markdown(reports.markdown_blocks(reports.writeup(wb, f, quarter, r).sections[2].blocks))
     with right, slides.stage(presenting, tall=True):
-        chart(charts.learning_flows(metrics.learning_flows(wb, r.in_quarter), size=size, width="half"), "flows")
+        chart(charts.learning_flows(metrics.learning_flows(wb, r.in_quarter), size=size, width="half",
+                                    height=slides.stage_height(tall=True) if presenting else None), "flows")
     if not presenting and len(r.decisions):
         ui.download_csv(r.decisions.drop(columns=["category_key"]), f"retro-{quarter}-decisions")
 

@@ -488,6 +488,21 @@ def test_learning_flows_sankey():
     assert links == [(0, 2, 3), (1, 2, 1), (2, 3, 3), (2, 4, 1)]
 
 
+def test_learning_flows_keeps_to_a_slides_height():
+    """On a slide the Sankey gets a fixed share of the screen: it keeps to it, giving up second label
+    lines rather than pushing the bottom node's label off the chart."""
+    long_theme = "Stakeholder management with finance and risk"
+    frame = pd.DataFrame([(kind, long_theme, 2, "learning", "theme") for kind in
+                          ("Peer critique", "Book", "Community", "Event", "Person", "Podcast")]
+                         + [(long_theme, "Decision", 12, "theme", "change")], columns=m.LEARNING_FLOWS_COLUMNS)
+    free = charts.learning_flows(frame, size="presentation", width="half")
+    kept = charts.learning_flows(frame, size="presentation", width="half", height=446)
+    assert free.layout.height > 446  # left alone, six two-line labels ask for more
+    assert kept.layout.height == 446
+    assert max(label.count("<br>") for label in kept.data[0].node.label) == 0
+    assert kept.data[0].node.pad < free.data[0].node.pad
+
+
 def test_learning_flows_keeps_a_label_at_two_stages_apart():
     frame = pd.DataFrame([("Book", "Decision", 2, "learning", "theme"), ("Decision", "Decision", 2, "theme", "change")],
                          columns=m.LEARNING_FLOWS_COLUMNS)

@@ -221,8 +221,9 @@ def test_sheet_text_is_shown_as_typed_and_never_becomes_markup(injection_workboo
     assert "javascript:alert(1)" in shown
 
 
-def test_a_hostile_query_in_a_shared_link_is_shown_as_typed(injection_workbook):
-    at = open_search({"q": PAYLOAD})
+@pytest.mark.parametrize("q", [PAYLOAD, "zzqx " + PAYLOAD, "onbordin " + PAYLOAD])
+def test_a_hostile_query_in_a_shared_link_is_shown_as_typed(injection_workbook, q):
+    at = open_search({"q": q})
     shown = assert_inert(at)
     assert PAYLOAD in shown
 

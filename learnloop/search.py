@@ -455,7 +455,7 @@ def _hits(wb: Workbook, ranked: list[tuple[str, int, float]], query: Query) -> t
             continue
         frame = wb.tables[tab]
         wanted = ["sheet", "quarter", "team", "theme_id", *searched_columns(tab)]
-        columns = {column: frame[column].iloc[positions].tolist() for column in dict.fromkeys(wanted)
+        columns = {column: frame[column].array.take(positions).tolist() for column in dict.fromkeys(wanted)
                    if column in frame}
         rows = frame.index[positions].tolist()
         for n, position in enumerate(positions):
@@ -509,6 +509,9 @@ def _text(value: object) -> str:
 
 def _matches(text: str, terms: Sequence[Term]) -> tuple[list[Run], int]:
     """``text`` as runs with every match of ``terms`` marked, and how many of the terms it holds."""
+    folded = fold(text)
+    if not any(term.folded[0] in folded for term in terms):  # most cells hold none: no need to read their words
+        return ([(text, False)] if text else []), 0
     words = [(found.start(), found.end(), fold(found.group())) for found in _WORD.finditer(text)]
     spans: list[tuple[int, int]] = []
     held = 0

@@ -15,10 +15,8 @@ The links are worked out once per workbook, on the first trail asked for, and ke
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
-import pandas as pd
 
 from data_schemas import TABS
 from learnloop.metrics.cache import kept
@@ -65,36 +63,50 @@ class _Links:
 
     def __init__(self, wb: Workbook) -> None:
         self.tables = wb.tables
+        self._columns: dict[tuple[str, str], np.ndarray] = {}
+        self._grouped: dict[tuple[str, str], dict[tuple[str, str], np.ndarray]] = {}
+        self._where: dict[str, dict[tuple[str, str], int]] = {}
 
-    @cached_property
-    def where(self) -> dict[str, dict[tuple[str, str], int]]:
-        """Per tab, (sheet, id) -> the position of the row with that id (the first, when repeated)."""
-        out = {}
-        for tab in TABS:
-            frame = self.tables[tab]
-            ids = frame[TABS[tab].model._id_column]
-            keys = zip(frame["sheet"].astype(str).tolist(), ids.astype(object).tolist(), strict=True)
+    def cells(self, tab: str, column: str, positions: list[int]) -> list[object]:
+        """The cells of ``column`` at ``positions`` (``row``: the row number in the sheet)."""
+        if column == "row":
+            return self.tables[tab].index[positions].tolist()
+        return self.column(tab, column)[positions].tolist()
+
+    def column(self, tab: str, column: str) -> np.ndarray:
+        """A column of ``tab`` as Python objects (missing values as None), read once."""
+        if (tab, column) not in self._columns:
+            values = self.tables[tab][column]
+            self._columns[(tab, column)] = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+        return self._columns[(tab, column)]
+
+    def where(self, tab: str) -> dict[tuple[str, str], int]:
+        """(sheet, id) -> the position of the row of ``tab`` with that id (the first, when repeated)."""
+        if tab not in self._where:
             found: dict[tuple[str, str], int] = {}
-            for position, key in enumerate(keys):
+            for position, key in enumerate(zip(self.column(tab, "sheet").tolist(),
+                                               self.column(tab, TABS[tab].model._id_column).tolist(), strict=True)):
                 found.setdefault(key, position)
-            out[tab] = found
-        return out
+            self._where[tab] = found
+        return self._where[tab]
 
     def grouped(self, tab: str, column: str) -> dict[tuple[str, str], np.ndarray]:
-        """(sheet, id) -> positions of the rows of ``tab`` whose ``column`` holds that id."""
-        kept_groups = self.__dict__.setdefault("_grouped", {})
-        if (tab, column) not in kept_groups:
-            frame = self.tables[tab]
-            values = frame[column].reset_index(drop=True)
-            if values.dtype == object:  # a list of ids: one entry per id
-                values = values.explode()
-            values = values.dropna()
-            sheets = frame["sheet"].astype(str).to_numpy()[values.index.to_numpy()]
-            pairs = pd.DataFrame({"sheet": sheets, "id": values.astype(str).to_numpy(),
-                                  "position": values.index.to_numpy()})
-            kept_groups[(tab, column)] = {key: np.unique(group.to_numpy()) for key, group in
-                                          pairs.groupby(["sheet", "id"], sort=False)["position"]}
-        return kept_groups[(tab, column)]
+        """(sheet, id) -> positions of the rows of ``tab`` whose ``column`` holds that id, in order."""
+        if (tab, column) not in self._grouped:
+            sheets, values = self.column(tab, "sheet"), self.column(tab, column)
+            if self.tables[tab][column].dtype == object:  # a list of ids: one entry per id
+                counts = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+                positions = np.repeat(np.arange(len(values)), counts)
+                ids = [item for items in values for item in items]
+            else:
+                positions = np.flatnonzero(self.tables[tab][column].notna().to_numpy())
+                ids = values[positions].tolist()
+            keys = list(zip(sheets[positions].tolist(), ids, strict=True))
+            groups: dict[tuple[str, str], list[int]] = {}
+            for key, position in zip(keys, positions.tolist(), strict=True):
+                groups.setdefault(key, []).append(position)
+            self._grouped[(tab, column)] = {key: np.unique(found) for key, found in groups.items()}
+        return self._grouped[(tab, column)]
 
 
 @kept
@@ -105,24 +117,26 @@ def _links(wb: Workbook) -> _Links:
 def trail(wb: Workbook, tab: str, position: int) -> tuple[Leg, ...]:
     """The trail from row ``position`` of ``tab`` (see the module's docstring); legs with no row are left out."""
     links = _links(wb)
-    row = wb.tables[tab].iloc[position]
-    sheet = str(row["sheet"])
-    own_id = str(row[TABS[tab].model._id_column])
+    columns = ["sheet", TABS[tab].model._id_column, *(column for *_, how, column in LEGS[tab] if how in ("of", "cites"))]
+    row = {column: links.cells(tab, column, [position])[0] for column in dict.fromkeys(columns)}
+    sheet, own_id = str(row["sheet"]), row[TABS[tab].model._id_column]
     legs = []
     for label, reached, how, column in LEGS[tab]:
         if how in ("theme", "cited"):
             positions = links.grouped(reached, column).get((sheet, own_id), np.empty(0, dtype=np.int64)).tolist()
         else:
             value = row[column]
-            ids = value if isinstance(value, tuple) else () if pd.isna(value) else (value,)
-            where = links.where[reached]
-            positions = [where[(sheet, str(item))] for item in ids if (sheet, str(item)) in where]
+            ids = value if isinstance(value, tuple) else (value,) if isinstance(value, str) else ()
+            where = links.where(reached)
+            positions = [where[(sheet, item)] for item in ids if (sheet, item) in where]
         if positions:
-            legs.append(Leg(label, reached, tuple(_linked(wb, reached, position) for position in positions)))
+            legs.append(Leg(label, reached, _linked(links, reached, positions)))
     return tuple(legs)
 
 
-def _linked(wb: Workbook, tab: str, position: int) -> Linked:
-    frame = wb.tables[tab]
-    return Linked(tab, position, str(frame[TABS[tab].model._id_column].iat[position]),
-                  str(frame[title_column(tab)].iat[position]), int(frame.index[position]))
+def _linked(links: _Links, tab: str, positions: list[int]) -> tuple[Linked, ...]:
+    ids = links.cells(tab, TABS[tab].model._id_column, positions)
+    titles = links.cells(tab, title_column(tab), positions)
+    rows = links.cells(tab, "row", positions)
+    return tuple(Linked(tab, position, str(row_id), str(title), int(row))
+                 for position, row_id, title, row in zip(positions, ids, titles, rows, strict=True))

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import generate, runners
+from benchmarks import search as search_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -145,8 +146,14 @@ def bench_size(size: str, *, runs: int, peer: bool, browser: bool, rss_runs: int
             lambda loaded=wb: runners.metrics_by_definition(dataclasses.replace(loaded)), definition_runs)
         log(f"[{size}] metrics by their definitions alone {out['metrics_definitions_s']:.3f} s")
         out["kernels"] = runners.kernel_gains(wb, definition_runs)
+        out.update(search_bench.figures(wb, runs))
+        log(f"[{size}] search: index {out['search_build_s']:.3f} s, a typical query {out['search_query_s']:.4f} s "
+            f"(slowest {out['search_query_max_s']:.4f} s)")
         del visited, wb
         gc.collect()
+        out.update(runners.search_memory(server))
+        if out.get("search_extra_peak_mb") is not None:
+            log(f"[{size}] search: the index adds {out['search_extra_peak_mb']:.0f} MB at its peak")
 
         probes = [runners.peak_rss(server) for _ in range(rss_runs)]
         out["peak_rss_mb"] = statistics.median(p["peak_rss_mb"] for p in probes)
@@ -255,6 +262,18 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"Browser ({browser['workbook']} workbook, medians of {len(browser['runs_s']['first_chart'])} "
                      f"visits): Overview's first chart **{browser['first_chart_s']:.2f} s**, one-chart hello page "
                      f"**{browser['hello_first_chart_s']:.2f} s**, ratio **{browser['ratio']:.2f}**.")
+    searched = [name for name in sizes if "search_build_s" in results[name]]
+    if searched:
+        lines += ["", f"Search ({len(search_bench.TYPICAL_QUERIES)} typical queries, typos included, each as the "
+                      f"Search page makes it: up to {search_bench.PER_TAB} results a tab with snippets):", "",
+                  "| size | rows | index build s | a typical query s (median) | slowest typical query s | "
+                  "page with trails s | extra peak MB |", "|---|---|---|---|---|---|---|"]
+        for name in searched:
+            size = results[name]
+            extra = size.get("search_extra_peak_mb")
+            lines.append(f"| {name} | {size['rows']:,} | {size['search_build_s']:.3f} | {size['search_query_s']:.4f} | "
+                         f"{size['search_query_max_s']:.4f} | {size['search_page_s']:.3f} | "
+                         f"{'–' if extra is None else f'{extra:,.0f}'} |")
     biggest = next((name for name in reversed(sizes) if results[name].get("kernels")), None)
     if biggest:
         gains = results[biggest]["kernels"]

@@ -289,17 +289,19 @@ def search_table(results: dict[str, Any]) -> str:
     lines = [f"Search: {len(search_bench.TYPICAL_QUERIES)} typical queries (typos included), each as the Search "
              f"page makes it (up to {search_bench.PER_TAB} results a tab, with snippets); the page with trails is "
              "the same search for `pricing` with every result's card and trail drawn.", "",
-             "| size | rows | index build s | a typical query s (median) | slowest typical query s | "
+             "| size | rows | index build s (CPU s) | a typical query s (CPU s) | slowest typical query s | "
              "page with trails s | extra peak MB |", "|---|---|---|---|---|---|---|"]
     for name in sizes:
         size = results[name]
         extra = size.get("search_extra_peak_mb")
-        lines.append(f"| {name} | {size['rows']:,} | {size['search_build_s']:.3f} | {size['search_query_s']:.4f} | "
+        lines.append(f"| {name} | {size['rows']:,} | {size['search_build_s']:.3f} ({size['search_build_cpu_s']:.3f}) | "
+                     f"{size['search_query_s']:.4f} ({size['search_query_cpu_s']:.4f}) | "
                      f"{size['search_query_max_s']:.4f} | {size['search_page_s']:.3f} | "
                      f"{'–' if extra is None else f'{extra:,.0f}'} |")
     machine = results.get("search_machine", results.get("machine", "?"))
     lines += ["", f"Machine: {machine} ({results.get('search_date', results.get('date', '?'))}). Build and page: "
-                  "medians of the runs; a query: the median over the queries of each one's median of at least 5 runs."]
+                  "medians of the runs; a query: the median over the queries of each one's median of at least 5 runs. "
+                  "CPU s: this process's CPU time, which other work on a shared machine does not inflate."]
     return "\n".join(lines)
 
 

@@ -366,9 +366,13 @@ def search(wb: Workbook, query: str, f: Filters | None = None, *, tabs: Sequence
 
     ``f``: the sidebar's filters (quarter range, teams, people, themes); ``tabs`` and ``quarters``:
     only these tabs and quarters (labels as typed: ``Q1 2026``); ``limit``: how many hits to return,
-    overall or, with ``per_tab``, in each tab (None: all). Counts are always of every match.
+    overall or, with ``per_tab``, in each tab (None: all). Counts are always of every match. A tab
+    that is not one of the workbook's, or a quarter label that is not a quarter, is a ValueError.
     """
-    wanted_tabs = tuple(tab for tab in TABS if tab in set(tabs)) if tabs else ()
+    unknown = sorted(set(tabs) - set(TABS))
+    if unknown:
+        raise ValueError(f"{', '.join(map(repr, unknown))} is not a tab; the tabs are {', '.join(TABS)}.")
+    wanted_tabs = tuple(tab for tab in TABS if tab in set(tabs))
     wanted_quarters = tuple(sorted({canonical_quarter(quarter) for quarter in quarters}))
     return _search(wb, f or Filters(), query, wanted_tabs, wanted_quarters, limit, per_tab)
 

@@ -21,6 +21,8 @@ from learnloop.workbook import Workbook
 LEG_ROWS = 6
 #: Characters of a linked row's title shown in a trail.
 LINKED_TITLE_CHARS = 60
+#: Characters of the query repeated above the results (a pasted page is cut, with "…").
+QUERY_CHARS = 200
 TAB_LABELS = {"themes": "Themes", "sources": "Sources", "critiques": "Critiques", "commitments": "Commitments",
               "decisions": "Decisions"}
 SINGULAR = {"themes": "theme", "sources": "source", "critiques": "critique", "commitments": "commitment",
@@ -65,7 +67,7 @@ def runs(pieces: Iterable[search.Run]) -> str:
 
 def summary(found: search.Results, *, filtered: bool) -> str:
     """What was found: the count per tab, any typo read as another word, words left out."""
-    typed = f"<q>{text(found.typed)}</q>"
+    typed = f"<q>{text(_cut(found.typed, QUERY_CHARS))}</q>"
     if not found.total:
         where = " in the rows the filters select" if filtered else ""
         if not found.searched:
@@ -75,7 +77,7 @@ def summary(found: search.Results, *, filtered: bool) -> str:
     lines = [f"<p>Nothing matched {typed}: showing results for <q>{text(found.corrected)}</q>.</p>"
              if found.corrected else ""]
     lines.append(f"<p><b>{plural(found.total, 'row')}</b> {'matches' if found.total == 1 else 'match'} "
-                 f"<q>{text(found.searched)}</q>{' in the rows the filters select' if filtered else ''}: "
+                 f"<q>{text(_cut(found.searched, QUERY_CHARS))}</q>{' in the rows the filters select' if filtered else ''}: "
                  f"{per_tab}.</p>")
     if found.dropped:
         lines.append(f"<p>Only the first {search.MAX_WORDS} words were searched ({found.dropped} left out).</p>")
@@ -114,5 +116,5 @@ def _leg(found: search.Results, leg: trail.Leg) -> str:
     return f'<span class="ll-leg">{text(leg.label)}:</span> ' + "; ".join(shown)
 
 
-def _cut(title: str) -> str:
-    return title if len(title) <= LINKED_TITLE_CHARS else title[:LINKED_TITLE_CHARS].rstrip() + "…"
+def _cut(title: str, limit: int = LINKED_TITLE_CHARS) -> str:
+    return title if len(title) <= limit else title[:limit].rstrip() + "…"

@@ -311,6 +311,13 @@ def test_a_blank_team_takes_its_themes_team(wb):
     assert {hit.team for hit in found.hits} == {"Beta"}
 
 
+def test_an_unknown_tab_or_quarter_is_an_error_not_every_row(wb):
+    with pytest.raises(ValueError, match="'decision' is not a tab"):
+        search.search(wb, "pricing", tabs=["decision"])
+    with pytest.raises(ValueError):
+        search.search(wb, "pricing", quarters=["Q5 2026"])
+
+
 def test_tabs_and_quarters_narrow_the_results(wb):
     assert ids(find(wb, "pric", tabs=["decisions", "critiques"])) == {"critiques": {"C-1"}, "decisions": {"D-1"}}
     assert ids(find(wb, "interview", quarters=["Q1 2026"])) == {"critiques": {"C-3", "C-9"}, "decisions": {"D-2"}}

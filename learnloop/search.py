@@ -12,8 +12,9 @@ How a query matches (whatever is typed is a query, never syntax):
   **start**: ``pric`` finds ``pricing``, ``Preis`` finds ``Preisgestaltung``.
 * Words in double quotes are a **phrase**: ``"annual plan"`` finds the two words side by side, each
   whole.
-* Only letters and digits make words. Punctuation between them (``D-4``, ``e-mail``) joins the parts
-  into a phrase; anywhere else it is left out: a quote never closed, ``*``, ``-``, ``:``, parentheses.
+* Only letters and digits make words; spaces, commas, semicolons and brackets separate them. Other
+  punctuation between letters (``D-4``, ``e-mail``, ``Lenny's``) joins the parts into a phrase, the
+  last matched from its start; anywhere else it is left out: a quote never closed, ``*``, ``-``, ``:``.
   ``NEAR``, ``OR``, ``AND`` and ``NOT`` are words like any other. The first :data:`MAX_WORDS` words
   are searched.
 * **One typo**: when nothing in the selection matches, each word of :data:`TYPO_MIN_LENGTH` letters or
@@ -76,6 +77,9 @@ _GROUPS = ("heading", "body", "people")
 #: A word: a run of letters and digits (what SQLite's unicode61 tokenizer keeps; everything else separates).
 _WORD = re.compile(r"[^\W_]+")
 _QUOTES = re.compile(r"[\"“”„«»]")
+#: What separates the words of a query: white space and list punctuation. Other punctuation between
+#: letters (``D-4``, ``e-mail``, ``Lenny's``) joins them into one term.
+_BETWEEN = re.compile(r"[\s,;()\[\]{}<>!?|]+")
 
 
 def searched_columns(tab: str) -> dict[str, str]:
@@ -164,7 +168,7 @@ def parse(typed: str) -> Query:
         if n % 2:
             candidates = [Term(tuple(_WORD.findall(part)), prefix=False, quoted=True)]
         else:
-            candidates = [Term(tuple(_WORD.findall(chunk)), typed=_trimmed(chunk)) for chunk in part.split()]
+            candidates = [Term(tuple(_WORD.findall(chunk)), typed=_trimmed(chunk)) for chunk in _BETWEEN.split(part)]
         for term in candidates:
             key = (term.folded, term.prefix, term.quoted)
             if not term.words or key in seen:

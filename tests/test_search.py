@@ -177,6 +177,13 @@ def test_a_quoted_phrase_needs_its_words_side_by_side_and_whole(wb):
     assert ids(find(wb, '"annual plan" may')) == {"critiques": {"C-1"}}
 
 
+def test_commas_separate_words_and_other_punctuation_joins_them(wb):
+    assert ids(find(wb, "weekly,interviews")) == ids(find(wb, "weekly; interviews")) == {"decisions": {"D-2"}}
+    assert ids(find(wb, "lenny's")) == {"sources": {"S-1"}}
+    assert ids(find(wb, "lenny-s")) == {"sources": {"S-1"}}, "a phrase of its parts, whatever joins them"
+    assert ids(find(wb, "newsletter-lenny")) == {}, "the parts side by side, in order"
+
+
 def test_an_id_is_found_by_typing_it(wb):
     assert ids(find(wb, "D-4")) == {"decisions": {"D-4"}}
     assert ids(find(wb, "t-b2")) == {"themes": {"T-B2"}}

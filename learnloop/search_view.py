@@ -76,9 +76,9 @@ def summary(found: search.Results, *, filtered: bool) -> str:
     per_tab = ", ".join(plural(count, SINGULAR[tab], tab) for tab, count in found.counts.items() if count)
     lines = [f"<p>Nothing matched {typed}: showing results for <q>{text(found.corrected)}</q>.</p>"
              if found.corrected else ""]
+    where = " in the rows the filters select" if filtered else ""
     lines.append(f"<p><b>{plural(found.total, 'row')}</b> {'matches' if found.total == 1 else 'match'} "
-                 f"<q>{text(_cut(found.searched, QUERY_CHARS))}</q>{' in the rows the filters select' if filtered else ''}: "
-                 f"{per_tab}.</p>")
+                 f"<q>{text(_cut(found.searched, QUERY_CHARS))}</q>{where}: {per_tab}.</p>")
     if found.dropped:
         lines.append(f"<p>Only the first {search.MAX_WORDS} words were searched ({found.dropped} left out).</p>")
     return "".join(lines)
@@ -97,7 +97,8 @@ def _card(wb: Workbook, found: search.Results, hit: search.Hit, several: bool) -
             *([hit.sheet] if several else [])]
     head = f'<span class="ll-id">{text(hit.id)}</span><span>{" · ".join(text(part) for part in meta)}</span>'
     if hit.link and hit.link.startswith("https://docs.google.com/"):
-        head += f'<a href="{html.escape(hit.link, quote=True)}" target="_blank" rel="noopener noreferrer">Open in Sheets</a>'
+        link = html.escape(hit.link, quote=True)
+        head += f'<a href="{link}" target="_blank" rel="noopener noreferrer">Open in Sheets</a>'
     body = f'<div class="ll-title">{runs(hit.title)}</div>'
     if hit.column != search.title_column(hit.tab):
         body += (f'<div class="ll-snippet"><span class="ll-column">{text(hit.column.replace("_", " "))}</span>'

@@ -117,7 +117,8 @@ def _links(wb: Workbook) -> _Links:
 def trail(wb: Workbook, tab: str, position: int) -> tuple[Leg, ...]:
     """The trail from row ``position`` of ``tab`` (see the module's docstring); legs with no row are left out."""
     links = _links(wb)
-    columns = ["sheet", TABS[tab].model._id_column, *(column for *_, how, column in LEGS[tab] if how in ("of", "cites"))]
+    named = [column for *_, how, column in LEGS[tab] if how in ("of", "cites")]
+    columns = ["sheet", TABS[tab].model._id_column, *named]
     row = {column: links.cells(tab, column, [position])[0] for column in dict.fromkeys(columns)}
     sheet, own_id = str(row["sheet"]), row[TABS[tab].model._id_column]
     legs = []

@@ -15,6 +15,7 @@ DASHBOARD = [
     st.Page("pages/peer_circle.py", title="Peer circle", icon=":material/groups:"),
     st.Page("pages/commitments.py", title="Commitments", icon=":material/campaign:"),
     st.Page("pages/impact.py", title="Impact", icon=":material/trending_up:"),
+    st.Page("pages/search.py", title="Search", icon=":material/search:"),
 ]
 RETRO = [st.Page("pages/retro.py", title="Quarterly retro", icon=":material/slideshow:")]
 HABIT = [st.Page("pages/nudges.py", title="Nudges", icon=":material/notifications_active:")]

@@ -3,9 +3,10 @@
     python -m benchmarks                    # team, org and limit; peers and the browser too
     python -m benchmarks --sizes team,org   # some sizes only (results.json keeps the others)
     python -m benchmarks --quick            # a tiny workbook, no browser, no peer: proves the harness
+    python -m benchmarks --search-only --sizes org,limit   # search alone (the other figures are kept)
 
-Writes ``benchmarks/results.json``, prints the table, and puts it into README.md and
-benchmarks/README.md between their ``bench-table`` markers. See benchmarks/README.md.
+Writes ``benchmarks/results.json``, prints the tables, and puts them into README.md and
+benchmarks/README.md between their ``bench-table`` and ``bench-search`` markers. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import generate, runners
+from benchmarks import search as search_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.json"
 READMES = (ROOT / "README.md", ROOT / "benchmarks" / "README.md")
 MARKERS = ("<!-- bench-table:start (written by `make bench`) -->", "<!-- bench-table:end -->")
+SEARCH_MARKERS = ("<!-- bench-search:start (written by `make bench`) -->", "<!-- bench-search:end -->")
 
 #: name -> (what is scaled, target): rows in all, or cells across the five tabs.
 SIZES: dict[str, tuple[str, int]] = {"team": ("rows", 500), "org": ("rows", 100_000), "limit": ("cells", 10_000_000)}
@@ -145,8 +148,14 @@ def bench_size(size: str, *, runs: int, peer: bool, browser: bool, rss_runs: int
             lambda loaded=wb: runners.metrics_by_definition(dataclasses.replace(loaded)), definition_runs)
         log(f"[{size}] metrics by their definitions alone {out['metrics_definitions_s']:.3f} s")
         out["kernels"] = runners.kernel_gains(wb, definition_runs)
+        out.update(search_bench.figures(wb, runs))
+        log(f"[{size}] search: index {out['search_build_s']:.3f} s, a typical query {out['search_query_s']:.4f} s "
+            f"(slowest {out['search_query_max_s']:.4f} s)")
         del visited, wb
         gc.collect()
+        out.update(runners.search_memory(server))
+        if out.get("search_extra_peak_mb") is not None:
+            log(f"[{size}] search: the index adds {out['search_extra_peak_mb']:.0f} MB at its peak")
 
         probes = [runners.peak_rss(server) for _ in range(rss_runs)]
         out["peak_rss_mb"] = statistics.median(p["peak_rss_mb"] for p in probes)
@@ -274,16 +283,62 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_tables(results: dict[str, Any]) -> None:
-    block = f"{MARKERS[0]}\n{table(results)}\n{MARKERS[1]}"
+def search_table(results: dict[str, Any]) -> str:
+    """The search figures of each size measured, with the machine they were measured on."""
+    sizes = [name for name, value in results.items() if isinstance(value, dict) and "search_build_s" in value]
+    lines = [f"Search: {len(search_bench.TYPICAL_QUERIES)} typical queries (typos included), each as the Search "
+             f"page makes it (up to {search_bench.PER_TAB} results a tab, with snippets); the page with trails is "
+             "the same search for `pricing` with every result's card and trail drawn.", "",
+             "| size | rows | index build s (CPU s) | a typical query s (CPU s) | slowest typical query s | "
+             "page with trails s | extra peak MB |", "|---|---|---|---|---|---|---|"]
+    for name in sizes:
+        size = results[name]
+        extra = size.get("search_extra_peak_mb")
+        lines.append(f"| {name} | {size.get('search_rows', size['rows']):,} | {size['search_build_s']:.3f} ({size['search_build_cpu_s']:.3f}) | "
+                     f"{size['search_query_s']:.4f} ({size['search_query_cpu_s']:.4f}) | "
+                     f"{size['search_query_max_s']:.4f} | {size['search_page_s']:.3f} | "
+                     f"{'–' if extra is None else f'{extra:,.0f}'} |")
+    machine = results.get("search_machine", results.get("machine", "?"))
+    lines += ["", f"Machine: {machine} ({results.get('search_date', results.get('date', '?'))}). Build and page: "
+                  "medians of the runs; a query: the median over the queries of each one's median of at least 5 runs. "
+                  "CPU s: this process's CPU time, which other work on a shared machine does not inflate."]
+    return "\n".join(lines)
+
+
+def _write_block(markers: tuple[str, str], body: str) -> None:
+    block = f"{markers[0]}\n{body}\n{markers[1]}"
     for path in READMES:
         if not path.exists():
             continue
         text = path.read_text()
-        start, end = text.find(MARKERS[0]), text.find(MARKERS[1])
+        start, end = text.find(markers[0]), text.find(markers[1])
         if start == -1 or end == -1:
             continue
-        path.write_text(text[:start] + block + text[end + len(MARKERS[1]):])
+        path.write_text(text[:start] + block + text[end + len(markers[1]):])
+
+
+def write_tables(results: dict[str, Any], *, search_only: bool = False) -> None:
+    if not search_only:
+        _write_block(MARKERS, table(results))
+    if any(isinstance(value, dict) and "search_build_s" in value for value in results.values()):
+        _write_block(SEARCH_MARKERS, search_table(results))
+
+
+def bench_search(size: str, *, runs: int) -> dict[str, Any]:
+    """The search figures alone for ``size``: one cold load from the stand-in, then the index and queries."""
+    pairs = pairs_for(size)
+    log(f"[{size}] generating {pairs} team pairs and starting the stand-in…")
+    with runners.serve(pairs) as server:
+        wb = runners.learnloop(server)
+        # Its own row count: the workbook is generated for today, so it can differ from the full run's.
+        out = {"search_rows": server.info["rows"], **search_bench.figures(wb, runs)}
+        log(f"[{size}] search: index {out['search_build_s']:.3f} s, a typical query {out['search_query_s']:.4f} s "
+            f"(slowest {out['search_query_max_s']:.4f} s), page {out['search_page_s']:.3f} s")
+        del wb
+        gc.collect()
+        out.update(runners.search_memory(server))
+        log(f"[{size}] search: the index adds {out['search_extra_peak_mb']} MB at its peak")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,33 +354,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--out", type=Path, help=f"results file (default {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--table", action="store_true", help="print the table of the results file and exit")
+    parser.add_argument("--search-only", action="store_true",
+                        help="measure only search at --sizes; the other figures in the results file are kept")
     args = parser.parse_args(argv)
 
     if args.table:
-        print(table(json.loads((args.out or RESULTS).read_text())))
+        kept = json.loads((args.out or RESULTS).read_text())
+        print(table(kept) + "\n\n" + search_table(kept))
         return 0
     if args.quick:
         results = run(["tiny"], runs=args.runs, peer=False, browser=False, rss_runs=1)
         if args.out:
             args.out.write_text(json.dumps(results, indent=2) + "\n")
-        print(table(results))
+        print(table(results) + "\n\n" + search_table(results))
         return 0
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown sizes {unknown}; choose from {list(SIZES)}")
+    out = args.out or RESULTS
+    if args.search_only:
+        previous = json.loads(out.read_text()) if out.exists() else {}
+        for size in sizes:
+            previous[size] = {**previous.get(size, {}), **bench_search(size, runs=args.runs)}
+        previous["search_machine"], previous["search_date"] = machine(), time.strftime("%Y-%m-%d")
+        out.write_text(json.dumps(previous, indent=2) + "\n")
+        print(search_table(previous))
+        if out == RESULTS:
+            write_tables(previous, search_only=True)
+        return 0
     results = run(sizes, runs=args.runs, peer=not args.no_peer, browser=not args.no_browser,
                   metric_runs=max(args.runs, args.metric_runs))
-    out = args.out or RESULTS
     if out.exists():  # a partial run keeps the other sizes' figures
         previous = json.loads(out.read_text())
         results = {**previous, **results}
         if args.no_browser and "browser" in previous:
             results["browser"] = previous["browser"]
+    results.pop("search_machine", None)  # a full run measures search on its own machine and date
+    results.pop("search_date", None)
     ordered = {key: results[key] for key in [*SIZES, "browser", "machine", "versions", "date"] if key in results}
     out.write_text(json.dumps(ordered, indent=2) + "\n")
-    print(table(ordered))
+    print(table(ordered) + "\n\n" + search_table(ordered))
     if out == RESULTS:
         write_tables(ordered)
     return 0

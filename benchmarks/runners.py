@@ -255,6 +255,17 @@ def peak_rss(server: Server) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def search_memory(server: Server) -> dict[str, float | None]:
+    """The memory the search index adds at its peak, in a fresh process after a cold load
+    (:func:`benchmarks.search.probe`)."""
+    config = {"base_url": server.base_url, "sid": server.sid, "account": server.account}
+    done = subprocess.run([sys.executable, "-m", "benchmarks.search"], cwd=ROOT, input=json.dumps(config),
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the search memory probe failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _maxrss_mb() -> float:
     """This process's peak RSS in MB.
 

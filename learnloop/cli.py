@@ -14,6 +14,7 @@ import typer
 
 from data_schemas import TABS, ParseOptions, name_key, tab_for
 from learnloop import load, settings, writes
+from learnloop import search as searching
 from learnloop.errors import SourceError, WriteRefused
 from learnloop.safe import printable, quoted
 from learnloop.sources import sheets
@@ -373,6 +374,91 @@ def _send_digest(d: Digest, config: settings.DigestSettings, sent_log: SentLog, 
     except deliver.SentLogError as exc:
         echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+class SearchTab(StrEnum):
+    themes = "themes"
+    sources = "sources"
+    critiques = "critiques"
+    commitments = "commitments"
+    decisions = "decisions"
+
+
+@app.command()
+def search(
+    sources: Annotated[list[str] | None, typer.Argument(
+        metavar="SOURCE...", show_default=False,
+        help="'demo', a path to an .xlsx workbook, a folder of CSV files, or a Google Sheet URL or key; several "
+             "(one per team) are searched together.")] = None,
+    query: Annotated[str, typer.Argument(
+        metavar="QUERY", show_default=False,
+        help="Words to find, all of them in a row, in any case and accent, each from its start (pric finds "
+             "pricing); \"a phrase\" in double quotes. One typo is read when nothing matches.")] = "",
+    tab: Annotated[list[SearchTab] | None, typer.Option(help="Only this tab (repeat for several).")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Only this team (repeat for several).")] = None,
+    quarter: Annotated[list[str] | None, typer.Option(
+        help="Only rows of this quarter, like 2026-Q3 (repeat for several).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many results, best first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    fiscal_year_start_month: Annotated[
+        int, typer.Option(min=1, max=12, help="Month the fiscal year starts (1 = calendar quarters).")] = 1,
+    day_first: Annotated[bool, typer.Option("--day-first", help="Read 03/04/2026 as 3 April.")] = False,
+) -> None:
+    """Find rows in every tab by the words in them, best first. Exit 1 when nothing matches."""
+    from learnloop import filters
+    from learnloop.metrics import quarters
+
+    if not sources:
+        raise typer.BadParameter("give the workbook to search, then what to find: learnloop search demo pricing",
+                                 param_hint="SOURCE... QUERY")
+    try:
+        labels = [quarters.canonical_quarter(label) for label in quarter or ()]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--quarter") from exc
+    wb = _read(sources, ParseOptions(day_first=day_first, fiscal_year_start_month=fiscal_year_start_month))
+    found = searching.search(wb, query, filters.Filters(teams=tuple(team or ())), tabs=[str(t) for t in tab or ()],
+                             quarters=labels, limit=limit)
+    echo(json_text(search_json(found)) if as_json else search_text(wb, found))
+    raise typer.Exit(0 if found.total else 1)
+
+
+def search_json(found: searching.Results) -> dict[str, object]:
+    """A search as JSON: the query as searched (after any typo was read), every match counted, the best listed."""
+    return {
+        "query": found.searched,
+        "total": found.total,
+        "results": [{"tab": hit.tab, "id": hit.id, "row": hit.row, "column": hit.column, "quarter": hit.quarter,
+                     "team": hit.team, "snippet": hit.snippet_text(), "score": hit.score, "link": hit.link}
+                    for hit in found.hits],
+    }
+
+
+def search_text(wb: Workbook, found: searching.Results) -> str:
+    """A search for a terminal: what was searched, the count per tab, then each result with where it is."""
+    from learnloop.words import and_list, plural
+
+    shown = quoted(found.searched or found.typed)
+    if not found.total:
+        lines = [f"Nothing in {wb.source} matches {shown}."]
+        if not found.searched:
+            lines.append("Type a word: only letters and digits are searched.")
+        return "\n".join(lines)
+    per_tab = and_list([plural(count, tab[:-1], tab) for tab, count in found.counts.items() if count])
+    lines = [f"{plural(found.total, 'row')} in {wb.source} {'matches' if found.total == 1 else 'match'} {shown}: "
+             f"{per_tab}."]
+    if found.corrected:
+        lines.append(f"Nothing matched {quoted(found.typed)}: showing results for {quoted(found.corrected)}.")
+    if found.dropped:
+        lines.append(f"Only the first {searching.MAX_WORDS} words were searched ({found.dropped} left out).")
+    if len(found.hits) < found.total:
+        lines.append(f"The best {len(found.hits)}:")
+    several = len(wb.sheets) > 1
+    for number, hit in enumerate(found.hits, start=1):
+        where = [f"{hit.sheet}," if several else "", hit.tab, hit.id, f"· row {hit.row}"]
+        where += [f"· {hit.quarter}"] if hit.quarter else []
+        where += [f"· {hit.team}"] if hit.team else []
+        lines += ["", f"{number:>3}. {' '.join(part for part in where if part)}",
+                  f"     {hit.column}: {printable(hit.snippet_text(), keep_lines=False)}",
+                  f"     {hit.link or f'{hit.sheet}: the {hit.tab} tab, row {hit.row}'}"]
+    return "\n".join(lines)
 
 
 def report_json(wb: Workbook) -> dict[str, object]:

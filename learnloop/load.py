@@ -159,6 +159,7 @@ def merge(parts: Sequence[Workbook], *, source: str, options: ParseOptions) -> W
         ignored_columns={tab: tuple(dict.fromkeys(c for wb in parts for c in wb.ignored_columns.get(tab, ())))
                          for tab in TABS},
         tab_links={key: link for wb in parts for key, link in wb.tab_links.items()},
+        column_letters={key: letters for wb in parts for key, letters in wb.column_letters.items()},
     )
 
 

@@ -106,6 +106,7 @@ def validate_workbook(
         options=options,
         tab_titles={tab: found.get(tab) for tab in TABS},
         ignored_columns={tab: tuple(result.ignored_columns) for tab, result in results.items()},
+        column_letters={(sheet, tab): result.column_letters for tab, result in results.items() if result.column_letters},
     )
 
 
@@ -129,6 +130,8 @@ class TabResult:
     quarantined: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    #: Each contract column's letter in the sheet (``{"title": "C"}``), for links to a cell.
+    column_letters: dict[str, str] = field(default_factory=dict)
 
 
 def empty_table(tab: str) -> pd.DataFrame:
@@ -298,7 +301,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     del parsed, cells, by_name, raw, shown
     _release_memory()
     return TabResult(kept, quarantined, issues,
-                     list(map(str, ignored.values())))
+                     list(map(str, ignored.values())), {name: get_column_letter(at + 1) for name, at in columns.items()})
 
 
 def _release_memory() -> None:

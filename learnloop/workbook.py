@@ -60,6 +60,9 @@ class Workbook:
     ignored_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: (sheet title or None, tab) -> link that opens the tab in Google Sheets; empty for files.
     tab_links: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    #: (sheet title or None, tab) -> each contract column's letter in that tab (``{"title": "C"}``), keyed
+    #: as :attr:`tab_links` is: with a tab's link, a cell's link (``…&range=C7``).
+    column_letters: dict[tuple[str | None, str], dict[str, str]] = field(default_factory=dict)
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -81,6 +84,16 @@ class Workbook:
     @property
     def decisions(self) -> pd.DataFrame:
         return self.tables["decisions"]
+
+    def cell_link(self, sheet: str | None, tab: str, row: int, column: str | None = None) -> str | None:
+        """A link that opens sheet row ``row`` of ``tab`` in Google Sheets, at ``column``'s cell when the
+        sheet has it (the whole row otherwise); None for a workbook read from a file."""
+        key = (sheet, tab) if (sheet, tab) in self.tab_links else (None, tab)
+        link = self.tab_links.get(key)
+        if link is None:
+            return None
+        letter = self.column_letters.get(key, {}).get(column or "")
+        return f"{link}&range={letter}{row}" if letter else f"{link}&range={row}:{row}"
 
     def issues_frame(self) -> pd.DataFrame:
         """The issues as a table, errors first, then by tab and row."""

@@ -37,6 +37,8 @@ def test_the_quick_bench_produces_every_figure(tmp_path: Path) -> None:
     assert {"python", "pandas", "pyarrow", "numpy", "pandera", "orjson", "gspread", "streamlit"} <= set(results["versions"])
     assert tiny["metrics_definitions_s"] > 0  # the plain definitions' own time, beside the kernels'
     assert set(tiny["kernels"]) and all(set(k) == {"definition_s", "kernel_s"} for k in tiny["kernels"].values())
+    for figure in ("search_build_s", "search_query_s", "search_query_max_s", "search_page_s", "search_extra_peak_mb"):
+        assert tiny[figure] is not None and tiny[figure] >= 0, figure  # search: index, a query, memory
     assert "| tiny |" in done.stdout and "Versions: python" in done.stdout  # the table is printed
 
 

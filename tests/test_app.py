@@ -12,7 +12,8 @@ from tests.fixtures.messy import MESSY_TABS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/themes.py", "pages/learning_network.py", "pages/peer_circle.py",
-         "pages/commitments.py", "pages/impact.py", "pages/data_health.py", "pages/add_entry.py", "pages/nudges.py"]
+         "pages/commitments.py", "pages/impact.py", "pages/data_health.py", "pages/add_entry.py", "pages/nudges.py",
+         "pages/search.py"]
 DASHBOARD_CHARTS = {"pages/overview.py": 3, "pages/themes.py": 1, "pages/learning_network.py": 3,
                     "pages/peer_circle.py": 4, "pages/commitments.py": 1, "pages/impact.py": 5}
 

@@ -146,34 +146,13 @@ class _BaseURLSession(AuthorizedSession):
         return super().request(method, url, *args, **kwargs)
 
 
-def service_account_credentials(info: Mapping[str, Any]) -> service_account.Credentials:
-    """Credentials for a service-account key, as ``Credentials.from_service_account_info`` makes
-    them, except that the RSA key's numbers are not re-verified: the key is the operator's own, from
-    their secrets, and verifying it took longer (about 35 ms) than reading the whole sheet's metadata.
-    A key that is not a PEM private key is still refused (ValueError)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from google.auth import crypt
-
-    missing = [name for name in ("client_email", "token_uri", "private_key") if not info.get(name)]
-    if missing:
-        raise KeyError(", ".join(missing))
-    key = serialization.load_pem_private_key(str(info["private_key"]).encode(), password=None,
-                                             unsafe_skip_rsa_key_validation=True)
-    if not isinstance(key, RSAPrivateKey):
-        raise ValueError("the private key is not an RSA key")
-    return service_account.Credentials(
-        crypt.RSASigner(key, key_id=info.get("private_key_id")), info["client_email"], info["token_uri"],
-        scopes=list(SCOPES), project_id=info.get("project_id"),
-        universe_domain=info.get("universe_domain") or "googleapis.com")
-
-
 def connect(access: Access) -> gspread.Client:
     """A gspread client for ``access`` (no request is made until it is used)."""
     if access.service_account:
         try:
-            credentials: Any = service_account_credentials(access.service_account)
-        except (ValueError, KeyError, TypeError) as exc:
+            credentials: Any = service_account.Credentials.from_service_account_info(
+                dict(access.service_account), scopes=list(SCOPES))
+        except (ValueError, KeyError) as exc:
             raise SourceError(f"The service-account credentials are incomplete ({exc}). Paste the whole JSON key "
                               "into [gcp_service_account] in .streamlit/secrets.toml.") from None
     elif access.api_key:

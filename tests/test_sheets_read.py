@@ -179,6 +179,20 @@ def test_a_public_sheet_reads_with_an_api_key(sheets_standin: SheetsStandin) -> 
     assert "not public" in str(caught.value) and "Anyone with the link" in str(caught.value)
 
 
+@pytest.mark.parametrize(("change", "named"), [
+    ({"private_key": "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"}, "service-account"),
+    ({"client_email": ""}, "client_email"),
+    ({"private_key": None}, "private_key"),
+])
+def test_a_broken_service_account_key_says_which_part_is_wrong(
+        sheets_standin: SheetsStandin, standin_service_account: dict[str, str], change, named) -> None:
+    account = {**standin_service_account, **change}
+    with pytest.raises(SourceError, match="service-account credentials are incomplete") as caught:
+        sheets.connect(sheets.Access(service_account=account, base_url=sheets_standin.base_url))
+    assert named in str(caught.value)
+    assert "not a key" not in str(caught.value)  # the key itself is never echoed
+
+
 def test_a_wrong_api_key_is_reported_without_retrying(sheets_standin: SheetsStandin) -> None:
     sid = sheets_standin.add_spreadsheet(demo_tabs(TODAY), public=True)
     with pytest.raises(sheets.SheetError) as caught:

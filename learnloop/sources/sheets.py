@@ -149,6 +149,12 @@ class _BaseURLSession(AuthorizedSession):
 def connect(access: Access) -> gspread.Client:
     """A gspread client for ``access`` (no request is made until it is used)."""
     if access.service_account:
+        missing = [name for name in ("client_email", "private_key", "token_uri")
+                   if not access.service_account.get(name)]
+        if missing:
+            raise SourceError(f"The service-account credentials are incomplete: {' and '.join(missing)} "
+                              f"{'is' if len(missing) == 1 else 'are'} missing. Paste the whole JSON key into "
+                              "[gcp_service_account] in .streamlit/secrets.toml.")
         try:
             credentials: Any = service_account.Credentials.from_service_account_info(
                 dict(access.service_account), scopes=list(SCOPES))

@@ -47,7 +47,7 @@ from learnloop.metrics.quarters import next_quarter, previous_quarter, quarter_b
 from learnloop.metrics.selection import choices, select
 from learnloop.reports import escape_markdown
 from learnloop.safe import printable
-from learnloop.words import and_list, plural
+from learnloop.words import and_list, left_out, plural
 from learnloop.workbook import Workbook
 
 #: Commitments due from today to this many days ahead are "due soon".
@@ -568,7 +568,7 @@ def _meta(d: Digest) -> tuple[Run, ...]:
 def _left_out_note(d: Digest) -> str | None:
     if not d.left_out:
         return None
-    return (f"Note: {plural(d.left_out, 'row')} with errors {'is' if d.left_out == 1 else 'are'} left out; "
+    return (f"Note: {left_out(d.left_out)}; "
             "`learnloop validate` or the app's Data health page lists the cells to fix.")
 
 

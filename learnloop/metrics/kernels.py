@@ -5,112 +5,639 @@ same arguments and gives the same answer: ``tests/test_kernels.py`` runs both on
 merged roll-ups included, with every filter, and requires equal answers. ``make bench`` reports the
 definitions' own times beside the kernels' (benchmarks/README.md says what each buys). Read the
 definition to know what a number means; read a kernel only to know why it is fast.
+
+What makes them fast: the workbook is *compiled* once (each piece a :func:`~.cache.kept` function of
+the workbook alone, worked out when a kernel first needs it), and every kernel then works on numpy
+positions and counts instead of pandas frames:
+
+* **codes** — a text column as a code per row into its distinct values (Arrow's dictionary
+  encoding). A rule about a value (its quarter's last day, its label, whether it is in a range) is
+  worked out once per distinct value and spread to the rows by their codes; per-quarter counts are
+  bincounts of codes.
+* **references** — where each ``theme_id``, cited source or critique and ``supersedes`` points: a
+  row position found by Arrow's hash lookup *within the row's own sheet* (-1 when nothing matches).
+* **citations** — every decision's ``source_ids`` and ``critique_ids`` flattened once into items
+  (the decision's position, the id, the cited row).
+* **orders** — the sort a listing needs, worked out once over all rows; a filter set keeps the
+  order by taking its picked rows out of it.
+* **picked rows** — the selection's ``picked`` masks (:func:`~.selection.select`), with the quarter
+  range applied to the codes of the quarter labels.
+
+Only the finished tables leave this module: each is built once, with the definition's columns,
+order and dtypes. Nothing positional is kept anywhere but in the :func:`kept` pieces below.
 """
 
 from __future__ import annotations
 
-import itertools
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from learnloop.metrics import impact
-from learnloop.metrics.cache import kernel
-from learnloop.metrics.selection import select
+from learnloop.metrics import impact, network
+from learnloop.metrics.cache import kept, kernel
+from learnloop.metrics.quarters import quarter_range
+from learnloop.metrics.selection import TABS, empty, select
 
 if TYPE_CHECKING:
     from learnloop.filters import Filters
     from learnloop.workbook import Workbook
 
+T = TypeVar("T")
 
-def _text(values: pd.Series) -> pa.Array:
-    """A column as one Arrow large-string array (blanks null)."""
-    array = pa.array(values.astype("string").array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.large_string())
+_NAT = np.iinfo(np.int64).min  # NaT, as the int64 of a datetime64 column
+_DAY_US = 86_400_000_000  # microseconds in a day
+_COMMA = pa.scalar(", ", pa.large_string())
 
 
-def _flatten(cells: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """The items of a column of tuples: for each item, the position of its cell, and the items."""
-    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
-    return np.repeat(np.arange(len(cells)), lengths), list(itertools.chain.from_iterable(cells))
+# --------------------------------------------------------------------------------------
+# Arrow and numpy helpers
+# --------------------------------------------------------------------------------------
 
 
-def _rows_of(table: pd.DataFrame, id_column: str, sheets: np.ndarray, ids: list[str]) -> np.ndarray:
-    """For each (sheet code, id), the position in ``table`` of the first row of that sheet with that id
-    (-1 when there is none): Arrow's hash lookup, one pass per sheet."""
-    found = np.full(len(ids), -1, dtype=np.int64)
-    if not len(ids) or table.empty:
+def _text(values: pd.Series | pd.api.extensions.ExtensionArray) -> pa.Array:
+    """A text column as one Arrow large-string array (blanks null), from its own buffers when it is
+    Arrow-backed."""
+    array = values.array if isinstance(values, pd.Series) else values
+    if not isinstance(array, pd.arrays.ArrowStringArray):
+        array = pd.array(np.asarray(array, dtype=object), dtype="string")
+    chunked = array.__arrow_array__()
+    combined = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    return combined if combined.type == pa.large_string() else combined.cast(pa.large_string())
+
+
+def _numpy(array: pa.Array, missing: int = -1) -> np.ndarray:
+    """An Arrow integer array as int64 numpy, ``missing`` where it is null."""
+    return pc.fill_null(array, missing).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def _take(array: pa.Array, rows: np.ndarray) -> pa.Array:
+    """``array`` at ``rows`` (null where a row is -1)."""
+    return array.take(pa.array(rows, mask=rows < 0) if (rows < 0).any() else pa.array(rows))
+
+
+def _stamps(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A date column as int64 microseconds (NaT as :data:`_NAT`)."""
+    return frame[column].to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def _when(day: Any) -> int:
+    """A date as the int64 microseconds of :func:`_stamps`."""
+    return int(np.datetime64(pd.Timestamp(day), "us").view(np.int64))
+
+
+def _string(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as a pandas ``string`` array (missing <NA>)."""
+    return pd.array(values, dtype="string")
+
+
+def _categorical(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Categorical:
+    """A categorical column at ``rows`` (positions), without looking at its values."""
+    values = frame[column].array
+    return pd.Categorical.from_codes(values.codes[rows], dtype=values.dtype)
+
+
+def _column(frame: pd.DataFrame, column: str, rows: np.ndarray) -> Any:
+    """``frame[column]`` at ``rows`` (positions) as an array of the same dtype."""
+    return frame[column].array.take(rows)
+
+
+def _frame(columns: dict[str, Any], length: int) -> pd.DataFrame:
+    """A table of ``columns`` (arrays of ``length``), indexed 0..length-1."""
+    return pd.DataFrame(columns, index=pd.RangeIndex(length), copy=False)
+
+
+def _dense_rank(*keys: np.ndarray) -> np.ndarray:
+    """Each position's rank in the order of ``keys`` (the last key sorts first, as in
+    ``np.lexsort``), equal keys sharing a rank."""
+    n = len(keys[0])
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort(keys)
+    changed = np.zeros(n, dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        changed[1:] |= ordered[1:] != ordered[:-1]
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.cumsum(changed)
+    return ranks
+
+
+def _text_rank(values: pa.Array) -> np.ndarray:
+    """Each value's rank in text order (equal values sharing a rank, blanks last)."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    ranks = pc.rank(values, sort_keys=[("", "ascending", "at_end")], tiebreaker="dense")
+    return ranks.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------
+# The compiled workbook: kept pieces of the workbook alone
+# --------------------------------------------------------------------------------------
+
+
+def _compiled(function: Callable[..., T]) -> Callable[..., T]:
+    """``function(wb, *args)`` :func:`kept` for the workbook alone (no filters): worked out once per
+    workbook and arguments, when a kernel first asks for it."""
+    keeping = kept(function)
+
+    @functools.wraps(function)
+    def compiled(wb: Workbook, *args: Any) -> T:
+        return keeping(wb, None, *args)
+
+    return compiled
+
+
+@dataclass(frozen=True, eq=False)
+class _Codes:
+    """A text column as codes: ``codes[row]`` indexes ``values`` (-1 when blank)."""
+
+    codes: np.ndarray
+    values: list[str]
+
+    def per_row(self, per_value: np.ndarray, blank: Any) -> np.ndarray:
+        """``per_value`` (one entry per distinct value) spread to the rows; ``blank`` for a blank."""
+        return np.append(per_value, np.asarray([blank], dtype=per_value.dtype))[self.codes]
+
+    def where(self, test: Any) -> np.ndarray:
+        """Which rows hold a value that passes ``test`` (a blank never does)."""
+        return self.per_row(np.fromiter((bool(test(v)) for v in self.values), bool, len(self.values)), False)
+
+    def count(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """How many rows (of ``rows``, a mask, when given) hold each distinct value."""
+        codes = self.codes if rows is None else self.codes[rows]
+        return np.bincount(codes[codes >= 0], minlength=len(self.values))
+
+    def in_order(self, labels: list[str]) -> np.ndarray:
+        """For each distinct value, its position in ``labels`` (-1 when not among them)."""
+        at = {label: n for n, label in enumerate(labels)}
+        return np.fromiter((at.get(v, -1) for v in self.values), np.int64, len(self.values))
+
+
+@_compiled
+def _codes(wb: Workbook, tab: str, column: str) -> _Codes:
+    """``wb.tables[tab][column]`` as codes (Arrow's dictionary encoding, distinct values in order of
+    first appearance)."""
+    encoded = pc.dictionary_encode(_text(wb.tables[tab][column]))
+    return _Codes(_numpy(encoded.indices), encoded.dictionary.to_pylist())
+
+
+@_compiled
+def _ranks(wb: Workbook, tab: str, column: str) -> np.ndarray:
+    """Each row's rank in the text order of ``column`` (equal values sharing a rank, blanks last)."""
+    return _text_rank(_text(wb.tables[tab][column]))
+
+
+@_compiled
+def _sheets(wb: Workbook, tab: str) -> np.ndarray:
+    """Each row's sheet as a number shared by every tab (the sheet categories of all tabs, in order)."""
+    names = list(dict.fromkeys(name for t in TABS for name in wb.tables[t]["sheet"].cat.categories))
+    column = wb.tables[tab]["sheet"].array
+    number = np.array([names.index(name) for name in column.categories], dtype=np.int64)
+    return np.append(number, -1)[column.codes]
+
+
+def _find(keys: pa.Array, key_sheets: np.ndarray, values: pa.Array, value_sheets: np.ndarray) -> np.ndarray:
+    """For each key, the position of the first of ``values`` in the key's sheet equal to it (-1 when
+    none; a blank key matches nothing): Arrow's hash lookup, once per sheet."""
+    found = np.full(len(keys), -1, dtype=np.int64)
+    if not len(keys) or not len(values):
         return found
-    wanted = pa.array(ids, pa.large_string())
-    table_sheets = table["sheet"].cat.codes.to_numpy()
-    table_ids = _text(table[id_column])
-    for sheet in np.unique(sheets):
-        rows = np.flatnonzero(table_sheets == sheet)
-        if not len(rows):
+    sheets = np.unique(key_sheets)
+    if len(sheets) == 1 and (value_sheets == sheets[0]).all():
+        return _numpy(pc.index_in(keys, value_set=values, skip_nulls=True))
+    for sheet in sheets:
+        rows, among = np.flatnonzero(key_sheets == sheet), np.flatnonzero(value_sheets == sheet)
+        if not len(among):
             continue
-        asked = np.flatnonzero(sheets == sheet)
-        at = pc.index_in(wanted.take(pa.array(asked)), value_set=table_ids.take(pa.array(rows)))
-        at = pc.fill_null(at, -1).to_numpy(zero_copy_only=False)
-        found[asked] = np.where(at >= 0, rows[np.maximum(at, 0)], -1)
+        at = _numpy(pc.index_in(keys.take(pa.array(rows)), value_set=values.take(pa.array(among)), skip_nulls=True))
+        found[rows] = np.where(at >= 0, among[np.maximum(at, 0)], -1)
     return found
+
+
+@_compiled
+def _theme_rows(wb: Workbook, tab: str) -> np.ndarray:
+    """For each row of ``tab``, the position of the first theme with its ``theme_id`` in its sheet (-1)."""
+    return _find(_text(wb.tables[tab]["theme_id"]), _sheets(wb, tab), _text(wb.themes["theme_id"]),
+                 _sheets(wb, "themes"))
+
+
+@dataclass(frozen=True, eq=False)
+class _Cited:
+    """The sources (or critiques) the decisions name: one item per id in a cell, in the order of the
+    decisions and their cells."""
+
+    decision: np.ndarray  # the decision's position
+    ids: pa.Array  # the id as written
+    id_codes: np.ndarray  # the id's code among the distinct ids
+    id_ranks: np.ndarray  # for each distinct id, its rank in text order
+    row: np.ndarray  # the cited row in its sheet (-1 when no row has the id)
+    per_decision: np.ndarray  # items per decision
+
+
+_CITED = {"source": ("sources", "source_id", "added_on", "name"),
+          "critique": ("critiques", "critique_id", "date", "artifact")}
+
+
+@_compiled
+def _cited(wb: Workbook, kind: str) -> _Cited:
+    """Every decision's ``{kind}_ids`` flattened, each id found in the decision's own sheet."""
+    tab, id_column, _, _ = _CITED[kind]
+    cells = wb.decisions[f"{kind}_ids"].to_numpy(dtype=object)
+    lists = pa.array(cells, type=pa.large_list(pa.large_string())) if len(cells) else \
+        pa.array([], type=pa.large_list(pa.large_string()))
+    per_decision = np.diff(lists.offsets.to_numpy()).astype(np.int64)
+    decision = np.repeat(np.arange(len(cells)), per_decision)
+    ids = lists.flatten()
+    encoded = pc.dictionary_encode(ids)
+    row = _find(ids, _sheets(wb, "decisions")[decision], _text(wb.tables[tab][id_column]), _sheets(wb, tab))
+    return _Cited(decision, ids, _numpy(encoded.indices), _text_rank(encoded.dictionary), row, per_decision)
+
+
+@_compiled
+def _cited_names(wb: Workbook, kind: str) -> pa.Array:
+    """For each item of :func:`_cited`, the cited row's name (source) or artifact (critique), or the
+    id itself when there is none."""
+    cited = _cited(wb, kind)
+    tab, _, _, name = _CITED[kind]
+    return pc.coalesce(_take(_text(wb.tables[tab][name]), cited.row), cited.ids)
+
+
+@_compiled
+def _learned_on(wb: Workbook, kind: str) -> np.ndarray:
+    """For each item of :func:`_cited`, the cited row's date (int64 microseconds; NaT when none)."""
+    cited = _cited(wb, kind)
+    tab, _, learned, _ = _CITED[kind]
+    dates = np.append(_stamps(wb.tables[tab], learned), _NAT)
+    return dates[cited.row]
+
+
+@_compiled
+def _joined_names(wb: Workbook, kind: str) -> pa.Array:
+    """For each decision, the names of what it cites of ``kind`` joined with ", " (null when none)."""
+    cited = _cited(wb, kind)
+    offsets = pa.array(np.r_[0, np.cumsum(cited.per_decision)], pa.int64())
+    lists = pa.LargeListArray.from_arrays(offsets, _cited_names(wb, kind), mask=pa.array(cited.per_decision == 0))
+    return pc.binary_join(lists, _COMMA)
+
+
+@_compiled
+def _decision_keys(wb: Workbook) -> tuple[np.ndarray, bool]:
+    """Each decision's (sheet, ``decision_id``) as a number (-1 when the id is blank), and whether any
+    number is shared by two decisions."""
+    ids = _codes(wb, "decisions", "decision_id")
+    sheets = _sheets(wb, "decisions")
+    keys = np.where(ids.codes >= 0, ids.codes * (sheets.max(initial=0) + 1) + sheets, -1)
+    named = keys[keys >= 0]
+    return keys, len(np.unique(named)) < len(named)
+
+
+# --------------------------------------------------------------------------------------
+# Picked rows
+# --------------------------------------------------------------------------------------
+
+
+@kept
+def _picked(wb: Workbook, f: Filters, tab: str) -> np.ndarray:
+    """The rows of ``tab`` that ``f`` picks, as a mask (:func:`select`, with the quarter range tested
+    on each distinct quarter label once)."""
+    rows = select(wb, f.every_quarter).picked[tab]
+    mask = np.ones(len(wb.tables[tab]), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    if f.quarters is not None:
+        mask = mask & _codes(wb, tab, "quarter").where(set(quarter_range(*f.quarters)).__contains__)
+    return mask
+
+
+def _in_quarter(wb: Workbook, f: Filters, tab: str, quarter: str | None) -> np.ndarray:
+    """The rows ``f`` picks, or with ``quarter`` the rows in it that the other filters pick."""
+    return _picked(wb, f if quarter is None else f.in_quarters(quarter), tab)
+
+
+# --------------------------------------------------------------------------------------
+# Impact: citations and what is built on them
+# --------------------------------------------------------------------------------------
+
+
+def _citation_rows(wb: Workbook, f: Filters, kind: str) -> np.ndarray:
+    """The items of :func:`_cited` whose decision ``f`` picks (positions)."""
+    return np.flatnonzero(_picked(wb, f, "decisions")[_cited(wb, kind).decision])
 
 
 @kernel(impact.citations)
 def citations(wb: Workbook, f: Filters) -> pd.DataFrame:
-    """:func:`impact.citations` with the cells flattened in one pass and each id found by Arrow's hash
-    lookup within its sheet, instead of an explode and a merge per kind."""
-    decisions = select(wb, f).decisions
-    sheets = decisions["sheet"].cat.codes.to_numpy()
-    parts = []
-    for kind, table, id_column, learned, name in (("source", wb.sources, "source_id", "added_on", "name"),
-                                                  ("critique", wb.critiques, "critique_id", "date", "artifact")):
-        at, ids = _flatten(decisions[f"{kind}_ids"])
-        rows = _rows_of(table, id_column, sheets[at], ids)
-        part = decisions.iloc[at][["sheet", "decision_id", "date", "quarter", "category", "theme_id"]]
-        part = part.rename(columns={"date": "decided_on"}).reset_index(drop=True)
-        missing = rows < 0
-        taken = np.maximum(rows, 0)
+    """:func:`impact.citations` from the kept flattened citations (:func:`_cited`): the picked
+    decisions' items taken out by position, each column built once."""
+    decisions = wb.decisions
+    parts: dict[str, list[Any]] = {column: [] for column in impact.CITATION_COLUMNS}
+    for kind, (tab, _, _, name) in _CITED.items():
+        cited, items = _cited(wb, kind), _citation_rows(wb, f, kind)
+        at, rows = cited.decision[items], cited.row[items]
+        table = wb.tables[tab]
+        parts["sheet"].append(_categorical(decisions, "sheet", at))
+        for column, source in (("decision_id", "decision_id"), ("quarter", "quarter"), ("category", "category"),
+                               ("theme_id", "theme_id")):
+            parts[column].append(_text(decisions[source]).take(pa.array(at)))
+        parts["decided_on"].append(decisions["date"].to_numpy()[at])
+        parts["kind"].append(np.full(len(items), kind, dtype=object))
+        parts["id"].append(cited.ids.take(pa.array(items)))
+        parts["learned_on"].append(_learned_on(wb, kind)[items].view("datetime64[us]"))
+        parts["source_kind"].append(_take(_text(table["kind"]), rows) if kind == "source" else
+                                    pa.nulls(len(items), pa.large_string()))
+        parts["name"].append(_take(_text(table[name]), rows))
+    n = sum(len(part) for part in parts["kind"])
+    sheet = pd.Categorical.from_codes(np.concatenate([p.codes for p in parts["sheet"]]),
+                                      dtype=decisions["sheet"].dtype)
+    columns: dict[str, Any] = {"sheet": sheet}
+    for column in ("decision_id", "quarter", "category", "theme_id", "id", "source_kind", "name"):
+        columns[column] = _string(pa.chunked_array(parts[column], pa.large_string()))
+    columns["decided_on"] = np.concatenate(parts["decided_on"])
+    columns["kind"] = pd.array(np.concatenate(parts["kind"]), dtype="str")
+    columns["learned_on"] = np.concatenate(parts["learned_on"])
+    return _frame({column: columns[column] for column in impact.CITATION_COLUMNS}, n)
 
-        def cited(column: str, rows_: np.ndarray = taken, missing_: np.ndarray = missing,
-                  table_: pd.DataFrame = table) -> pd.Series:
-            values = table_[column].take(rows_).reset_index(drop=True) if len(table_) else \
-                pd.Series([None] * len(rows_), dtype=table_[column].dtype)
-            return values.mask(missing_) if missing_.any() else values
 
-        part["kind"] = kind
-        part["id"] = pd.array(ids, dtype="string")
-        part["learned_on"] = cited(learned).astype("datetime64[us]")
-        part["source_kind"] = cited("kind") if kind == "source" else pd.Series(pd.NA, index=part.index, dtype="string")
-        part["name"] = cited(name)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)[impact.CITATION_COLUMNS]
+def _names_by_decision(wb: Workbook, f: Filters, kind: str, rows: np.ndarray) -> pa.Array:
+    """For each decision at ``rows`` (picked by ``f``), the names of what the picked decisions with its
+    sheet and id cite of ``kind``, joined with ", " (null when none): a decision's own names, unless
+    two picked decisions share a sheet and id."""
+    joined = _joined_names(wb, kind)
+    keys, shared = _decision_keys(wb)
+    if not shared:
+        return joined.take(pa.array(rows))
+    picked = np.flatnonzero(_picked(wb, f, "decisions"))
+    together: dict[int, list[str]] = {}
+    for key, names in zip(keys[picked].tolist(), joined.take(pa.array(picked)).to_pylist(), strict=True):
+        if key >= 0 and names is not None:
+            together.setdefault(key, []).append(names)
+    return pa.array([", ".join(together[key]) if key in together else None for key in keys[rows].tolist()],
+                    pa.large_string())
 
 
 @kernel(impact.cited_names)
 def cited_names(wb: Workbook, f: Filters) -> pd.DataFrame:
-    """:func:`impact.cited_names` joining each decision's names with Arrow's ``binary_join`` over the
-    runs of its citations (one run per decision, in order), instead of a Python join per group."""
-    cited = impact.citations(wb, f)
-    by_kind = []
-    for kind, column in (("source", "learned_from"), ("critique", "learned_with")):
-        part = cited[cited["kind"].eq(kind).to_numpy(dtype=bool)]
-        if part.empty:
-            by_kind.append(pd.DataFrame({"sheet": part["sheet"], "decision_id": part["decision_id"],
-                                         column: pd.Series(dtype="string")}))
-            continue
-        sheet, decision = part["sheet"].cat.codes.to_numpy(), part["decision_id"].to_numpy(dtype=object)
-        starts = np.flatnonzero(np.r_[True, (sheet[1:] != sheet[:-1]) | (decision[1:] != decision[:-1])])
-        names = _text(part["name"].fillna(part["id"]))
-        lists = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(part)], pa.int64()), names)
-        joined = pc.binary_join(lists, pa.scalar(", ", pa.large_string()))
-        by_kind.append(pd.DataFrame({"sheet": part["sheet"].iloc[starts].array,
-                                     "decision_id": part["decision_id"].iloc[starts].array,
-                                     column: pd.array(joined, dtype="string")}))
-    names = by_kind[0].merge(by_kind[1], on=["sheet", "decision_id"], how="outer", sort=False)
-    names = names.astype({"sheet": cited["sheet"].dtype}).sort_values(["sheet", "decision_id"], kind="stable")
-    return names.reset_index(drop=True)[["sheet", "decision_id", "learned_from", "learned_with"]]
+    """:func:`impact.cited_names` from the names joined once per decision (:func:`_joined_names`,
+    Arrow's ``binary_join``): the picked decisions that cite anything, one per sheet and id, in
+    sheet and id order."""
+    decisions = wb.decisions
+    picked = _picked(wb, f, "decisions")
+    cites = (_cited(wb, "source").per_decision > 0) | (_cited(wb, "critique").per_decision > 0)
+    keys, _ = _decision_keys(wb)
+    rows = np.flatnonzero(picked & cites & (keys >= 0))
+    _, first = np.unique(keys[rows], return_index=True)
+    rows = rows[np.sort(first)]
+    order = np.lexsort((_ranks(wb, "decisions", "decision_id")[rows], decisions["sheet"].array.codes[rows]))
+    rows = rows[order]
+    return _frame({"sheet": _categorical(decisions, "sheet", rows),
+                   "decision_id": _column(decisions, "decision_id", rows),
+                   "learned_from": _string(_names_by_decision(wb, f, "source", rows)),
+                   "learned_with": _string(_names_by_decision(wb, f, "critique", rows))}, len(rows))
+
+
+@_compiled
+def _decision_order(wb: Workbook) -> np.ndarray:
+    """Each decision's rank by date, then ``decision_id``, then sheet (blanks last; equal ranks for
+    equal keys): the order :func:`impact.time_to_impact` lists pairs in."""
+    decisions = wb.decisions
+    dates = _stamps(decisions, "date")
+    return _dense_rank(decisions["sheet"].array.codes.astype(np.int64), _ranks(wb, "decisions", "decision_id"),
+                       np.where(dates == _NAT, np.iinfo(np.int64).max, dates))
+
+
+@_compiled
+def _by_date(wb: Workbook, descending: bool) -> np.ndarray:
+    """The decisions' positions by date (stable, blank dates last): newest first when ``descending``,
+    else oldest first and then by ``decision_id`` (blank last)."""
+    dates = _stamps(wb.decisions, "date")
+    if descending:
+        return np.lexsort((np.where(dates == _NAT, np.iinfo(np.int64).max, -dates),))
+    return np.lexsort((_ranks(wb, "decisions", "decision_id"), np.where(dates == _NAT, np.iinfo(np.int64).max, dates)))
+
+
+@_compiled
+def _replaced_by(wb: Workbook) -> np.ndarray:
+    """For each decision, the earliest decision (by date, then id) of its sheet whose ``supersedes``
+    names it (-1 when none)."""
+    decisions = wb.decisions
+    supersedes = _text(decisions["supersedes"])
+    naming = _by_date(wb, False)
+    naming = naming[supersedes.is_valid().to_numpy(zero_copy_only=False)[naming]]
+    sheets = _sheets(wb, "decisions")
+    at = _find(_text(decisions["decision_id"]), sheets, supersedes.take(pa.array(naming)), sheets[naming])
+    return np.append(naming, -1)[at]
+
+
+@_compiled
+def _theme_titles(wb: Workbook, tab: str) -> pa.Array:
+    """For each row of ``tab``, the title of its theme in its sheet (null when none)."""
+    return _take(_text(wb.themes["title"]), _theme_rows(wb, tab))
+
+
+def _each(codes: _Codes, per_value: list[Any], rows: np.ndarray) -> pa.Array:
+    """``per_value[code]`` for the rows at ``rows`` (null when the row is blank), as Arrow text."""
+    return _take(pa.array(per_value, pa.large_string()), codes.codes[rows])
+
+
+@kernel(network.top_sources)
+def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
+    """:func:`network.top_sources` from the kept citations: (sheet, id) groups counted by
+    ``np.unique``, ordered by one ``np.lexsort``; only the top rows become a table."""
+    cited = _cited(wb, "source")
+    items = _citation_rows(wb, f, "source")
+    if not len(items):
+        return empty(network.TOP_SOURCES_COLUMNS)
+    sheets = _sheets(wb, "decisions")[cited.decision[items]]
+    _, first, counts = np.unique(cited.id_codes[items] * (sheets.max() + 1) + sheets,
+                                 return_index=True, return_counts=True)
+    # Groups as they first appear, then most decisions first and by id (a stable sort).
+    order = np.lexsort((first, cited.id_ranks[cited.id_codes[items[first]]], -counts))
+    order = order if n is None else order[:n]
+    at = items[first[order]]
+    rows = cited.row[at]
+    sources = wb.sources
+    return _frame({"source_id": _string(cited.ids.take(pa.array(at))),
+                   "name": _string(_take(_text(sources["name"]), rows)),
+                   "kind": _string(_take(_text(sources["kind"]), rows)),
+                   "decisions": counts[order].astype(np.int64),
+                   "sheet": _categorical(wb.decisions, "sheet", cited.decision[at])}, len(at))
+
+
+@kernel(impact.time_to_impact)
+def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`impact.time_to_impact` from the kept citations: the pairs with a date, ordered by one
+    stable argsort of a number made of the decision's kept rank, the kind and the id's rank."""
+    decisions = wb.decisions
+    ranks = _decision_order(wb)
+    picked, keys, learned_on, ids = [], [], [], []
+    for bit, kind in ((1, "source"), (0, "critique")):
+        cited = _cited(wb, kind)
+        items = _citation_rows(wb, f, kind)
+        learned = _learned_on(wb, kind)[items]
+        items = items[learned != _NAT]
+        picked.append(items)
+        learned_on.append(learned[learned != _NAT])
+        keys.append((ranks[cited.decision[items]] * 2 + bit, cited.id_ranks[cited.id_codes[items]]))
+        ids.append(cited.ids.take(pa.array(items)))
+    span = max((int(key[1].max(initial=0)) for key in keys), default=0) + 1
+    order = np.argsort(np.concatenate([major * span + minor for major, minor in keys]), kind="stable")
+    at = np.concatenate([_cited(wb, kind).decision[items] for kind, items in zip(("source", "critique"), picked,
+                                                                                   strict=True)])[order]
+    kinds = np.repeat(np.array(["source", "critique"], dtype=object), [len(items) for items in picked])[order]
+    learned = np.concatenate(learned_on)[order]
+    decided = _stamps(decisions, "date")[at]
+    return _frame({"kind": pd.array(kinds, dtype="str"),
+                   "id": _string(pa.chunked_array(ids, pa.large_string()).take(pa.array(order))),
+                   "decision_id": _column(decisions, "decision_id", at),
+                   "quarter": _column(decisions, "quarter", at),
+                   "learned_on": learned.view("datetime64[us]"),
+                   "decided_on": decided.view("datetime64[us]"),
+                   "days": (decided - learned) // _DAY_US,
+                   "sheet": _categorical(decisions, "sheet", at)}, len(order))
+
+
+@kernel(impact.learning_flows)
+def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`impact.learning_flows` from the kept citations: each citation's learning, theme and
+    change as codes, the combinations counted by ``np.unique``, labels made once per distinct value."""
+    kinds = _codes(wb, "sources", "kind")
+    learning = pd.Series(kinds.values, dtype="string").str.replace("_", " ").str.capitalize().tolist()
+    learning.append(impact.PEER_CRITIQUE)
+    titles = _codes(wb, "themes", "title")
+    theme_code = np.append(titles.codes, -1)[_theme_rows(wb, "decisions")]
+    theme_code = np.where(theme_code >= 0, theme_code, len(titles.values))
+    themes = [*titles.values, impact.NO_THEME]
+    categories = _codes(wb, "decisions", "category")
+    changes: list[str | None] = [impact.CATEGORY_LABELS.get(value, value) for value in categories.values]
+    changes.append(None)
+    parts = []
+    for kind in ("source", "critique"):
+        cited = _cited(wb, kind)
+        items = _citation_rows(wb, f, kind)
+        if kind == "source":
+            code = np.append(kinds.codes, -1)[cited.row[items]]
+            items, code = items[code >= 0], code[code >= 0]
+        else:
+            code = np.full(len(items), len(kinds.values), dtype=np.int64)
+        at = cited.decision[items]
+        # One number per (learning, theme, change); a blank category is the last change.
+        parts.append((code * len(themes) + theme_code[at]) * len(changes) + np.where(categories.codes[at] >= 0,
+                                                                                     categories.codes[at], len(changes) - 1))
+    links = np.concatenate(parts)
+    if not len(links):
+        return empty(impact.LEARNING_FLOWS_COLUMNS)
+    combos, counts = np.unique(links, return_counts=True)
+    into: dict[tuple[str, str], int] = {}
+    out_of: dict[tuple[str, str], int] = {}
+    combos, change_codes = np.divmod(combos, len(changes))
+    learn_codes, theme_codes = np.divmod(combos, len(themes))
+    for learn, theme, change, count in zip(learn_codes.tolist(), theme_codes.tolist(), change_codes.tolist(),
+                                           counts.tolist(), strict=True):
+        into[learning[learn], themes[theme]] = into.get((learning[learn], themes[theme]), 0) + count
+        if changes[change] is not None:
+            out_of[themes[theme], changes[change]] = out_of.get((themes[theme], changes[change]), 0) + count
+    pairs = [*sorted(into.items()), *sorted(out_of.items())]
+    stages = ["learning"] * len(into) + ["theme"] * len(out_of), ["theme"] * len(into) + ["change"] * len(out_of)
+    return _frame({"source_label": pd.array([a for (a, _), _ in pairs], dtype="str"),
+                   "target_label": pd.array([b for (_, b), _ in pairs], dtype="str"),
+                   "value": np.array([value for _, value in pairs], dtype=np.int64),
+                   "source_stage": pd.array(stages[0], dtype="str"),
+                   "target_stage": pd.array(stages[1], dtype="str")}, len(pairs))
+
+
+def _dates(stamps: np.ndarray) -> np.ndarray:
+    """int64 microseconds as ``datetime.date`` objects (NaT where blank), as ``Series.dt.date`` gives."""
+    days = stamps.view("datetime64[us]").astype("datetime64[D]").astype(object)
+    days[stamps == _NAT] = pd.NaT
+    return days
+
+
+@kernel(impact.decision_log)
+def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`impact.decision_log` from the kept newest-first order, theme titles and joined names:
+    the picked decisions taken out of the order, each column taken once."""
+    decisions = wb.decisions
+    order = _by_date(wb, True)
+    rows = order[_picked(wb, f, "decisions")[order]]
+    if not len(rows):
+        return empty(impact.DECISION_LOG_COLUMNS)
+    categories = _codes(wb, "decisions", "category")
+    words = pd.Series(categories.values, dtype="string").str.replace("_", " ").tolist()
+    impact_ = pd.Series(decisions["impact"].to_numpy()[rows]).astype("Int64").array
+    return _frame({"decision_id": _column(decisions, "decision_id", rows),
+                   "date": _dates(_stamps(decisions, "date")[rows]),
+                   "quarter": _column(decisions, "quarter", rows),
+                   "category": _string(_each(categories, words, rows)),
+                   "summary": _column(decisions, "summary", rows),
+                   "theme": _string(_theme_titles(wb, "decisions").take(pa.array(rows))),
+                   "learned_from": _string(_names_by_decision(wb, f, "source", rows)),
+                   "learned_with": _string(_names_by_decision(wb, f, "critique", rows)),
+                   "impact": impact_,
+                   "owner": _column(decisions, "owner", rows),
+                   "team": _column(decisions, "team", rows),
+                   "status": _column(decisions, "status", rows),
+                   "sheet": _categorical(decisions, "sheet", rows)}, len(rows))
+
+
+@kernel(impact.reversals)
+def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`impact.reversals` from each decision's kept replacement (:func:`_replaced_by`) and the
+    kept oldest-first order."""
+    decisions = wb.decisions
+    replaced_by = _replaced_by(wb)
+    status = _codes(wb, "decisions", "status")
+    kept_rows = _picked(wb, f, "decisions") & ((replaced_by >= 0) | status.where({"superseded", "reverted"}.__contains__))
+    order = _by_date(wb, False)
+    rows = order[kept_rows[order]]
+    if not len(rows):
+        return empty(impact.REVERSALS_COLUMNS)
+    by = replaced_by[rows]
+    active = (by >= 0) & status.where("active".__eq__)[rows]
+    dates = _stamps(decisions, "date")
+    on = np.append(dates, _NAT)[by]
+    days = pd.array(np.where((on == _NAT) | (dates[rows] == _NAT), 0, (on - dates[rows]) // _DAY_US), dtype="Int64")
+    days[(on == _NAT) | (dates[rows] == _NAT)] = pd.NA
+    return _frame({"decision_id": _column(decisions, "decision_id", rows),
+                   "date": dates[rows].view("datetime64[us]"),
+                   "quarter": _column(decisions, "quarter", rows),
+                   "category": _column(decisions, "category", rows),
+                   "summary": _column(decisions, "summary", rows),
+                   "team": _column(decisions, "team", rows),
+                   "status": _string(pc.if_else(pa.array(active), "superseded",
+                                                _text(decisions["status"]).take(pa.array(rows)))),
+                   "replaced_by": _string(_take(_text(decisions["decision_id"]), by)),
+                   "replaced_on": on.view("datetime64[us]"),
+                   "replaced_by_summary": _string(_take(_text(decisions["summary"]), by)),
+                   "days_in_force": days,
+                   "sheet": _categorical(decisions, "sheet", rows)}, len(rows))
+
+
+def _tracing(wb: Workbook, f: Filters, quarter: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """For the decisions in ``quarter`` (else ``f``'s range): whether each names a source, and a
+    critique; None when there are none."""
+    rows = _in_quarter(wb, f, "decisions", quarter)
+    if not rows.any():
+        return None
+    return _cited(wb, "source").per_decision[rows] > 0, _cited(wb, "critique").per_decision[rows] > 0
+
+
+@kernel(impact.traced_share)
+def traced_share(wb: Workbook, f: Filters, quarter: str | None = None) -> float | None:
+    """:func:`impact.traced_share` from the kept counts of ids per decision."""
+    tracing = _tracing(wb, f, quarter)
+    return None if tracing is None else float((tracing[0] | tracing[1]).mean())
+
+
+@kernel(impact.learning_mix)
+def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.DataFrame:
+    """:func:`impact.learning_mix` from the kept counts of ids per decision."""
+    source, critique = _tracing(wb, f, quarter) or (np.zeros(0, bool), np.zeros(0, bool))
+    counts = np.array([(source & ~critique).sum(), (~source & critique).sum(), (source & critique).sum()],
+                      dtype=np.int64)
+    total = counts.sum()
+    return _frame({"mix": pd.array(list(impact.MIX_LABELS), dtype="str"),
+                   "label": pd.array(list(impact.MIX_LABELS.values()), dtype="str"),
+                   "decisions": counts, "share": counts / total if total else np.full(3, np.nan)}, 3)

@@ -30,6 +30,7 @@ order and dtypes. Nothing positional is kept anywhere but in the :func:`kept` pi
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,10 +40,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from learnloop.metrics import impact, network
+from data_schemas.critiques import ROLES
+from learnloop.metrics import cadence, impact, network, playbook, selection, themes
 from learnloop.metrics.cache import kept, kernel
-from learnloop.metrics.quarters import quarter_range
-from learnloop.metrics.selection import TABS, empty, select
+from learnloop.metrics.quarters import quarter_bounds, quarter_range, quarters_of
+from learnloop.metrics.selection import PERSON_COLUMNS, TABS, empty, quarters_in_scope, select
 
 if TYPE_CHECKING:
     from learnloop.filters import Filters
@@ -202,29 +204,33 @@ def _sheets(wb: Workbook, tab: str) -> np.ndarray:
     return np.append(number, -1)[column.codes]
 
 
-def _find(keys: pa.Array, key_sheets: np.ndarray, values: pa.Array, value_sheets: np.ndarray) -> np.ndarray:
+def _find(keys: pa.Array, key_sheets: np.ndarray, values: pa.Array, value_sheets: np.ndarray, *,
+          blank_matches_nothing: bool = True) -> np.ndarray:
     """For each key, the position of the first of ``values`` in the key's sheet equal to it (-1 when
-    none; a blank key matches nothing): Arrow's hash lookup, once per sheet."""
+    none): Arrow's hash lookup, once per sheet. A blank key matches nothing, or with
+    ``blank_matches_nothing=False`` the first blank value, as pandas' ``merge`` matches them."""
     found = np.full(len(keys), -1, dtype=np.int64)
     if not len(keys) or not len(values):
         return found
     sheets = np.unique(key_sheets)
     if len(sheets) == 1 and (value_sheets == sheets[0]).all():
-        return _numpy(pc.index_in(keys, value_set=values, skip_nulls=True))
+        return _numpy(pc.index_in(keys, value_set=values, skip_nulls=blank_matches_nothing))
     for sheet in sheets:
         rows, among = np.flatnonzero(key_sheets == sheet), np.flatnonzero(value_sheets == sheet)
         if not len(among):
             continue
-        at = _numpy(pc.index_in(keys.take(pa.array(rows)), value_set=values.take(pa.array(among)), skip_nulls=True))
+        at = _numpy(pc.index_in(keys.take(pa.array(rows)), value_set=values.take(pa.array(among)),
+                                skip_nulls=blank_matches_nothing))
         found[rows] = np.where(at >= 0, among[np.maximum(at, 0)], -1)
     return found
 
 
 @_compiled
 def _theme_rows(wb: Workbook, tab: str) -> np.ndarray:
-    """For each row of ``tab``, the position of the first theme with its ``theme_id`` in its sheet (-1)."""
+    """For each row of ``tab``, the position of the first theme with its ``theme_id`` in its sheet (-1;
+    a blank ``theme_id`` finds the first theme with a blank one, as the definitions' merges do)."""
     return _find(_text(wb.tables[tab]["theme_id"]), _sheets(wb, tab), _text(wb.themes["theme_id"]),
-                 _sheets(wb, "themes"))
+                 _sheets(wb, "themes"), blank_matches_nothing=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -641,3 +647,286 @@ def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.Dat
     return _frame({"mix": pd.array(list(impact.MIX_LABELS), dtype="str"),
                    "label": pd.array(list(impact.MIX_LABELS.values()), dtype="str"),
                    "decisions": counts, "share": counts / total if total else np.full(3, np.nan)}, 3)
+
+
+
+# --------------------------------------------------------------------------------------
+# Quarters, months and the sidebar
+# --------------------------------------------------------------------------------------
+
+
+def _per_quarter(wb: Workbook, tab: str, column: str, rows: np.ndarray, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
+    """How many of ``rows`` (a mask) have each of ``quarters`` in the label column ``column``."""
+    codes = _codes(wb, tab, column)
+    at, counts = codes.in_order(list(quarters)), codes.count(rows)
+    out = np.zeros(len(quarters), dtype=np.int64)
+    out[at[at >= 0]] = counts[at >= 0]
+    return out
+
+
+def _positions(wb: Workbook, tab: str, column: str, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
+    """Each row's position in ``quarters`` by its label column ``column`` (-1 when not among them)."""
+    codes = _codes(wb, tab, column)
+    return codes.per_row(codes.in_order(list(quarters)), -1)
+
+
+def _month(day: Any) -> int:
+    """The month of a date, as months since January 1970 (a monthly period's ordinal)."""
+    return (day.year - 1970) * 12 + day.month - 1
+
+
+@_compiled
+def _months(wb: Workbook, tab: str, column: str) -> np.ndarray:
+    """Each date's month as :func:`_month` numbers it (:data:`_NAT` when blank)."""
+    months = wb.tables[tab][column].to_numpy(dtype="datetime64[us]").astype("datetime64[M]").view(np.int64)
+    return months
+
+
+def _month_stamps(months: np.ndarray) -> np.ndarray:
+    """Month numbers as the first day of each month (``datetime64[us]``)."""
+    return months.astype("datetime64[M]").astype("datetime64[us]")
+
+
+@kernel(selection.present_quarters)
+def present_quarters(wb: Workbook) -> list[str]:
+    """:func:`selection.present_quarters` from the kept distinct labels of each quarter column; the
+    pruned and shipped dates are put in quarters once per distinct date."""
+    found = {label for tab in TABS for label in _codes(wb, tab, "quarter").values}
+    for tab, column in (("sources", "pruned_on"), ("commitments", "shipped_on")):
+        stamps = _stamps(wb.tables[tab], column)
+        distinct = pd.Series(pd.unique(stamps[stamps != _NAT]).view("datetime64[us]"))
+        found.update(quarters_of(distinct, wb.options.fiscal_year_start_month).dropna().astype(str))
+    return sorted(label for label in found if selection.is_label(label))
+
+
+@_compiled
+def _theme_order(wb: Workbook) -> np.ndarray:
+    """The themes' positions ordered by quarter, team and theme id (stable, blanks last)."""
+    return np.lexsort(tuple(_ranks(wb, "themes", column) for column in ("theme_id", "team", "quarter")))
+
+
+@_compiled
+def _participants(wb: Workbook) -> list[str]:
+    """Everyone in a critique's ``participants``, each distinct list read once, in order."""
+    return [name for names in pd.unique(wb.critiques["participants"]) for name in names]
+
+
+@kernel(selection.choices)
+def choices(wb: Workbook) -> dict[str, object]:
+    """:func:`selection.choices` from the kept distinct values of each column (in order of first
+    appearance, as the definition's ``unique`` finds them) and the themes' kept order."""
+    teams = dict.fromkeys(itertools.chain.from_iterable(_codes(wb, tab, "team").values for tab in TABS))
+    named = dict.fromkeys(itertools.chain.from_iterable(_codes(wb, tab, column).values
+                                                        for tab, column in PERSON_COLUMNS.items()))
+    order = _theme_order(wb)
+    _, first = np.unique(_codes(wb, "themes", "theme_id").codes[order], return_index=True)
+    rows = order[np.sort(first)]
+    ids = pd.Series(_column(wb.themes, "theme_id", rows)).astype(str)
+    titles = pd.Series(_column(wb.themes, "title", rows)).astype(str)
+    return {
+        "quarters": selection.present_quarters(wb),
+        "teams": selection._distinct_names([str(team) for team in teams]),
+        "people": selection._distinct_names([str(name) for name in [*named, *_participants(wb)]]),
+        "themes": dict(zip(ids, titles, strict=True)),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# The playbook: step facts, the scorecard's rows and the score
+# --------------------------------------------------------------------------------------
+
+
+@kept
+def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`playbook.active_sources` as positions: each active source's row and its theme's quarter
+    (a code of the themes' quarter labels), in the definition's order. The sources are joined to the
+    kept themes' distinct (theme, quarter) pairs by ``searchsorted``; each quarter's last day is
+    worked out once."""
+    quarters = _codes(wb, "themes", "quarter")
+    kept_themes = np.flatnonzero(_picked(wb, f, "themes") & ~_codes(wb, "themes", "status").where("dropped".__eq__)
+                                 & (quarters.codes >= 0))
+    span = len(quarters.values)
+    pairs = np.unique(_theme_rows(wb, "themes")[kept_themes] * span + quarters.codes[kept_themes])
+    sources = np.flatnonzero(_picked(wb, f, "sources"))
+    themes_of = _theme_rows(wb, "sources")[sources]
+    lo, hi = np.searchsorted(pairs // span, themes_of, "left"), np.searchsorted(pairs // span, themes_of, "right")
+    n = np.where(themes_of >= 0, hi - lo, 0)
+    rows = np.repeat(sources, n)
+    quarter = pairs[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(n.sum())] % span
+    ends = np.zeros(span, dtype=np.int64)
+    for code in np.unique(quarter).tolist():
+        ends[code] = _when(quarter_bounds(quarters.values[code], wb.options.fiscal_year_start_month)[1])
+    added, pruned = _stamps(wb.sources, "added_on")[rows], _stamps(wb.sources, "pruned_on")[rows]
+    end = ends[quarter]
+    active = (added != _NAT) & (added <= end) & ~((pruned != _NAT) & (pruned <= end))
+    rows, quarter = rows[active], quarter[active]
+    text_order = np.argsort(np.argsort(np.array(quarters.values, dtype=object), kind="stable"), kind="stable")
+    order = np.argsort(text_order[quarter], kind="stable")
+    return rows[order], quarter[order]
+
+
+@kernel(playbook.active_sources)
+def active_sources(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`playbook.active_sources` from :func:`_active`."""
+    rows, quarter = _active(wb, f.every_quarter)
+    labels = pa.array(_codes(wb, "themes", "quarter").values, pa.large_string())
+    return _frame({"sheet": _categorical(wb.sources, "sheet", rows), "source_id": _column(wb.sources, "source_id", rows),
+                   "quarter": _string(labels.take(pa.array(quarter)))}, len(rows))
+
+
+@_compiled
+def _roles(wb: Workbook) -> np.ndarray:
+    """Each critique's roles in the room as bits (bit n: ``ROLES[n]``), each distinct cell read once."""
+    codes, cells = pd.factorize(wb.critiques["roles"])
+    bits = np.array([sum(1 << n for n, role in enumerate(ROLES) if role in cell) for cell in cells], dtype=np.int64)
+    return np.append(bits, 0)[codes]
+
+
+_PEER_BITS = sum(1 << ROLES.index(role) for role in cadence.PEER_ROLES)
+
+
+@kept
+def _facts(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
+    """:func:`playbook.step_facts` as arrays over the present quarters: counts by bincounts of label
+    codes, months by distinct (quarter, month) numbers, roles by bits."""
+    present = selection.present_quarters(wb)
+    picked = {tab: _picked(wb, f, tab) for tab in TABS}
+    dropped = _codes(wb, "themes", "status").where("dropped".__eq__)
+    _, active_quarter = _active(wb, f)
+    active = np.bincount(active_quarter, minlength=len(_codes(wb, "themes", "quarter").values))
+    active_at = _codes(wb, "themes", "quarter").in_order(present)
+    facts = {
+        "themes": _per_quarter(wb, "themes", "quarter", picked["themes"] & ~dropped, present),
+        "dropped_themes": _per_quarter(wb, "themes", "quarter", picked["themes"] & dropped, present),
+        "active_sources": np.zeros(len(present), dtype=np.int64),
+        "added": _per_quarter(wb, "sources", "quarter", picked["sources"], present),
+        "pruned": _per_quarter(wb, "sources", "pruned_quarter", picked["sources"], present),
+        "critiques": _per_quarter(wb, "critiques", "quarter", picked["critiques"], present),
+        "months_with_critiques": np.zeros(len(present), dtype=np.int64),
+        "shipped": _per_quarter(wb, "commitments", "shipped_quarter", picked["commitments"], present),
+        "decisions": _per_quarter(wb, "decisions", "quarter", picked["decisions"], present),
+    }
+    facts["active_sources"][active_at[active_at >= 0]] = active[active_at >= 0]
+    at = _positions(wb, "critiques", "quarter", present)
+    months = _months(wb, "critiques", "date")
+    held = picked["critiques"] & (at >= 0)
+    dated = held & (months != _NAT)
+    if dated.any():
+        first = months[dated].min()
+        span = months[dated].max() - first + 1
+        distinct = np.unique(at[dated] * span + (months[dated] - first))
+        facts["months_with_critiques"] = np.bincount(distinct // span, minlength=len(present)).astype(np.int64)
+    roles = _roles(wb)
+    for n, role in enumerate(ROLES):
+        facts[role] = np.bincount(at[held & (roles >> n & 1 == 1)], minlength=len(present)) > 0
+    return facts
+
+
+@kernel(playbook.step_facts)
+def step_facts(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`playbook.step_facts` from :func:`_facts`, built once."""
+    facts = _facts(wb, f.every_quarter)
+    present = selection.present_quarters(wb)
+    return pd.DataFrame(facts, index=pd.Index(present, name="quarter"), copy=False)
+
+
+def _steps(wb: Workbook, f: Filters, quarters: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """:func:`playbook.facts_for` as arrays over ``quarters``."""
+    facts = _facts(wb, f.every_quarter)
+    at = {label: n for n, label in enumerate(selection.present_quarters(wb))}
+    where = np.array([at.get(quarter, -1) for quarter in quarters], dtype=np.int64)
+    steps = {name: np.append(values, np.zeros(1, dtype=values.dtype))[where] for name, values in facts.items()}
+    steps["theme_set"] = steps["themes"] >= 1
+    steps["pln_curated"] = (steps["active_sources"] >= playbook.MIN_ACTIVE_SOURCES) & (steps["added"] + steps["pruned"] > 0)
+    steps["peer_circle"] = (steps["months_with_critiques"] == playbook.MONTHS_PER_QUARTER) & np.logical_and.reduce(
+        [steps[role] for role in cadence.PEER_ROLE_NAMES])
+    steps["artifact_shipped"] = steps["shipped"] >= 1
+    steps["loop_closed"] = steps["decisions"] >= 1
+    steps["score"] = np.sum([steps[key] for key in playbook.STEP_KEYS], axis=0, dtype=np.int64)
+    return steps
+
+
+@kernel(playbook.facts_for)
+def facts_for(wb: Workbook, f: Filters, quarters: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`playbook.facts_for` from :func:`_facts`, built once."""
+    return pd.DataFrame(_steps(wb, f, quarters), index=pd.Index(list(quarters), name="quarter"),
+                        copy=False)
+
+
+def _quarter_table(wb: Workbook, f: Filters, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of :func:`playbook.facts_for` over the quarters in scope, as a table."""
+    quarters = quarters_in_scope(wb, f)
+    steps = _steps(wb, f, tuple(quarters))
+    return _frame({"quarter": pd.Index(quarters).array, **{c: steps[c] for c in columns[1:]}}, len(quarters))
+
+
+@kernel(playbook.score_trend)
+def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`playbook.score_trend` from :func:`_facts`."""
+    return _quarter_table(wb, f, playbook.SCORE_TREND_COLUMNS)
+
+
+@kernel(playbook.quarter_numbers)
+def quarter_numbers(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`playbook.quarter_numbers` from :func:`_facts`."""
+    return _quarter_table(wb, f, playbook.QUARTER_NUMBERS_COLUMNS)
+
+
+@kernel(playbook.step_rows)
+def step_rows(wb: Workbook, f: Filters, quarter: str) -> dict[str, list[str]]:
+    """:func:`playbook.step_rows` from the picked masks, the label codes and :func:`_active`."""
+    every = f.every_quarter
+    in_quarter = {tab: _picked(wb, every, tab) & _codes(wb, tab, column).where(quarter.__eq__)
+                  for tab, column in (("themes", "quarter"), ("commitments", "shipped_quarter"),
+                                      ("decisions", "quarter"))}
+    dropped = _codes(wb, "themes", "status").where("dropped".__eq__)
+    set_, dropped_ = np.flatnonzero(in_quarter["themes"] & ~dropped), np.flatnonzero(in_quarter["themes"] & dropped)
+    sources, active_quarter = _active(wb, every)
+    labels = _codes(wb, "themes", "quarter").values
+    active = sources[active_quarter == labels.index(quarter)] if quarter in labels else sources[:0]
+    shipped, written = np.flatnonzero(in_quarter["commitments"]), np.flatnonzero(in_quarter["decisions"])
+    return {
+        "themes": _column(wb.themes, "theme_id", set_).tolist(),
+        "titles": _column(wb.themes, "title", set_).tolist(),
+        "dropped": _column(wb.themes, "theme_id", dropped_).tolist(),
+        "source_ids": _column(wb.sources, "source_id", active).tolist(),
+        "commitment_ids": _column(wb.commitments, "commitment_id", shipped).tolist(),
+        "shipped_titles": _column(wb.commitments, "title", shipped).tolist(),
+        "decision_ids": _column(wb.decisions, "decision_id", written).tolist(),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Themes
+# --------------------------------------------------------------------------------------
+
+
+@kept
+def _linked(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
+    """:func:`themes.linked_to_themes` as counts per theme row (at the first theme of each sheet and
+    id): bincounts of each picked row's kept theme position."""
+    linked = {}
+    for name, tab in (("sources", "sources"), ("critiques", "critiques"), ("commitments", "commitments"),
+                      ("shipped", "commitments"), ("decisions", "decisions")):
+        rows = _picked(wb, f, tab) & (_codes(wb, tab, "theme_id").codes >= 0)
+        if name == "shipped":
+            rows = rows & (_stamps(wb.commitments, "shipped_on") != _NAT)
+        at = _theme_rows(wb, tab)[rows]
+        linked[name] = np.bincount(at[at >= 0], minlength=len(wb.themes)).astype(np.int64)
+    return linked
+
+
+@kernel(themes.theme_summary)
+def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`themes.theme_summary` from the themes' kept order and :func:`_linked`."""
+    order = _theme_order(wb)
+    rows = order[_picked(wb, f, "themes")[order]]
+    if not len(rows):
+        return empty(themes.THEME_SUMMARY_COLUMNS)
+    linked = _linked(wb, f.every_quarter)
+    at = np.where(_codes(wb, "themes", "theme_id").codes[rows] >= 0, _theme_rows(wb, "themes")[rows], -1)
+    columns: dict[str, Any] = {column: _column(wb.themes, column, rows) for column in themes.THEME_SUMMARY_COLUMNS[:7]}
+    for name in themes.COUNTS:
+        columns[name] = np.append(linked[name], 0)[at]
+    columns["sheet"] = _categorical(wb.themes, "sheet", rows)
+    return _frame(columns, len(rows))

@@ -40,8 +40,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_schemas.critiques import ROLES
-from learnloop.metrics import cadence, impact, network, playbook, selection, themes
+from data_schemas.critiques import ARTIFACT_TYPES, ROLES
+from data_schemas.decisions import DECISION_CATEGORIES
+from data_schemas.sources import SOURCE_KINDS
+from learnloop.metrics import cadence, commitments, impact, network, playbook, selection, themes
 from learnloop.metrics.cache import kept, kernel
 from learnloop.metrics.quarters import quarter_bounds, quarter_range, quarters_of
 from learnloop.metrics.selection import PERSON_COLUMNS, TABS, empty, quarters_in_scope, select
@@ -930,3 +932,283 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
         columns[name] = np.append(linked[name], 0)[at]
     columns["sheet"] = _categorical(wb.themes, "sheet", rows)
     return _frame(columns, len(rows))
+
+
+
+def _scope(wb: Workbook, f: Filters, public: Callable[..., pd.DataFrame]) -> tuple[list[str], pd.DataFrame | None]:
+    """The quarters in scope, and with none (a workbook with nothing dated in it), ``public``'s own
+    definition's answer: its empty table's dtypes are what pandas makes of no quarters."""
+    quarters = quarters_in_scope(wb, f)
+    return quarters, None if quarters else public.definition(wb, f)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------
+# The peer circle
+# --------------------------------------------------------------------------------------
+
+
+def _month_axis(wb: Workbook, f: Filters) -> np.ndarray:
+    """:func:`cadence.month_axis` as month numbers."""
+    quarters = quarters_in_scope(wb, f)
+    if not quarters:
+        return np.zeros(0, dtype=np.int64)
+    fiscal = wb.options.fiscal_year_start_month
+    months = np.arange(_month(quarter_bounds(quarters[0], fiscal)[0]), _month(quarter_bounds(quarters[-1], fiscal)[1]) + 1)
+    held = _months(wb, "critiques", "date")[_picked(wb, f, "critiques")]
+    return months[(months <= _month(f.today())) | np.isin(months, held)]
+
+
+def _per_month(wb: Workbook, f: Filters, axis: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """How many of the critiques at ``rows`` (a mask) were held in each month of ``axis``."""
+    months = _months(wb, "critiques", "date")[rows]
+    at = np.searchsorted(axis, months)
+    found = (at < len(axis)) & (axis[np.minimum(at, len(axis) - 1)] == months) if len(axis) else np.zeros(len(at), bool)
+    return np.bincount(at[found], minlength=len(axis)).astype(np.int64)
+
+
+@kernel(cadence.critiques_per_month)
+def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`cadence.critiques_per_month` from the kept month numbers, counted by ``searchsorted``
+    into the axis and a bincount."""
+    axis = _month_axis(wb, f)
+    return _frame({"month": _month_stamps(axis),
+                   "critiques": _per_month(wb, f, axis, _picked(wb, f, "critiques"))}, len(axis))
+
+
+@kernel(cadence.monthly_streak)
+def monthly_streak(wb: Workbook, f: Filters) -> int:
+    """:func:`cadence.monthly_streak` from the kept month numbers."""
+    every = f.every_quarter
+    rows = _picked(wb, every, "critiques") & (_stamps(wb.critiques, "date") <= _when(f.today()))
+    held = set(np.unique(_months(wb, "critiques", "date")[rows & (_stamps(wb.critiques, "date") != _NAT)]).tolist())
+    month = _month(f.today())
+    if month not in held:
+        month -= 1
+    streak = 0
+    while month in held:
+        streak += 1
+        month -= 1
+    return streak
+
+
+@kernel(cadence.roles_coverage)
+def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`cadence.roles_coverage` from the kept month numbers and role bits: one bincount per role."""
+    axis = _month_axis(wb, f)
+    if not len(axis):
+        return empty(cadence.ROLES_COVERAGE_COLUMNS).astype({"month": "datetime64[us]"})
+    rows, roles = _picked(wb, f, "critiques"), _roles(wb)
+    counts = np.stack([_per_month(wb, f, axis, rows & (roles >> n & 1 == 1)) for n in range(len(ROLES))], axis=1)
+    return _frame({"month": _month_stamps(np.repeat(axis, len(ROLES))), "role": list(ROLES) * len(axis),
+                   "critiques": counts.reshape(-1)}, counts.size)
+
+
+@kernel(cadence.artifact_types)
+def artifact_types(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`cadence.artifact_types` by a bincount of the kept type codes."""
+    return _frame({"artifact_type": list(ARTIFACT_TYPES),
+                   "critiques": _per_quarter(wb, "critiques", "artifact_type", _picked(wb, f, "critiques"),
+                                             ARTIFACT_TYPES)}, len(ARTIFACT_TYPES))
+
+
+@kernel(cadence.peer_roles_share)
+def peer_roles_share(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`cadence.peer_roles_share` from the kept role bits, counted per quarter label."""
+    quarters, nothing = _scope(wb, f, cadence.peer_roles_share)
+    if nothing is not None:
+        return nothing
+    rows = _picked(wb, f, "critiques")
+    full = rows & (_roles(wb) & _PEER_BITS == _PEER_BITS)
+    held = _per_quarter(wb, "critiques", "quarter", rows, quarters)
+    all_present = _per_quarter(wb, "critiques", "quarter", full, quarters)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(held > 0, all_present / np.maximum(held, 1), np.nan)
+    return _frame({"quarter": pd.Index(quarters).array, "critiques": held, "all_present": all_present,
+                   "share": share.astype(np.float64)}, len(quarters))
+
+
+# --------------------------------------------------------------------------------------
+# The learning network
+# --------------------------------------------------------------------------------------
+
+
+def _up_to(wb: Workbook, column: str, rows: np.ndarray, quarters: list[str]) -> np.ndarray:
+    """For each of ``quarters``, how many sources at ``rows`` (a mask) have a ``column`` label that
+    is that quarter or earlier (labels compared as text, once per distinct label)."""
+    codes = _codes(wb, "sources", column)
+    counts = codes.count(rows)
+    labels = np.array(codes.values, dtype=object)
+    return np.array([int(counts[labels <= quarter].sum()) if len(labels) else 0 for quarter in quarters],
+                    dtype=np.int64)
+
+
+@kernel(network.sources_flow)
+def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`network.sources_flow` from bincounts of the kept label codes."""
+    quarters, nothing = _scope(wb, f, network.sources_flow)
+    if nothing is not None:
+        return nothing
+    rows = _picked(wb, f.every_quarter, "sources")
+    return _frame({"quarter": pd.Index(quarters).array,
+                   "added": _per_quarter(wb, "sources", "quarter", rows, quarters),
+                   "pruned": _per_quarter(wb, "sources", "pruned_quarter", rows, quarters),
+                   "active_at_end": _up_to(wb, "quarter", rows, quarters) - _up_to(wb, "pruned_quarter", rows, quarters)},
+                  len(quarters))
+
+
+def _in_network(wb: Workbook, rows: np.ndarray, day: int) -> np.ndarray:
+    """Which sources at ``rows`` (a mask) are in the network on ``day``: added by then, not pruned by then."""
+    added, pruned = _stamps(wb.sources, "added_on"), _stamps(wb.sources, "pruned_on")
+    return rows & (added != _NAT) & (added <= day) & ~((pruned != _NAT) & (pruned <= day))
+
+
+@kernel(network.source_kinds)
+def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`network.source_kinds` by a bincount of the kept kind codes."""
+    end = quarter_bounds(f.quarters[1], wb.options.fiscal_year_start_month)[1] if f.quarters else f.today()
+    counts = _per_quarter(wb, "sources", "kind", _in_network(wb, _picked(wb, f.every_quarter, "sources"), _when(end)),
+                          SOURCE_KINDS)
+    order = np.argsort(-counts, kind="stable")
+    return _frame({"kind": pd.Index(np.array(SOURCE_KINDS, dtype=object)[order].tolist()).array,
+                   "sources": counts[order]}, len(order))
+
+
+@kernel(network.dormant_sources)
+def dormant_sources(wb: Workbook, f: Filters, days: int = network.DORMANT_DAYS) -> pd.DataFrame:
+    """:func:`network.dormant_sources` on the dates as int64 microseconds and the kept id ranks."""
+    sources = wb.sources
+    today = _when(f.today())
+    engaged = _stamps(sources, "last_engaged_on")
+    engaged = np.where(engaged == _NAT, _stamps(sources, "added_on"), engaged)
+    since = np.where(engaged == _NAT, 0, (today - engaged) // _DAY_US)
+    dormant = np.flatnonzero(_in_network(wb, _picked(wb, f.every_quarter, "sources"), today)
+                             & (engaged != _NAT) & (since > days))
+    if not len(dormant):
+        return empty(network.DORMANT_COLUMNS)
+    rows = dormant[np.lexsort((_ranks(wb, "sources", "source_id")[dormant], -since[dormant]))]
+    columns: dict[str, Any] = {column: _column(sources, column, rows) for column in ("source_id", "name", "kind",
+                                                                                    "owner", "team")}
+    columns["last_engaged_on"] = engaged[rows].view("datetime64[us]")
+    columns["days_since"] = since[rows]
+    columns["sheet"] = _categorical(sources, "sheet", rows)
+    return _frame(columns, len(rows))
+
+
+# --------------------------------------------------------------------------------------
+# Commitments
+# --------------------------------------------------------------------------------------
+
+
+@kernel(commitments.commitments_per_quarter)
+def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`commitments.commitments_per_quarter` from bincounts of the kept label codes."""
+    quarters, nothing = _scope(wb, f, commitments.commitments_per_quarter)
+    if nothing is not None:
+        return nothing
+    rows = _picked(wb, f.every_quarter, "commitments")
+    shipped_on, due_on = _stamps(wb.commitments, "shipped_on"), _stamps(wb.commitments, "due_on")
+    on_time = (due_on == _NAT) | ((shipped_on != _NAT) & (shipped_on <= due_on))
+    shipped = _per_quarter(wb, "commitments", "shipped_quarter", rows, quarters)
+    shipped_on_time = _per_quarter(wb, "commitments", "shipped_quarter", rows & on_time, quarters)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(shipped > 0, shipped_on_time / np.maximum(shipped, 1), np.nan)
+    return _frame({"quarter": pd.Index(quarters).array,
+                   "committed": _per_quarter(wb, "commitments", "quarter", rows, quarters),
+                   "shipped": shipped, "shipped_on_time": shipped_on_time, "on_time_rate": rate}, len(quarters))
+
+
+@_compiled
+def _ledger_order(wb: Workbook) -> np.ndarray:
+    """The commitments' positions by ``committed_on`` and ``commitment_id`` (stable, blanks last)."""
+    committed = _stamps(wb.commitments, "committed_on")
+    return np.lexsort((_ranks(wb, "commitments", "commitment_id"),
+                       np.where(committed == _NAT, np.iinfo(np.int64).max, committed)))
+
+
+_STATES = ("shipped_late", "shipped", "dropped", "overdue", "in_progress", "planned")
+
+
+def _ledger(wb: Workbook, rows: np.ndarray, today: int) -> dict[str, Any]:
+    """The :func:`commitments.commitment_ledger` columns of the commitments at ``rows`` (positions,
+    in order), ``state`` as of ``today``."""
+    table = wb.commitments
+    shipped_on, due_on = _stamps(table, "shipped_on")[rows], _stamps(table, "due_on")[rows]
+    status = _codes(wb, "commitments", "status")
+    has_shipped, has_due = shipped_on != _NAT, due_on != _NAT
+    conditions = [has_shipped & has_due & (shipped_on > due_on), has_shipped,
+                  status.where("dropped".__eq__)[rows], status.where("shipped".__eq__)[rows],
+                  has_due & (due_on < today), status.where("in_progress".__eq__)[rows]]
+    state = np.select(conditions, [0, 1, 2, 1, 3, 4], default=5)
+    columns: dict[str, Any] = {column: _column(table, column, rows) for column in commitments.LEDGER_COLUMNS[:-2]}
+    columns["state"] = pd.array(np.array(_STATES, dtype=object)[state], dtype="str")
+    columns["sheet"] = _categorical(table, "sheet", rows)
+    return columns
+
+
+@kernel(commitments.commitment_ledger)
+def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`commitments.commitment_ledger`: the picked commitments taken out of the kept order."""
+    order = _ledger_order(wb)
+    rows = order[_picked(wb, f, "commitments")[order]]
+    if not len(rows):
+        return empty(commitments.LEDGER_COLUMNS)
+    return _frame(_ledger(wb, rows, _when(f.today())), len(rows))
+
+
+@kernel(commitments.carried_over)
+def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`commitments.carried_over` on the dates as int64 microseconds, labels compared once per
+    distinct label, rows taken out of the kept order."""
+    table = wb.commitments
+    end = _when(quarter_bounds(quarter, wb.options.fiscal_year_start_month)[1])
+    status = _codes(wb, "commitments", "status")
+    committed, shipped_on, due_on = (_stamps(table, column) for column in ("committed_on", "shipped_on", "due_on"))
+    open_at_end = ((committed != _NAT) & (committed <= end) & ~status.where("dropped".__eq__)
+                   & ~((shipped_on != _NAT) & (shipped_on <= end))
+                   & ~(status.where("shipped".__eq__) & (shipped_on == _NAT)))
+    earlier = _codes(wb, "commitments", "quarter").where(lambda label: label < quarter)
+    later = (due_on != _NAT) & (due_on > end)
+    crossing = _picked(wb, f.every_quarter, "commitments") & open_at_end & (earlier | later)
+    order = _ledger_order(wb)
+    rows = order[crossing[order]]
+    if not len(rows):
+        return empty(commitments.CARRIED_OVER_COLUMNS)
+    columns = _ledger(wb, rows, _when(f.today()))
+    reasons = np.select([earlier[rows] & later[rows], earlier[rows]], ["committed earlier, due later",
+                                                                       "committed earlier"], "due later")
+    columns["reason"] = pd.array(reasons.astype(object), dtype="str")
+    return _frame(columns, len(rows))
+
+
+# --------------------------------------------------------------------------------------
+# Decisions per quarter
+# --------------------------------------------------------------------------------------
+
+
+@kernel(impact.decisions_per_quarter)
+def decisions_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`impact.decisions_per_quarter` by a bincount of the kept label codes."""
+    quarters, nothing = _scope(wb, f, impact.decisions_per_quarter)
+    if nothing is not None:
+        return nothing
+    return _frame({"quarter": pd.Index(quarters).array,
+                   "decisions": _per_quarter(wb, "decisions", "quarter", _picked(wb, f, "decisions"), quarters)},
+                  len(quarters))
+
+
+@kernel(impact.decisions_by_category)
+def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`impact.decisions_by_category` by a bincount of (quarter, category) numbers."""
+    quarters, nothing = _scope(wb, f, impact.decisions_by_category)
+    if nothing is not None:
+        return nothing
+    rows = _picked(wb, f, "decisions")
+    quarter = _positions(wb, "decisions", "quarter", quarters)
+    categories = _codes(wb, "decisions", "category")
+    category = categories.per_row(categories.in_order(list(DECISION_CATEGORIES)), -1)
+    both = rows & (quarter >= 0) & (category >= 0)
+    width = len(DECISION_CATEGORIES)
+    counts = np.bincount(quarter[both] * width + category[both], minlength=len(quarters) * width).astype(np.int64)
+    return _frame({"quarter": pd.Index(np.repeat(np.array(quarters, dtype=object), width).tolist()).array,
+                   "category": pd.Index(list(DECISION_CATEGORIES) * len(quarters)).array,
+                   "decisions": counts}, len(counts))

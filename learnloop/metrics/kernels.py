@@ -30,7 +30,6 @@ order and dtypes. Nothing positional is kept anywhere but in the :func:`kept` pi
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -116,28 +115,26 @@ def _frame(columns: dict[str, Any], length: int) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(length), copy=False)
 
 
-def _dense_rank(*keys: np.ndarray) -> np.ndarray:
-    """Each position's rank in the order of ``keys`` (the last key sorts first, as in
-    ``np.lexsort``), equal keys sharing a rank."""
-    n = len(keys[0])
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    order = np.lexsort(keys)
-    changed = np.zeros(n, dtype=bool)
-    for key in keys:
-        ordered = key[order]
-        changed[1:] |= ordered[1:] != ordered[:-1]
-    ranks = np.empty(n, dtype=np.int64)
-    ranks[order] = np.cumsum(changed)
-    return ranks
+def _sort(*keys: np.ndarray | pa.Array) -> np.ndarray:
+    """The positions that order ``keys`` (the first key first; int64 numpy or Arrow text, blanks
+    last), equal keys in their order: Arrow's stable multi-key sort, which compares the text only
+    where the keys before it are equal."""
+    batch = pa.record_batch([pa.array(key) if isinstance(key, np.ndarray) else key for key in keys],
+                            names=[str(n) for n in range(len(keys))])
+    order = [(str(n), "ascending", "at_end") for n in range(len(keys))]
+    return pc.sort_indices(batch, sort_keys=order).to_numpy().astype(np.int64)
 
 
-def _text_rank(values: pa.Array) -> np.ndarray:
-    """Each value's rank in text order (equal values sharing a rank, blanks last)."""
-    if not len(values):
-        return np.zeros(0, dtype=np.int64)
-    ranks = pc.rank(values, sort_keys=[("", "ascending", "at_end")], tiebreaker="dense")
-    return ranks.to_numpy(zero_copy_only=False).astype(np.int64)
+def _blank_last(stamps: np.ndarray) -> np.ndarray:
+    """Dates (int64 microseconds) as a sort key that puts a blank date after every date."""
+    return np.where(stamps == _NAT, np.iinfo(np.int64).max, stamps)
+
+
+def _first_of_each(values: pa.Array) -> np.ndarray:
+    """The position of the first of each distinct value (blanks are one value), in order. Arrow's
+    dictionary encoding numbers values as they first appear, so a first is a code above all before it."""
+    codes = _numpy(pc.dictionary_encode(values, null_encoding="encode").indices)
+    return np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
 
 
 # --------------------------------------------------------------------------------------
@@ -192,18 +189,20 @@ def _codes(wb: Workbook, tab: str, column: str) -> _Codes:
 
 
 @_compiled
-def _ranks(wb: Workbook, tab: str, column: str) -> np.ndarray:
-    """Each row's rank in the text order of ``column`` (equal values sharing a rank, blanks last)."""
-    return _text_rank(_text(wb.tables[tab][column]))
-
-
-@_compiled
 def _sheets(wb: Workbook, tab: str) -> np.ndarray:
     """Each row's sheet as a number shared by every tab (the sheet categories of all tabs, in order)."""
-    names = list(dict.fromkeys(name for t in TABS for name in wb.tables[t]["sheet"].cat.categories))
     column = wb.tables[tab]["sheet"].array
+    categories = [wb.tables[t]["sheet"].array.categories for t in TABS]
+    if all(c.equals(categories[0]) for c in categories):  # one sheet, or a roll-up: the codes are shared
+        return column.codes.astype(np.int64)
+    names = list(dict.fromkeys(name for c in categories for name in c))
     number = np.array([names.index(name) for name in column.categories], dtype=np.int64)
     return np.append(number, -1)[column.codes]
+
+
+def _present(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Which rows have a ``column`` value (not blank)."""
+    return frame[column].notna().to_numpy(dtype=bool)
 
 
 def _find(keys: pa.Array, key_sheets: np.ndarray, values: pa.Array, value_sheets: np.ndarray, *,
@@ -214,10 +213,10 @@ def _find(keys: pa.Array, key_sheets: np.ndarray, values: pa.Array, value_sheets
     found = np.full(len(keys), -1, dtype=np.int64)
     if not len(keys) or not len(values):
         return found
-    sheets = np.unique(key_sheets)
-    if len(sheets) == 1 and (value_sheets == sheets[0]).all():
+    sheet = key_sheets[0]
+    if (key_sheets == sheet).all() and (value_sheets == sheet).all():  # one sheet
         return _numpy(pc.index_in(keys, value_set=values, skip_nulls=blank_matches_nothing))
-    for sheet in sheets:
+    for sheet in np.unique(key_sheets):
         rows, among = np.flatnonzero(key_sheets == sheet), np.flatnonzero(value_sheets == sheet)
         if not len(among):
             continue
@@ -242,8 +241,6 @@ class _Cited:
 
     decision: np.ndarray  # the decision's position
     ids: pa.Array  # the id as written
-    id_codes: np.ndarray  # the id's code among the distinct ids
-    id_ranks: np.ndarray  # for each distinct id, its rank in text order
     row: np.ndarray  # the cited row in its sheet (-1 when no row has the id)
     per_decision: np.ndarray  # items per decision
 
@@ -262,9 +259,8 @@ def _cited(wb: Workbook, kind: str) -> _Cited:
     per_decision = np.diff(lists.offsets.to_numpy()).astype(np.int64)
     decision = np.repeat(np.arange(len(cells)), per_decision)
     ids = lists.flatten()
-    encoded = pc.dictionary_encode(ids)
     row = _find(ids, _sheets(wb, "decisions")[decision], _text(wb.tables[tab][id_column]), _sheets(wb, tab))
-    return _Cited(decision, ids, _numpy(encoded.indices), _text_rank(encoded.dictionary), row, per_decision)
+    return _Cited(decision, ids, row, per_decision)
 
 
 @_compiled
@@ -296,13 +292,12 @@ def _joined_names(wb: Workbook, kind: str) -> pa.Array:
 
 @_compiled
 def _decision_keys(wb: Workbook) -> tuple[np.ndarray, bool]:
-    """Each decision's (sheet, ``decision_id``) as a number (-1 when the id is blank), and whether any
-    number is shared by two decisions."""
-    ids = _codes(wb, "decisions", "decision_id")
+    """Each decision's (sheet, ``decision_id``) as the position of the first decision with both (-1
+    when the id is blank), and whether two decisions share them."""
     sheets = _sheets(wb, "decisions")
-    keys = np.where(ids.codes >= 0, ids.codes * (sheets.max(initial=0) + 1) + sheets, -1)
-    named = keys[keys >= 0]
-    return keys, len(np.unique(named)) < len(named)
+    ids = _text(wb.decisions["decision_id"])
+    keys = _find(ids, sheets, ids, sheets)
+    return keys, bool(((keys >= 0) & (keys != np.arange(len(keys)))).any())
 
 
 # --------------------------------------------------------------------------------------
@@ -398,22 +393,12 @@ def cited_names(wb: Workbook, f: Filters) -> pd.DataFrame:
     rows = np.flatnonzero(picked & cites & (keys >= 0))
     _, first = np.unique(keys[rows], return_index=True)
     rows = rows[np.sort(first)]
-    order = np.lexsort((_ranks(wb, "decisions", "decision_id")[rows], decisions["sheet"].array.codes[rows]))
-    rows = rows[order]
+    rows = rows[_sort(decisions["sheet"].array.codes[rows].astype(np.int64),
+                      _text(decisions["decision_id"]).take(pa.array(rows)))]
     return _frame({"sheet": _categorical(decisions, "sheet", rows),
                    "decision_id": _column(decisions, "decision_id", rows),
                    "learned_from": _string(_names_by_decision(wb, f, "source", rows)),
                    "learned_with": _string(_names_by_decision(wb, f, "critique", rows))}, len(rows))
-
-
-@_compiled
-def _decision_order(wb: Workbook) -> np.ndarray:
-    """Each decision's rank by date, then ``decision_id``, then sheet (blanks last; equal ranks for
-    equal keys): the order :func:`impact.time_to_impact` lists pairs in."""
-    decisions = wb.decisions
-    dates = _stamps(decisions, "date")
-    return _dense_rank(decisions["sheet"].array.codes.astype(np.int64), _ranks(wb, "decisions", "decision_id"),
-                       np.where(dates == _NAT, np.iinfo(np.int64).max, dates))
 
 
 @_compiled
@@ -422,8 +407,8 @@ def _by_date(wb: Workbook, descending: bool) -> np.ndarray:
     else oldest first and then by ``decision_id`` (blank last)."""
     dates = _stamps(wb.decisions, "date")
     if descending:
-        return np.lexsort((np.where(dates == _NAT, np.iinfo(np.int64).max, -dates),))
-    return np.lexsort((_ranks(wb, "decisions", "decision_id"), np.where(dates == _NAT, np.iinfo(np.int64).max, dates)))
+        return np.argsort(np.where(dates == _NAT, np.iinfo(np.int64).max, -dates), kind="stable")
+    return _sort(_blank_last(dates), _text(wb.decisions["decision_id"]))
 
 
 @_compiled
@@ -450,19 +435,33 @@ def _each(codes: _Codes, per_value: list[Any], rows: np.ndarray) -> pa.Array:
     return _take(pa.array(per_value, pa.large_string()), codes.codes[rows])
 
 
+@_compiled
+def _cited_codes(wb: Workbook, kind: str) -> tuple[np.ndarray, pa.Array]:
+    """For each item of :func:`_cited`, its id's code among the distinct ids, and those ids."""
+    encoded = pc.dictionary_encode(_cited(wb, kind).ids)
+    return _numpy(encoded.indices), encoded.dictionary
+
+
 @kernel(network.top_sources)
 def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
-    """:func:`network.top_sources` from the kept citations: (sheet, id) groups counted by
-    ``np.unique``, ordered by one ``np.lexsort``; only the top rows become a table."""
+    """:func:`network.top_sources` from the kept citations: (sheet, id) groups counted by a bincount;
+    only the groups that can be among the first ``n`` are ordered (by Arrow's stable sort on their
+    count, id and first citation) and become a table."""
     cited = _cited(wb, "source")
     items = _citation_rows(wb, f, "source")
     if not len(items):
         return empty(network.TOP_SOURCES_COLUMNS)
+    codes, ids = _cited_codes(wb, "source")
     sheets = _sheets(wb, "decisions")[cited.decision[items]]
-    _, first, counts = np.unique(cited.id_codes[items] * (sheets.max() + 1) + sheets,
-                                 return_index=True, return_counts=True)
-    # Groups as they first appear, then most decisions first and by id (a stable sort).
-    order = np.lexsort((first, cited.id_ranks[cited.id_codes[items[first]]], -counts))
+    keys = codes[items] * (sheets.max() + 1) + sheets
+    counts = np.bincount(keys)
+    if n is not None and 0 <= n < np.count_nonzero(counts):  # groups tied with the n-th could be among them
+        least = -np.partition(-counts[counts > 0], n - 1)[n - 1] if n else counts.max() + 1
+        counts = np.where(counts >= least, counts, 0)
+    chosen = counts[keys] > 0
+    _, first = np.unique(keys[chosen], return_index=True)
+    first = np.flatnonzero(chosen)[np.sort(first)]  # each group's first citation, in order
+    order = _sort(-counts[keys[first]], ids.take(pa.array(codes[items[first]])))
     order = order if n is None else order[:n]
     at = items[first[order]]
     rows = cited.row[at]
@@ -470,36 +469,35 @@ def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
     return _frame({"source_id": _string(cited.ids.take(pa.array(at))),
                    "name": _string(_take(_text(sources["name"]), rows)),
                    "kind": _string(_take(_text(sources["kind"]), rows)),
-                   "decisions": counts[order].astype(np.int64),
+                   "decisions": counts[keys[first[order]]].astype(np.int64),
                    "sheet": _categorical(wb.decisions, "sheet", cited.decision[at])}, len(at))
 
 
 @kernel(impact.time_to_impact)
 def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`impact.time_to_impact` from the kept citations: the pairs with a date, ordered by one
-    stable argsort of a number made of the decision's kept rank, the kind and the id's rank."""
+    Arrow stable sort on the decision's date, id and sheet, the kind and the id (the text is only
+    compared where the dates are equal)."""
     decisions = wb.decisions
-    ranks = _decision_order(wb)
-    picked, keys, learned_on, ids = [], [], [], []
-    for bit, kind in ((1, "source"), (0, "critique")):
+    parts = []
+    for kind in ("source", "critique"):
         cited = _cited(wb, kind)
         items = _citation_rows(wb, f, kind)
         learned = _learned_on(wb, kind)[items]
         items = items[learned != _NAT]
-        picked.append(items)
-        learned_on.append(learned[learned != _NAT])
-        keys.append((ranks[cited.decision[items]] * 2 + bit, cited.id_ranks[cited.id_codes[items]]))
-        ids.append(cited.ids.take(pa.array(items)))
-    span = max((int(key[1].max(initial=0)) for key in keys), default=0) + 1
-    order = np.argsort(np.concatenate([major * span + minor for major, minor in keys]), kind="stable")
-    at = np.concatenate([_cited(wb, kind).decision[items] for kind, items in zip(("source", "critique"), picked,
-                                                                                   strict=True)])[order]
-    kinds = np.repeat(np.array(["source", "critique"], dtype=object), [len(items) for items in picked])[order]
-    learned = np.concatenate(learned_on)[order]
+        parts.append((kind, cited.decision[items], cited.ids.take(pa.array(items)), learned[learned != _NAT]))
+    at = np.concatenate([part[1] for part in parts])
+    ids = pa.chunked_array([part[2] for part in parts], pa.large_string()).combine_chunks()
+    kinds = np.repeat(np.array([part[0] for part in parts], dtype=object), [len(part[1]) for part in parts])
     decided = _stamps(decisions, "date")[at]
-    return _frame({"kind": pd.array(kinds, dtype="str"),
-                   "id": _string(pa.chunked_array(ids, pa.large_string()).take(pa.array(order))),
-                   "decision_id": _column(decisions, "decision_id", at),
+    decision_ids = _text(decisions["decision_id"]).take(pa.array(at))
+    order = _sort(_blank_last(decided), decision_ids, decisions["sheet"].array.codes[at].astype(np.int64),
+                  (kinds == "source").astype(np.int64), ids)
+    at, decided = at[order], decided[order]
+    learned = np.concatenate([part[3] for part in parts])[order]
+    return _frame({"kind": pd.array(kinds[order], dtype="str"),
+                   "id": _string(ids.take(pa.array(order))),
+                   "decision_id": _string(decision_ids.take(pa.array(order))),
                    "quarter": _column(decisions, "quarter", at),
                    "learned_on": learned.view("datetime64[us]"),
                    "decided_on": decided.view("datetime64[us]"),
@@ -704,7 +702,7 @@ def present_quarters(wb: Workbook) -> list[str]:
 @_compiled
 def _theme_order(wb: Workbook) -> np.ndarray:
     """The themes' positions ordered by quarter, team and theme id (stable, blanks last)."""
-    return np.lexsort(tuple(_ranks(wb, "themes", column) for column in ("theme_id", "team", "quarter")))
+    return _sort(*(_text(wb.themes[column]) for column in ("quarter", "team", "theme_id")))
 
 
 @_compiled
@@ -713,23 +711,27 @@ def _participants(wb: Workbook) -> list[str]:
     return [name for names in pd.unique(wb.critiques["participants"]) for name in names]
 
 
+def _distinct(columns: list[pd.Series]) -> list[str]:
+    """The distinct values of ``columns`` one after the other, in order of first appearance, blanks
+    left out: one Arrow hash pass."""
+    return pc.unique(pc.drop_null(pa.chunked_array([_text(column) for column in columns], pa.large_string()))).to_pylist()
+
+
 @kernel(selection.choices)
 def choices(wb: Workbook) -> dict[str, object]:
     """:func:`selection.choices` from the kept distinct values of each column (in order of first
     appearance, as the definition's ``unique`` finds them) and the themes' kept order."""
-    teams = dict.fromkeys(itertools.chain.from_iterable(_codes(wb, tab, "team").values for tab in TABS))
-    named = dict.fromkeys(itertools.chain.from_iterable(_codes(wb, tab, column).values
-                                                        for tab, column in PERSON_COLUMNS.items()))
+    teams = _distinct([wb.tables[tab]["team"] for tab in TABS])
+    named = _distinct([wb.tables[tab][column] for tab, column in PERSON_COLUMNS.items()])
     order = _theme_order(wb)
-    _, first = np.unique(_codes(wb, "themes", "theme_id").codes[order], return_index=True)
-    rows = order[np.sort(first)]
+    rows = order[_first_of_each(_text(wb.themes["theme_id"]).take(pa.array(order)))]
     ids = pd.Series(_column(wb.themes, "theme_id", rows)).astype(str)
     titles = pd.Series(_column(wb.themes, "title", rows)).astype(str)
     return {
         "quarters": selection.present_quarters(wb),
         "teams": selection._distinct_names([str(team) for team in teams]),
         "people": selection._distinct_names([str(name) for name in [*named, *_participants(wb)]]),
-        "themes": dict(zip(ids, titles, strict=True)),
+        "themes": dict(zip(ids.tolist(), titles.tolist(), strict=True)),
     }
 
 
@@ -910,7 +912,7 @@ def _linked(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
     linked = {}
     for name, tab in (("sources", "sources"), ("critiques", "critiques"), ("commitments", "commitments"),
                       ("shipped", "commitments"), ("decisions", "decisions")):
-        rows = _picked(wb, f, tab) & (_codes(wb, tab, "theme_id").codes >= 0)
+        rows = _picked(wb, f, tab) & _present(wb.tables[tab], "theme_id")
         if name == "shipped":
             rows = rows & (_stamps(wb.commitments, "shipped_on") != _NAT)
         at = _theme_rows(wb, tab)[rows]
@@ -926,7 +928,7 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     if not len(rows):
         return empty(themes.THEME_SUMMARY_COLUMNS)
     linked = _linked(wb, f.every_quarter)
-    at = np.where(_codes(wb, "themes", "theme_id").codes[rows] >= 0, _theme_rows(wb, "themes")[rows], -1)
+    at = np.where(_present(wb.themes, "theme_id")[rows], _theme_rows(wb, "themes")[rows], -1)
     columns: dict[str, Any] = {column: _column(wb.themes, column, rows) for column in themes.THEME_SUMMARY_COLUMNS[:7]}
     for name in themes.COUNTS:
         columns[name] = np.append(linked[name], 0)[at]
@@ -1085,7 +1087,7 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = network.DORMANT_DAYS) 
                              & (engaged != _NAT) & (since > days))
     if not len(dormant):
         return empty(network.DORMANT_COLUMNS)
-    rows = dormant[np.lexsort((_ranks(wb, "sources", "source_id")[dormant], -since[dormant]))]
+    rows = dormant[_sort(-since[dormant], _text(sources["source_id"]).take(pa.array(dormant)))]
     columns: dict[str, Any] = {column: _column(sources, column, rows) for column in ("source_id", "name", "kind",
                                                                                     "owner", "team")}
     columns["last_engaged_on"] = engaged[rows].view("datetime64[us]")
@@ -1120,9 +1122,7 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
 @_compiled
 def _ledger_order(wb: Workbook) -> np.ndarray:
     """The commitments' positions by ``committed_on`` and ``commitment_id`` (stable, blanks last)."""
-    committed = _stamps(wb.commitments, "committed_on")
-    return np.lexsort((_ranks(wb, "commitments", "commitment_id"),
-                       np.where(committed == _NAT, np.iinfo(np.int64).max, committed)))
+    return _sort(_blank_last(_stamps(wb.commitments, "committed_on")), _text(wb.commitments["commitment_id"]))
 
 
 _STATES = ("shipped_late", "shipped", "dropped", "overdue", "in_progress", "planned")

@@ -99,6 +99,12 @@ def _string(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionAr
     return pd.array(values, dtype="string")
 
 
+def _words(codes: np.ndarray, words: list[str] | tuple[str, ...]) -> pd.api.extensions.ExtensionArray:
+    """``words[code]`` for each code, as a pandas ``str`` array (Arrow decodes the dictionary)."""
+    decoded = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(words), pa.large_string()))
+    return pd.array(decoded.cast(pa.large_string()), dtype="str")
+
+
 def _categorical(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Categorical:
     """A categorical column at ``rows`` (positions), without looking at its values."""
     values = frame[column].array
@@ -442,6 +448,35 @@ def _cited_codes(wb: Workbook, kind: str) -> tuple[np.ndarray, pa.Array]:
     return _numpy(encoded.indices), encoded.dictionary
 
 
+@_compiled
+def _cited_ranks(wb: Workbook, kind: str) -> np.ndarray:
+    """For each item of :func:`_cited`, its id's rank in text order (equal ids, equal ranks): the
+    distinct ids sorted once."""
+    codes, ids = _cited_codes(wb, kind)
+    ranks = np.empty(len(ids), dtype=np.int64)
+    ranks[_sort(ids)] = np.arange(len(ids))
+    return ranks[codes]
+
+
+@_compiled
+def _decision_ranks(wb: Workbook) -> np.ndarray:
+    """Each decision's rank by date, ``decision_id`` and sheet (blanks last; equal keys, equal ranks)."""
+    decisions = wb.decisions
+    dates, sheets = _blank_last(_stamps(decisions, "date")), decisions["sheet"].array.codes.astype(np.int64)
+    ids = _text(decisions["decision_id"])
+    order = _sort(dates, ids, sheets)
+    if not len(order):
+        return order
+    ids = ids.take(pa.array(order))
+    same_id = pc.fill_null(pc.equal(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False) | \
+        (pc.is_null(ids[1:]).to_numpy(zero_copy_only=False) & pc.is_null(ids[:-1]).to_numpy(zero_copy_only=False))
+    dates, sheets = dates[order], sheets[order]
+    changed = ~(same_id & (dates[1:] == dates[:-1]) & (sheets[1:] == sheets[:-1]))
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.r_[0, np.cumsum(changed)]
+    return ranks
+
+
 @kernel(network.top_sources)
 def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
     """:func:`network.top_sources` from the kept citations: (sheet, id) groups counted by a bincount;
@@ -476,28 +511,28 @@ def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
 @kernel(impact.time_to_impact)
 def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`impact.time_to_impact` from the kept citations: the pairs with a date, ordered by one
-    Arrow stable sort on the decision's date, id and sheet, the kind and the id (the text is only
-    compared where the dates are equal)."""
+    stable argsort of a number made of the decision's kept rank (date, id, sheet), the kind and the
+    id's kept rank."""
     decisions = wb.decisions
+    ranks = _decision_ranks(wb)
     parts = []
-    for kind in ("source", "critique"):
+    for bit, kind in ((1, "source"), (0, "critique")):
         cited = _cited(wb, kind)
         items = _citation_rows(wb, f, kind)
         learned = _learned_on(wb, kind)[items]
-        items = items[learned != _NAT]
-        parts.append((kind, cited.decision[items], cited.ids.take(pa.array(items)), learned[learned != _NAT]))
-    at = np.concatenate([part[1] for part in parts])
-    ids = pa.chunked_array([part[2] for part in parts], pa.large_string()).combine_chunks()
-    kinds = np.repeat(np.array([part[0] for part in parts], dtype=object), [len(part[1]) for part in parts])
+        items, learned = items[learned != _NAT], learned[learned != _NAT]
+        parts.append((cited.decision[items], cited.ids.take(pa.array(items)), learned,
+                      ranks[cited.decision[items]] * 2 + bit, _cited_ranks(wb, kind)[items]))
+    span = max(int(part[4].max(initial=0)) for part in parts) + 1
+    order = np.argsort(np.concatenate([major * span + minor for *_, major, minor in parts]), kind="stable")
+    at = np.concatenate([part[0] for part in parts])[order]
+    ids = pa.chunked_array([part[1] for part in parts], pa.large_string()).combine_chunks().take(pa.array(order))
+    kinds = np.repeat(np.arange(2), [len(part[0]) for part in parts])[order]
+    learned = np.concatenate([part[2] for part in parts])[order]
     decided = _stamps(decisions, "date")[at]
-    decision_ids = _text(decisions["decision_id"]).take(pa.array(at))
-    order = _sort(_blank_last(decided), decision_ids, decisions["sheet"].array.codes[at].astype(np.int64),
-                  (kinds == "source").astype(np.int64), ids)
-    at, decided = at[order], decided[order]
-    learned = np.concatenate([part[3] for part in parts])[order]
-    return _frame({"kind": pd.array(kinds[order], dtype="str"),
-                   "id": _string(ids.take(pa.array(order))),
-                   "decision_id": _string(decision_ids.take(pa.array(order))),
+    return _frame({"kind": _words(kinds, ("source", "critique")),
+                   "id": _string(ids),
+                   "decision_id": _column(decisions, "decision_id", at),
                    "quarter": _column(decisions, "quarter", at),
                    "learned_on": learned.view("datetime64[us]"),
                    "decided_on": decided.view("datetime64[us]"),
@@ -820,9 +855,9 @@ def _facts(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
         span = months[dated].max() - first + 1
         distinct = np.unique(at[dated] * span + (months[dated] - first))
         facts["months_with_critiques"] = np.bincount(distinct // span, minlength=len(present)).astype(np.int64)
-    roles = _roles(wb)
+    in_the_room = _role_counts(at[held], _roles(wb)[held], len(present)) > 0
     for n, role in enumerate(ROLES):
-        facts[role] = np.bincount(at[held & (roles >> n & 1 == 1)], minlength=len(present)) > 0
+        facts[role] = in_the_room[:, n].copy()
     return facts
 
 
@@ -960,12 +995,13 @@ def _month_axis(wb: Workbook, f: Filters) -> np.ndarray:
     return months[(months <= _month(f.today())) | np.isin(months, held)]
 
 
-def _per_month(wb: Workbook, f: Filters, axis: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """How many of the critiques at ``rows`` (a mask) were held in each month of ``axis``."""
+def _in_axis(wb: Workbook, axis: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each critique at ``rows`` (a mask), the position of its month in ``axis`` (-1 when not in it)."""
     months = _months(wb, "critiques", "date")[rows]
+    if not len(axis):
+        return np.full(len(months), -1, dtype=np.int64)
     at = np.searchsorted(axis, months)
-    found = (at < len(axis)) & (axis[np.minimum(at, len(axis) - 1)] == months) if len(axis) else np.zeros(len(at), bool)
-    return np.bincount(at[found], minlength=len(axis)).astype(np.int64)
+    return np.where(axis[np.minimum(at, len(axis) - 1)] == months, at, -1)
 
 
 @kernel(cadence.critiques_per_month)
@@ -973,8 +1009,9 @@ def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`cadence.critiques_per_month` from the kept month numbers, counted by ``searchsorted``
     into the axis and a bincount."""
     axis = _month_axis(wb, f)
+    at = _in_axis(wb, axis, _picked(wb, f, "critiques"))
     return _frame({"month": _month_stamps(axis),
-                   "critiques": _per_month(wb, f, axis, _picked(wb, f, "critiques"))}, len(axis))
+                   "critiques": np.bincount(at[at >= 0], minlength=len(axis)).astype(np.int64)}, len(axis))
 
 
 @kernel(cadence.monthly_streak)
@@ -993,14 +1030,25 @@ def monthly_streak(wb: Workbook, f: Filters) -> int:
     return streak
 
 
+def _role_counts(at: np.ndarray, bits: np.ndarray, length: int) -> np.ndarray:
+    """For each of ``length`` places and each role, how many rows (placed at ``at``, -1 for none)
+    have the role among their ``bits``: one bincount of (place, bits) numbers, then a product with
+    which role each of the 64 bit patterns holds."""
+    placed = at >= 0
+    counts = np.bincount(at[placed] * 64 + bits[placed], minlength=length * 64).reshape(length, 64)
+    holds = (np.arange(64)[:, None] >> np.arange(len(ROLES))) & 1
+    return counts @ holds
+
+
 @kernel(cadence.roles_coverage)
 def roles_coverage(wb: Workbook, f: Filters) -> pd.DataFrame:
-    """:func:`cadence.roles_coverage` from the kept month numbers and role bits: one bincount per role."""
+    """:func:`cadence.roles_coverage` from the kept month numbers and role bits: one bincount."""
     axis = _month_axis(wb, f)
     if not len(axis):
         return empty(cadence.ROLES_COVERAGE_COLUMNS).astype({"month": "datetime64[us]"})
-    rows, roles = _picked(wb, f, "critiques"), _roles(wb)
-    counts = np.stack([_per_month(wb, f, axis, rows & (roles >> n & 1 == 1)) for n in range(len(ROLES))], axis=1)
+    rows = _picked(wb, f, "critiques")
+    at = _in_axis(wb, axis, rows)
+    counts = _role_counts(at, _roles(wb)[rows], len(axis)).astype(np.int64)
     return _frame({"month": _month_stamps(np.repeat(axis, len(ROLES))), "role": list(ROLES) * len(axis),
                    "critiques": counts.reshape(-1)}, counts.size)
 

@@ -600,15 +600,20 @@ def _dates(stamps: np.ndarray) -> np.ndarray:
 def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`impact.decision_log` from the kept newest-first order, theme titles and joined names:
     the picked decisions taken out of the order, each column taken once."""
-    decisions = wb.decisions
     order = _by_date(wb, True)
     rows = order[_picked(wb, f, "decisions")[order]]
     if not len(rows):
         return empty(impact.DECISION_LOG_COLUMNS)
+    return _frame(_log(wb, f, rows), len(rows))
+
+
+def _log(wb: Workbook, f: Filters, rows: np.ndarray) -> dict[str, Any]:
+    """The :func:`impact.decision_log` columns of the decisions at ``rows`` (positions, picked by ``f``)."""
+    decisions = wb.decisions
     categories = _codes(wb, "decisions", "category")
     words = pd.Series(categories.values, dtype="string").str.replace("_", " ").tolist()
     impact_ = pd.Series(decisions["impact"].to_numpy()[rows]).astype("Int64").array
-    return _frame({"decision_id": _column(decisions, "decision_id", rows),
+    return {"decision_id": _column(decisions, "decision_id", rows),
                    "date": _dates(_stamps(decisions, "date")[rows]),
                    "quarter": _column(decisions, "quarter", rows),
                    "category": _string(_each(categories, words, rows)),
@@ -620,7 +625,27 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
                    "owner": _column(decisions, "owner", rows),
                    "team": _column(decisions, "team", rows),
                    "status": _column(decisions, "status", rows),
-                   "sheet": _categorical(decisions, "sheet", rows)}, len(rows))
+                   "sheet": _categorical(decisions, "sheet", rows)}
+
+
+@kernel(impact.decisions_in)
+def decisions_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`impact.decisions_in`: the quarter's picked decisions taken out of the kept newest-first
+    order and sorted by day and id (stable), built as :func:`decision_log` builds its rows. With none,
+    or with two of them sharing a sheet and id (which its merge pairs up), the definition answers."""
+    in_quarter = f.in_quarters(quarter)
+    order = _by_date(wb, True)
+    rows = order[_picked(wb, in_quarter, "decisions")[order]]
+    keys, _ = _decision_keys(wb)
+    if not len(rows) or len(np.unique(keys[rows])) < len(rows) or (keys[rows] < 0).any():
+        return impact.decisions_in.definition(wb, f, quarter)  # type: ignore[attr-defined]
+    days = _stamps(wb.decisions, "date")[rows]
+    days = np.where(days == _NAT, _NAT, days // _DAY_US)
+    rows = rows[_sort(_blank_last(days), _text(wb.decisions["decision_id"]).take(pa.array(rows)))]
+    columns = _log(wb, in_quarter, rows)
+    columns["category_key"] = _column(wb.decisions, "category", rows)
+    columns["supersedes"] = _column(wb.decisions, "supersedes", rows)
+    return _frame(columns, len(rows))
 
 
 @kernel(impact.reversals)
@@ -1260,3 +1285,65 @@ def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
     return _frame({"quarter": pd.Index(np.repeat(np.array(quarters, dtype=object), width).tolist()).array,
                    "category": pd.Index(list(DECISION_CATEGORIES) * len(quarters)).array,
                    "decisions": counts}, len(counts))
+
+
+
+# --------------------------------------------------------------------------------------
+# The retro's lists of the quarter's rows
+# --------------------------------------------------------------------------------------
+
+
+def _listed(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of ``frame`` at ``rows`` (positions, in order), indexed 0, 1, 2…"""
+    return _frame({column: _column(frame, column, rows) for column in columns}, len(rows))
+
+
+def _in_order(frame: pd.DataFrame, rows: np.ndarray, dated: str, id_column: str) -> np.ndarray:
+    """``rows`` (positions in table order) by the date ``dated``, then ``id_column`` (stable, blanks last)."""
+    return rows[_sort(_blank_last(_stamps(frame, dated)[rows]), _text(frame[id_column]).take(pa.array(rows)))]
+
+
+def _dated_in(wb: Workbook, frame: pd.DataFrame, column: str, quarter: str) -> np.ndarray:
+    """Which rows of ``frame`` have a ``column`` date from the first to the last day of ``quarter``."""
+    first, last = (_when(day) for day in quarter_bounds(quarter, wb.options.fiscal_year_start_month))
+    stamps = _stamps(frame, column)
+    return (stamps != _NAT) & (stamps >= first) & (stamps <= last)
+
+
+@kernel(network.sources_added_in)
+def sources_added_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`network.sources_added_in` from the picked mask and the quarter codes."""
+    rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _codes(wb, "sources", "quarter").where(quarter.__eq__))
+    return _listed(wb.sources, _in_order(wb.sources, rows, "added_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
+
+
+@kernel(network.sources_pruned_in)
+def sources_pruned_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`network.sources_pruned_in` from the picked mask and the dates as int64."""
+    rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _dated_in(wb, wb.sources, "pruned_on", quarter))
+    return _listed(wb.sources, _in_order(wb.sources, rows, "pruned_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
+
+
+@kernel(cadence.critiques_held_in)
+def critiques_held_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`cadence.critiques_held_in` from the picked mask and the quarter codes."""
+    rows = np.flatnonzero(_picked(wb, f.every_quarter, "critiques")
+                          & _codes(wb, "critiques", "quarter").where(quarter.__eq__))
+    return _listed(wb.critiques, _in_order(wb.critiques, rows, "date", "critique_id"),
+                   cadence.QUARTER_CRITIQUES_COLUMNS)
+
+
+@kernel(commitments.shipped_in)
+def shipped_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`commitments.shipped_in`: the ledger's rows shipped in the quarter, ordered by ship date,
+    id and their place in the kept ledger order (one stable sort), built as the ledger builds them."""
+    picked = _picked(wb, f.every_quarter, "commitments")
+    if not picked.any():
+        return empty(commitments.LEDGER_COLUMNS)
+    rows = np.flatnonzero(picked & _dated_in(wb, wb.commitments, "shipped_on", quarter))
+    place = np.empty(len(wb.commitments), dtype=np.int64)
+    place[_ledger_order(wb)] = np.arange(len(wb.commitments))
+    table = wb.commitments
+    rows = rows[_sort(_stamps(table, "shipped_on")[rows], _text(table["commitment_id"]).take(pa.array(rows)),
+                      place[rows])]
+    return _frame(_ledger(wb, rows, _when(f.today())), len(rows))

@@ -70,7 +70,10 @@ def _text(values: pd.Series | pd.api.extensions.ExtensionArray) -> pa.Array:
     if not isinstance(array, pd.arrays.ArrowStringArray):
         array = pd.array(np.asarray(array, dtype=object), dtype="string")
     chunked = array.__arrow_array__()
-    combined = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    if isinstance(chunked, pa.ChunkedArray):  # one chunk is taken as it is (combining would copy it)
+        combined = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+    else:
+        combined = chunked
     return combined if combined.type == pa.large_string() else combined.cast(pa.large_string())
 
 
@@ -96,13 +99,13 @@ def _when(day: Any) -> int:
 
 def _string(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     """Arrow text as a pandas ``string`` array (missing <NA>)."""
-    return pd.array(values, dtype="string")
+    return pd.arrays.ArrowStringArray(values if values.type == pa.large_string() else values.cast(pa.large_string()))
 
 
 def _words(codes: np.ndarray, words: list[str] | tuple[str, ...]) -> pd.api.extensions.ExtensionArray:
     """``words[code]`` for each code, as a pandas ``str`` array (Arrow decodes the dictionary)."""
     decoded = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(words), pa.large_string()))
-    return pd.array(decoded.cast(pa.large_string()), dtype="str")
+    return pd.arrays.ArrowStringArray(decoded.cast(pa.large_string()), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _categorical(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Categorical:
@@ -134,6 +137,25 @@ def _sort(*keys: np.ndarray | pa.Array) -> np.ndarray:
 def _blank_last(stamps: np.ndarray) -> np.ndarray:
     """Dates (int64 microseconds) as a sort key that puts a blank date after every date."""
     return np.where(stamps == _NAT, np.iinfo(np.int64).max, stamps)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an int64 array, sorted: a bincount over their range when it is small
+    (dates as days, months, codes), else ``np.unique``."""
+    if not len(values):
+        return values
+    least, most = int(values.min()), int(values.max())
+    if most - least > 4 * len(values) + 100_000:
+        return np.unique(values)
+    return np.flatnonzero(np.bincount(values - least)) + least
+
+
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """The positions that order small non-negative int keys (equal keys in their order): numpy's radix
+    sort when the keys fit 16 bits."""
+    if len(keys) and keys.min() >= 0 and keys.max() < 2**16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    return np.argsort(keys, kind="stable")
 
 
 def _first_of_each(values: pa.Array) -> np.ndarray:
@@ -442,61 +464,46 @@ def _each(codes: _Codes, per_value: list[Any], rows: np.ndarray) -> pa.Array:
 
 
 @_compiled
-def _cited_codes(wb: Workbook, kind: str) -> tuple[np.ndarray, pa.Array]:
-    """For each item of :func:`_cited`, its id's code among the distinct ids, and those ids."""
-    encoded = pc.dictionary_encode(_cited(wb, kind).ids)
-    return _numpy(encoded.indices), encoded.dictionary
-
-
-@_compiled
-def _cited_ranks(wb: Workbook, kind: str) -> np.ndarray:
-    """For each item of :func:`_cited`, its id's rank in text order (equal ids, equal ranks): the
-    distinct ids sorted once."""
-    codes, ids = _cited_codes(wb, kind)
-    ranks = np.empty(len(ids), dtype=np.int64)
-    ranks[_sort(ids)] = np.arange(len(ids))
-    return ranks[codes]
-
-
-@_compiled
 def _decision_ranks(wb: Workbook) -> np.ndarray:
-    """Each decision's rank by date, ``decision_id`` and sheet (blanks last; equal keys, equal ranks)."""
+    """A number per decision that orders them by date, ``decision_id`` and sheet (blanks last; equal
+    keys, equal numbers): read off the kept (date, id) order."""
     decisions = wb.decisions
-    dates, sheets = _blank_last(_stamps(decisions, "date")), decisions["sheet"].array.codes.astype(np.int64)
-    ids = _text(decisions["decision_id"])
-    order = _sort(dates, ids, sheets)
+    order = _by_date(wb, False)
     if not len(order):
         return order
-    ids = ids.take(pa.array(order))
+    ids, dates = _text(decisions["decision_id"]).take(pa.array(order)), _blank_last(_stamps(decisions, "date"))[order]
     same_id = pc.fill_null(pc.equal(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False) | \
         (pc.is_null(ids[1:]).to_numpy(zero_copy_only=False) & pc.is_null(ids[:-1]).to_numpy(zero_copy_only=False))
-    dates, sheets = dates[order], sheets[order]
-    changed = ~(same_id & (dates[1:] == dates[:-1]) & (sheets[1:] == sheets[:-1]))
     ranks = np.empty(len(order), dtype=np.int64)
-    ranks[order] = np.r_[0, np.cumsum(changed)]
-    return ranks
+    ranks[order] = np.r_[0, np.cumsum(~(same_id & (dates[1:] == dates[:-1])))]
+    sheets = decisions["sheet"].array.codes.astype(np.int64)
+    return ranks * (sheets.max() + 1) + sheets
 
 
 @kernel(network.top_sources)
 def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
-    """:func:`network.top_sources` from the kept citations: (sheet, id) groups counted by a bincount;
-    only the groups that can be among the first ``n`` are ordered (by Arrow's stable sort on their
-    count, id and first citation) and become a table."""
+    """:func:`network.top_sources` from the kept citations: a (sheet, id) group is the cited row (an
+    id no row has is told apart by Arrow's dictionary of those ids), counted by a bincount; only the
+    groups that can be among the first ``n`` are ordered (Arrow's stable sort on their count, id and
+    first citation) and become a table."""
     cited = _cited(wb, "source")
     items = _citation_rows(wb, f, "source")
     if not len(items):
         return empty(network.TOP_SOURCES_COLUMNS)
-    codes, ids = _cited_codes(wb, "source")
-    sheets = _sheets(wb, "decisions")[cited.decision[items]]
-    keys = codes[items] * (sheets.max() + 1) + sheets
+    keys = cited.row[items].copy()
+    unknown = np.flatnonzero(keys < 0)
+    if len(unknown):
+        sheets = _sheets(wb, "decisions")[cited.decision[items[unknown]]]
+        codes = _numpy(pc.dictionary_encode(cited.ids.take(pa.array(items[unknown]))).indices)
+        keys[unknown] = len(wb.sources) + codes * (sheets.max() + 1) + sheets
     counts = np.bincount(keys)
     if n is not None and 0 <= n < np.count_nonzero(counts):  # groups tied with the n-th could be among them
         least = -np.partition(-counts[counts > 0], n - 1)[n - 1] if n else counts.max() + 1
         counts = np.where(counts >= least, counts, 0)
-    chosen = counts[keys] > 0
+    chosen = np.flatnonzero(counts[keys] > 0)
     _, first = np.unique(keys[chosen], return_index=True)
-    first = np.flatnonzero(chosen)[np.sort(first)]  # each group's first citation, in order
-    order = _sort(-counts[keys[first]], ids.take(pa.array(codes[items[first]])))
+    first = chosen[np.sort(first)]  # each group's first citation, in order
+    order = _sort(-counts[keys[first]], cited.ids.take(pa.array(items[first])))
     order = order if n is None else order[:n]
     at = items[first[order]]
     rows = cited.row[at]
@@ -511,8 +518,8 @@ def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
 @kernel(impact.time_to_impact)
 def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`impact.time_to_impact` from the kept citations: the pairs with a date, ordered by one
-    stable argsort of a number made of the decision's kept rank (date, id, sheet), the kind and the
-    id's kept rank."""
+    stable argsort of the decision's kept rank (date, id, sheet) and the kind; only the pairs that tie
+    on both (a decision naming several of a kind) are then ordered by id, by Arrow's stable sort."""
     decisions = wb.decisions
     ranks = _decision_ranks(wb)
     parts = []
@@ -522,16 +529,23 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
         learned = _learned_on(wb, kind)[items]
         items, learned = items[learned != _NAT], learned[learned != _NAT]
         parts.append((cited.decision[items], cited.ids.take(pa.array(items)), learned,
-                      ranks[cited.decision[items]] * 2 + bit, _cited_ranks(wb, kind)[items]))
-    span = max(int(part[4].max(initial=0)) for part in parts) + 1
-    order = np.argsort(np.concatenate([major * span + minor for *_, major, minor in parts]), kind="stable")
+                      ranks[cited.decision[items]] * 2 + bit))
+    major = np.concatenate([part[3] for part in parts])
+    ids = pa.chunked_array([part[1] for part in parts], pa.large_string()).combine_chunks()
+    order = np.argsort(major, kind="stable")
+    tied = np.zeros(len(order), dtype=bool)
+    if len(order):
+        same = major[order][1:] == major[order][:-1]
+        tied[1:] |= same
+        tied[:-1] |= same
+    tied = np.flatnonzero(tied)
+    order[tied] = order[tied][_sort(major[order[tied]], ids.take(pa.array(order[tied])))]
     at = np.concatenate([part[0] for part in parts])[order]
-    ids = pa.chunked_array([part[1] for part in parts], pa.large_string()).combine_chunks().take(pa.array(order))
     kinds = np.repeat(np.arange(2), [len(part[0]) for part in parts])[order]
     learned = np.concatenate([part[2] for part in parts])[order]
     decided = _stamps(decisions, "date")[at]
     return _frame({"kind": _words(kinds, ("source", "critique")),
-                   "id": _string(ids),
+                   "id": _string(ids.take(pa.array(order))),
                    "decision_id": _column(decisions, "decision_id", at),
                    "quarter": _column(decisions, "quarter", at),
                    "learned_on": learned.view("datetime64[us]"),
@@ -590,10 +604,15 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 
 def _dates(stamps: np.ndarray) -> np.ndarray:
-    """int64 microseconds as ``datetime.date`` objects (NaT where blank), as ``Series.dt.date`` gives."""
-    days = stamps.view("datetime64[us]").astype("datetime64[D]").astype(object)
-    days[stamps == _NAT] = pd.NaT
-    return days
+    """int64 microseconds as ``datetime.date`` objects (NaT where blank), as ``Series.dt.date`` gives:
+    each distinct day made once."""
+    dated = stamps != _NAT
+    days = np.where(dated, stamps // _DAY_US, 0)
+    distinct = _distinct(days)
+    made = distinct.astype("datetime64[D]").astype(object)
+    dates = made[np.searchsorted(distinct, days)]
+    dates[~dated] = pd.NaT
+    return dates
 
 
 @kernel(impact.decision_log)
@@ -737,9 +756,20 @@ def _month(day: Any) -> int:
 
 @_compiled
 def _months(wb: Workbook, tab: str, column: str) -> np.ndarray:
-    """Each date's month as :func:`_month` numbers it (:data:`_NAT` when blank)."""
-    months = wb.tables[tab][column].to_numpy(dtype="datetime64[us]").astype("datetime64[M]").view(np.int64)
-    return months
+    """Each date's month as :func:`_month` numbers it (:data:`_NAT` when blank): each distinct day
+    is put in its month once."""
+    stamps = _stamps(wb.tables[tab], column)
+    dated = stamps != _NAT
+    days = np.where(dated, stamps // _DAY_US, 0)
+    if not dated.any():
+        return np.full(len(stamps), _NAT, dtype=np.int64)
+    first = int(days[dated].min())
+    span = int(days[dated].max()) - first + 1
+    if span > 4 * len(stamps) + 100_000:  # dates far apart: each one converted
+        month_of = stamps.view("datetime64[us]").astype("datetime64[M]").view(np.int64)
+        return np.where(dated, month_of, _NAT)
+    month_of_day = (np.arange(first, first + span).astype("datetime64[D]").astype("datetime64[M]").view(np.int64))
+    return np.where(dated, month_of_day[np.where(dated, days - first, 0)], _NAT)
 
 
 def _month_stamps(months: np.ndarray) -> np.ndarray:
@@ -768,30 +798,36 @@ def _theme_order(wb: Workbook) -> np.ndarray:
 @_compiled
 def _participants(wb: Workbook) -> list[str]:
     """Everyone in a critique's ``participants``, each distinct list read once, in order."""
-    return [name for names in pd.unique(wb.critiques["participants"]) for name in names]
+    return [name for names in dict.fromkeys(wb.critiques["participants"].to_numpy(dtype=object)) for name in names]
 
 
-def _distinct(columns: list[pd.Series]) -> list[str]:
+def _distinct_text(columns: list[pd.Series]) -> list[str]:
     """The distinct values of ``columns`` one after the other, in order of first appearance, blanks
     left out: one Arrow hash pass."""
     return pc.unique(pc.drop_null(pa.chunked_array([_text(column) for column in columns], pa.large_string()))).to_pylist()
+
+
+def _as_text(values: pa.Array) -> list[Any]:
+    """Arrow text as the Python values of ``Series.astype(str)`` (a blank is NaN)."""
+    if values.null_count:
+        return pd.Series(pd.array(values, dtype="string")).astype(str).tolist()
+    return values.to_pylist()
 
 
 @kernel(selection.choices)
 def choices(wb: Workbook) -> dict[str, object]:
     """:func:`selection.choices` from the kept distinct values of each column (in order of first
     appearance, as the definition's ``unique`` finds them) and the themes' kept order."""
-    teams = _distinct([wb.tables[tab]["team"] for tab in TABS])
-    named = _distinct([wb.tables[tab][column] for tab, column in PERSON_COLUMNS.items()])
+    teams = _distinct_text([wb.tables[tab]["team"] for tab in TABS])
+    named = _distinct_text([wb.tables[tab][column] for tab, column in PERSON_COLUMNS.items()])
     order = _theme_order(wb)
     rows = order[_first_of_each(_text(wb.themes["theme_id"]).take(pa.array(order)))]
-    ids = pd.Series(_column(wb.themes, "theme_id", rows)).astype(str)
-    titles = pd.Series(_column(wb.themes, "title", rows)).astype(str)
+    ids, titles = (_as_text(_text(wb.themes[column]).take(pa.array(rows))) for column in ("theme_id", "title"))
     return {
         "quarters": selection.present_quarters(wb),
         "teams": selection._distinct_names([str(team) for team in teams]),
         "people": selection._distinct_names([str(name) for name in [*named, *_participants(wb)]]),
-        "themes": dict(zip(ids.tolist(), titles.tolist(), strict=True)),
+        "themes": dict(zip(ids, titles, strict=True)),
     }
 
 
@@ -803,29 +839,38 @@ def choices(wb: Workbook) -> dict[str, object]:
 @kept
 def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
     """:func:`playbook.active_sources` as positions: each active source's row and its theme's quarter
-    (a code of the themes' quarter labels), in the definition's order. The sources are joined to the
-    kept themes' distinct (theme, quarter) pairs by ``searchsorted``; each quarter's last day is
-    worked out once."""
+    (a code of the themes' quarter labels), in the definition's order. Each source finds its kept
+    themes' quarters through the first theme of its sheet and id (``searchsorted`` into the distinct
+    (theme, quarter) pairs when a theme is kept in several quarters); each quarter's last day is
+    worked out once; the pairs are put in quarter order by a radix sort."""
     quarters = _codes(wb, "themes", "quarter")
     kept_themes = np.flatnonzero(_picked(wb, f, "themes") & ~_codes(wb, "themes", "status").where("dropped".__eq__)
                                  & (quarters.codes >= 0))
     span = len(quarters.values)
-    pairs = np.unique(_theme_rows(wb, "themes")[kept_themes] * span + quarters.codes[kept_themes])
+    pairs = _distinct(_theme_rows(wb, "themes")[kept_themes] * span + quarters.codes[kept_themes])
     sources = np.flatnonzero(_picked(wb, f, "sources"))
     themes_of = _theme_rows(wb, "sources")[sources]
-    lo, hi = np.searchsorted(pairs // span, themes_of, "left"), np.searchsorted(pairs // span, themes_of, "right")
-    n = np.where(themes_of >= 0, hi - lo, 0)
-    rows = np.repeat(sources, n)
-    quarter = pairs[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(n.sum())] % span
+    theme_of_pair = pairs // span
+    if len(np.unique(theme_of_pair)) == len(pairs):  # each theme kept in one quarter
+        quarter_of = np.full(len(wb.themes) + 1, -1, dtype=np.int64)
+        quarter_of[theme_of_pair] = pairs % span
+        quarter = quarter_of[themes_of]
+        rows, quarter = sources[quarter >= 0], quarter[quarter >= 0]
+    else:
+        lo, hi = np.searchsorted(theme_of_pair, themes_of, "left"), np.searchsorted(theme_of_pair, themes_of, "right")
+        n = np.where(themes_of >= 0, hi - lo, 0)
+        rows = np.repeat(sources, n)
+        quarter = pairs[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(n.sum())] % span
     ends = np.zeros(span, dtype=np.int64)
-    for code in np.unique(quarter).tolist():
+    for code in _distinct(quarter).tolist():
         ends[code] = _when(quarter_bounds(quarters.values[code], wb.options.fiscal_year_start_month)[1])
     added, pruned = _stamps(wb.sources, "added_on")[rows], _stamps(wb.sources, "pruned_on")[rows]
     end = ends[quarter]
     active = (added != _NAT) & (added <= end) & ~((pruned != _NAT) & (pruned <= end))
     rows, quarter = rows[active], quarter[active]
-    text_order = np.argsort(np.argsort(np.array(quarters.values, dtype=object), kind="stable"), kind="stable")
-    order = np.argsort(text_order[quarter], kind="stable")
+    text_order = np.empty(span, dtype=np.int64)
+    text_order[np.argsort(np.array(quarters.values, dtype=object), kind="stable")] = np.arange(span)
+    order = _stable_order(text_order[quarter])
     return rows[order], quarter[order]
 
 
@@ -878,7 +923,7 @@ def _facts(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
     if dated.any():
         first = months[dated].min()
         span = months[dated].max() - first + 1
-        distinct = np.unique(at[dated] * span + (months[dated] - first))
+        distinct = _distinct(at[dated] * span + (months[dated] - first))
         facts["months_with_critiques"] = np.bincount(distinct // span, minlength=len(present)).astype(np.int64)
     in_the_room = _role_counts(at[held], _roles(wb)[held], len(present)) > 0
     for n, role in enumerate(ROLES):
@@ -1017,7 +1062,8 @@ def _month_axis(wb: Workbook, f: Filters) -> np.ndarray:
     fiscal = wb.options.fiscal_year_start_month
     months = np.arange(_month(quarter_bounds(quarters[0], fiscal)[0]), _month(quarter_bounds(quarters[-1], fiscal)[1]) + 1)
     held = _months(wb, "critiques", "date")[_picked(wb, f, "critiques")]
-    return months[(months <= _month(f.today())) | np.isin(months, held)]
+    held = _distinct(held[held != _NAT])
+    return months[(months <= _month(f.today())) | np.isin(months, held, assume_unique=True)]
 
 
 def _in_axis(wb: Workbook, axis: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -1044,7 +1090,7 @@ def monthly_streak(wb: Workbook, f: Filters) -> int:
     """:func:`cadence.monthly_streak` from the kept month numbers."""
     every = f.every_quarter
     rows = _picked(wb, every, "critiques") & (_stamps(wb.critiques, "date") <= _when(f.today()))
-    held = set(np.unique(_months(wb, "critiques", "date")[rows & (_stamps(wb.critiques, "date") != _NAT)]).tolist())
+    held = set(_distinct(_months(wb, "critiques", "date")[rows & (_stamps(wb.critiques, "date") != _NAT)]).tolist())
     month = _month(f.today())
     if month not in held:
         month -= 1

@@ -104,8 +104,8 @@ def _string(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionAr
 
 def _words(codes: np.ndarray, words: list[str] | tuple[str, ...]) -> pd.api.extensions.ExtensionArray:
     """``words[code]`` for each code, as a pandas ``str`` array (Arrow decodes the dictionary)."""
-    decoded = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(words), pa.large_string()))
-    return pd.arrays.ArrowStringArray(decoded.cast(pa.large_string()), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    decoded = pa.array(list(words), pa.large_string()).take(pa.array(codes))
+    return pd.arrays.ArrowStringArray(decoded, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _categorical(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Categorical:
@@ -195,12 +195,17 @@ class _Codes:
 
     def where(self, test: Any) -> np.ndarray:
         """Which rows hold a value that passes ``test`` (a blank never does)."""
-        return self.per_row(np.fromiter((bool(test(v)) for v in self.values), bool, len(self.values)), False)
+        passes = np.flatnonzero(np.fromiter((bool(test(v)) for v in self.values), bool, len(self.values)))
+        if len(passes) == 0:
+            return np.zeros(len(self.codes), dtype=bool)
+        if len(passes) == 1:  # one value: a comparison, not a lookup per row
+            return self.codes == passes[0]
+        return self.per_row(np.isin(np.arange(len(self.values)), passes), False)
 
     def count(self, rows: np.ndarray | None = None) -> np.ndarray:
         """How many rows (of ``rows``, a mask, when given) hold each distinct value."""
         codes = self.codes if rows is None else self.codes[rows]
-        return np.bincount(codes[codes >= 0], minlength=len(self.values))
+        return np.bincount(codes + 1, minlength=len(self.values) + 1)[1:]
 
     def in_order(self, labels: list[str]) -> np.ndarray:
         """For each distinct value, its position in ``labels`` (-1 when not among them)."""
@@ -324,6 +329,8 @@ def _decision_keys(wb: Workbook) -> tuple[np.ndarray, bool]:
     when the id is blank), and whether two decisions share them."""
     sheets = _sheets(wb, "decisions")
     ids = _text(wb.decisions["decision_id"])
+    if len(ids) and (sheets == sheets[0]).all() and len(pc.unique(ids)) == len(ids):  # one sheet, no id twice
+        return np.where(ids.is_valid().to_numpy(zero_copy_only=False), np.arange(len(ids)), -1), False
     keys = _find(ids, sheets, ids, sheets)
     return keys, bool(((keys >= 0) & (keys != np.arange(len(keys)))).any())
 
@@ -356,7 +363,8 @@ def _in_quarter(wb: Workbook, f: Filters, tab: str, quarter: str | None) -> np.n
 
 def _citation_rows(wb: Workbook, f: Filters, kind: str) -> np.ndarray:
     """The items of :func:`_cited` whose decision ``f`` picks (positions)."""
-    return np.flatnonzero(_picked(wb, f, "decisions")[_cited(wb, kind).decision])
+    picked, decision = _picked(wb, f, "decisions"), _cited(wb, kind).decision
+    return np.arange(len(decision)) if picked.all() else np.flatnonzero(picked[decision])
 
 
 @kernel(impact.citations)
@@ -515,43 +523,72 @@ def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
                    "sheet": _categorical(wb.decisions, "sheet", cited.decision[at])}, len(at))
 
 
+def _by_text_within(order: np.ndarray, major: np.ndarray, text: pa.Array, at: np.ndarray) -> np.ndarray:
+    """``order`` (positions sorted by ``major``), with each run of equal ``major`` put in the order of
+    the text ``text[at[position]]`` (stable): a pair is swapped by one vectorised comparison, longer
+    runs go through Arrow's stable sort."""
+    if len(order) < 2:
+        return order
+    keys = major[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    order = order.copy()
+    first = starts[sizes == 2]
+    if len(first):
+        swap = pc.less(text.take(pa.array(at[order[first + 1]])), text.take(pa.array(at[order[first]])))
+        swap = first[pc.fill_null(swap, False).to_numpy(zero_copy_only=False)]
+        order[swap], order[swap + 1] = order[swap + 1], order[swap].copy()
+    longer = sizes > 2
+    if longer.any():
+        rows = np.concatenate([np.arange(start, start + size) for start, size in zip(starts[longer], sizes[longer],
+                                                                                      strict=True)])
+        order[rows] = order[rows][_sort(keys[rows], text.take(pa.array(at[order[rows]])))]
+    return order
+
+
+@_compiled
+def _pair_ids(wb: Workbook) -> pa.Array:
+    """The ids of every source and then every critique item of :func:`_cited`, as one array."""
+    return pa.concat_arrays([_cited(wb, "source").ids, _cited(wb, "critique").ids])
+
+
 @kernel(impact.time_to_impact)
 def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
-    """:func:`impact.time_to_impact` from the kept citations: the pairs with a date, ordered by one
-    stable argsort of the decision's kept rank (date, id, sheet) and the kind; only the pairs that tie
-    on both (a decision naming several of a kind) are then ordered by id, by Arrow's stable sort."""
+    """:func:`impact.time_to_impact` from the kept citations: the pairs with a date, ordered by a
+    stable (radix when it fits) sort of the decision's kept rank (date, id, sheet) and the kind; only
+    pairs tied on both (a decision naming several of a kind) are then put in id order."""
     decisions = wb.decisions
     ranks = _decision_ranks(wb)
-    parts = []
+    items, majors, learned_on, decision = [], [], [], []
+    offset = 0
     for bit, kind in ((1, "source"), (0, "critique")):
         cited = _cited(wb, kind)
-        items = _citation_rows(wb, f, kind)
-        learned = _learned_on(wb, kind)[items]
-        items, learned = items[learned != _NAT], learned[learned != _NAT]
-        parts.append((cited.decision[items], cited.ids.take(pa.array(items)), learned,
-                      ranks[cited.decision[items]] * 2 + bit))
-    major = np.concatenate([part[3] for part in parts])
-    ids = pa.chunked_array([part[1] for part in parts], pa.large_string()).combine_chunks()
-    order = np.argsort(major, kind="stable")
-    tied = np.zeros(len(order), dtype=bool)
-    if len(order):
-        same = major[order][1:] == major[order][:-1]
-        tied[1:] |= same
-        tied[:-1] |= same
-    tied = np.flatnonzero(tied)
-    order[tied] = order[tied][_sort(major[order[tied]], ids.take(pa.array(order[tied])))]
-    at = np.concatenate([part[0] for part in parts])[order]
-    kinds = np.repeat(np.arange(2), [len(part[0]) for part in parts])[order]
-    learned = np.concatenate([part[2] for part in parts])[order]
-    decided = _stamps(decisions, "date")[at]
+        picked = _citation_rows(wb, f, kind)
+        learned = _learned_on(wb, kind)[picked]
+        dated = learned != _NAT
+        picked = picked if dated.all() else picked[dated]
+        items.append(picked + offset)
+        decision.append(cited.decision[picked])
+        majors.append(ranks[decision[-1]] * 2 + bit)
+        learned_on.append(learned[dated])
+        offset += len(cited.ids)
+    major = np.concatenate(majors)
+    ids = _pair_ids(wb)
+    at = np.concatenate(items)
+    order = _by_text_within(_stable_order(major), major, ids, at)
+    at = at[order]
+    kinds = (at >= len(_cited(wb, "source").ids)).astype(np.int8)
+    decision = np.concatenate(decision)[order]
+    learned = np.concatenate(learned_on)[order]
+    decided = _stamps(decisions, "date")[decision]
     return _frame({"kind": _words(kinds, ("source", "critique")),
-                   "id": _string(ids.take(pa.array(order))),
-                   "decision_id": _column(decisions, "decision_id", at),
-                   "quarter": _column(decisions, "quarter", at),
+                   "id": _string(ids.take(pa.array(at))),
+                   "decision_id": _column(decisions, "decision_id", decision),
+                   "quarter": _column(decisions, "quarter", decision),
                    "learned_on": learned.view("datetime64[us]"),
                    "decided_on": decided.view("datetime64[us]"),
                    "days": (decided - learned) // _DAY_US,
-                   "sheet": _categorical(decisions, "sheet", at)}, len(order))
+                   "sheet": _categorical(decisions, "sheet", decision)}, len(order))
 
 
 @kernel(impact.learning_flows)
@@ -1067,12 +1104,15 @@ def _month_axis(wb: Workbook, f: Filters) -> np.ndarray:
 
 
 def _in_axis(wb: Workbook, axis: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For each critique at ``rows`` (a mask), the position of its month in ``axis`` (-1 when not in it)."""
+    """For each critique at ``rows`` (a mask), the position of its month in ``axis`` (-1 when not in
+    it): a lookup table over the axis' span of months."""
     months = _months(wb, "critiques", "date")[rows]
     if not len(axis):
         return np.full(len(months), -1, dtype=np.int64)
-    at = np.searchsorted(axis, months)
-    return np.where(axis[np.minimum(at, len(axis) - 1)] == months, at, -1)
+    place = np.full(int(axis[-1] - axis[0]) + 2, -1, dtype=np.int64)  # the last entry: outside the span
+    place[axis - axis[0]] = np.arange(len(axis))
+    offset = months - axis[0]
+    return place[np.where((offset >= 0) & (offset < len(place) - 1), offset, len(place) - 1)]
 
 
 @kernel(cadence.critiques_per_month)

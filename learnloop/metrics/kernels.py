@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -87,11 +88,6 @@ def _take(array: pa.Array, rows: np.ndarray) -> pa.Array:
     return array.take(pa.array(rows, mask=rows < 0) if (rows < 0).any() else pa.array(rows))
 
 
-def _stamps(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A date column as int64 microseconds (NaT as :data:`_NAT`)."""
-    return frame[column].to_numpy(dtype="datetime64[us]").view(np.int64)
-
-
 def _when(day: Any) -> int:
     """A date as the int64 microseconds of :func:`_stamps`."""
     return int(np.datetime64(pd.Timestamp(day), "us").view(np.int64))
@@ -106,17 +102,6 @@ def _words(codes: np.ndarray, words: list[str] | tuple[str, ...]) -> pd.api.exte
     """``words[code]`` for each code, as a pandas ``str`` array (Arrow decodes the dictionary)."""
     decoded = pa.array(list(words), pa.large_string()).take(pa.array(codes))
     return pd.arrays.ArrowStringArray(decoded, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-
-
-def _categorical(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Categorical:
-    """A categorical column at ``rows`` (positions), without looking at its values."""
-    values = frame[column].array
-    return pd.Categorical.from_codes(values.codes[rows], dtype=values.dtype)
-
-
-def _column(frame: pd.DataFrame, column: str, rows: np.ndarray) -> Any:
-    """``frame[column]`` at ``rows`` (positions) as an array of the same dtype."""
-    return frame[column].array.take(rows)
 
 
 def _frame(columns: dict[str, Any], length: int) -> pd.DataFrame:
@@ -217,8 +202,39 @@ class _Codes:
 def _codes(wb: Workbook, tab: str, column: str) -> _Codes:
     """``wb.tables[tab][column]`` as codes (Arrow's dictionary encoding, distinct values in order of
     first appearance)."""
-    encoded = pc.dictionary_encode(_text(wb.tables[tab][column]))
+    encoded = pc.dictionary_encode(_arrow(wb, tab, column))
     return _Codes(_numpy(encoded.indices), encoded.dictionary.to_pylist())
+
+
+@_compiled
+def _arrays(wb: Workbook, tab: str) -> MappingProxyType[str, Any]:
+    """The columns of ``tab`` as their pandas arrays, by name (read once, taken from without pandas
+    looking the column up again)."""
+    frame = wb.tables[tab]
+    return MappingProxyType({column: frame[column].array for column in frame.columns})
+
+
+@_compiled
+def _arrow(wb: Workbook, tab: str, column: str) -> pa.Array:
+    """A text column of ``tab`` as one Arrow large-string array (:func:`_text`)."""
+    return _text(_arrays(wb, tab)[column])
+
+
+@_compiled
+def _stamps(wb: Workbook, tab: str, column: str) -> np.ndarray:
+    """A date column as int64 microseconds (NaT as :data:`_NAT`)."""
+    return _arrays(wb, tab)[column].to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def _column(wb: Workbook, tab: str, column: str, rows: np.ndarray) -> Any:
+    """A column of ``tab`` at ``rows`` (positions), as an array of the same dtype."""
+    return _arrays(wb, tab)[column].take(rows)
+
+
+def _categorical(wb: Workbook, tab: str, column: str, rows: np.ndarray) -> pd.Categorical:
+    """A categorical column of ``tab`` at ``rows`` (positions), without looking at its values."""
+    values = _arrays(wb, tab)[column]
+    return pd.Categorical.from_codes(values.codes[rows], dtype=values.dtype)
 
 
 @_compiled
@@ -263,7 +279,7 @@ def _find(keys: pa.Array, key_sheets: np.ndarray, values: pa.Array, value_sheets
 def _theme_rows(wb: Workbook, tab: str) -> np.ndarray:
     """For each row of ``tab``, the position of the first theme with its ``theme_id`` in its sheet (-1;
     a blank ``theme_id`` finds the first theme with a blank one, as the definitions' merges do)."""
-    return _find(_text(wb.tables[tab]["theme_id"]), _sheets(wb, tab), _text(wb.themes["theme_id"]),
+    return _find(_arrow(wb, tab, "theme_id"), _sheets(wb, tab), _arrow(wb, "themes", "theme_id"),
                  _sheets(wb, "themes"), blank_matches_nothing=False)
 
 
@@ -292,7 +308,7 @@ def _cited(wb: Workbook, kind: str) -> _Cited:
     per_decision = np.diff(lists.offsets.to_numpy()).astype(np.int64)
     decision = np.repeat(np.arange(len(cells)), per_decision)
     ids = lists.flatten()
-    row = _find(ids, _sheets(wb, "decisions")[decision], _text(wb.tables[tab][id_column]), _sheets(wb, tab))
+    row = _find(ids, _sheets(wb, "decisions")[decision], _arrow(wb, tab, id_column), _sheets(wb, tab))
     return _Cited(decision, ids, row, per_decision)
 
 
@@ -302,7 +318,7 @@ def _cited_names(wb: Workbook, kind: str) -> pa.Array:
     id itself when there is none."""
     cited = _cited(wb, kind)
     tab, _, _, name = _CITED[kind]
-    return pc.coalesce(_take(_text(wb.tables[tab][name]), cited.row), cited.ids)
+    return pc.coalesce(_take(_arrow(wb, tab, name), cited.row), cited.ids)
 
 
 @_compiled
@@ -310,7 +326,7 @@ def _learned_on(wb: Workbook, kind: str) -> np.ndarray:
     """For each item of :func:`_cited`, the cited row's date (int64 microseconds; NaT when none)."""
     cited = _cited(wb, kind)
     tab, _, learned, _ = _CITED[kind]
-    dates = np.append(_stamps(wb.tables[tab], learned), _NAT)
+    dates = np.append(_stamps(wb, tab, learned), _NAT)
     return dates[cited.row]
 
 
@@ -328,7 +344,7 @@ def _decision_keys(wb: Workbook) -> tuple[np.ndarray, bool]:
     """Each decision's (sheet, ``decision_id``) as the position of the first decision with both (-1
     when the id is blank), and whether two decisions share them."""
     sheets = _sheets(wb, "decisions")
-    ids = _text(wb.decisions["decision_id"])
+    ids = _arrow(wb, "decisions", "decision_id")
     if len(ids) and (sheets == sheets[0]).all() and len(pc.unique(ids)) == len(ids):  # one sheet, no id twice
         return np.where(ids.is_valid().to_numpy(zero_copy_only=False), np.arange(len(ids)), -1), False
     keys = _find(ids, sheets, ids, sheets)
@@ -376,18 +392,18 @@ def citations(wb: Workbook, f: Filters) -> pd.DataFrame:
     for kind, (tab, _, _, name) in _CITED.items():
         cited, items = _cited(wb, kind), _citation_rows(wb, f, kind)
         at, rows = cited.decision[items], cited.row[items]
-        table = wb.tables[tab]
-        parts["sheet"].append(_categorical(decisions, "sheet", at))
+        wb.tables[tab]
+        parts["sheet"].append(_categorical(wb, "decisions", "sheet", at))
         for column, source in (("decision_id", "decision_id"), ("quarter", "quarter"), ("category", "category"),
                                ("theme_id", "theme_id")):
-            parts[column].append(_text(decisions[source]).take(pa.array(at)))
+            parts[column].append(_arrow(wb, "decisions", source).take(pa.array(at)))
         parts["decided_on"].append(decisions["date"].to_numpy()[at])
         parts["kind"].append(np.full(len(items), kind, dtype=object))
         parts["id"].append(cited.ids.take(pa.array(items)))
         parts["learned_on"].append(_learned_on(wb, kind)[items].view("datetime64[us]"))
-        parts["source_kind"].append(_take(_text(table["kind"]), rows) if kind == "source" else
+        parts["source_kind"].append(_take(_arrow(wb, tab, "kind"), rows) if kind == "source" else
                                     pa.nulls(len(items), pa.large_string()))
-        parts["name"].append(_take(_text(table[name]), rows))
+        parts["name"].append(_take(_arrow(wb, tab, name), rows))
     n = sum(len(part) for part in parts["kind"])
     sheet = pd.Categorical.from_codes(np.concatenate([p.codes for p in parts["sheet"]]),
                                       dtype=decisions["sheet"].dtype)
@@ -430,9 +446,9 @@ def cited_names(wb: Workbook, f: Filters) -> pd.DataFrame:
     _, first = np.unique(keys[rows], return_index=True)
     rows = rows[np.sort(first)]
     rows = rows[_sort(decisions["sheet"].array.codes[rows].astype(np.int64),
-                      _text(decisions["decision_id"]).take(pa.array(rows)))]
-    return _frame({"sheet": _categorical(decisions, "sheet", rows),
-                   "decision_id": _column(decisions, "decision_id", rows),
+                      _arrow(wb, "decisions", "decision_id").take(pa.array(rows)))]
+    return _frame({"sheet": _categorical(wb, "decisions", "sheet", rows),
+                   "decision_id": _column(wb, "decisions", "decision_id", rows),
                    "learned_from": _string(_names_by_decision(wb, f, "source", rows)),
                    "learned_with": _string(_names_by_decision(wb, f, "critique", rows))}, len(rows))
 
@@ -441,29 +457,28 @@ def cited_names(wb: Workbook, f: Filters) -> pd.DataFrame:
 def _by_date(wb: Workbook, descending: bool) -> np.ndarray:
     """The decisions' positions by date (stable, blank dates last): newest first when ``descending``,
     else oldest first and then by ``decision_id`` (blank last)."""
-    dates = _stamps(wb.decisions, "date")
+    dates = _stamps(wb, "decisions", "date")
     if descending:
         return np.argsort(np.where(dates == _NAT, np.iinfo(np.int64).max, -dates), kind="stable")
-    return _sort(_blank_last(dates), _text(wb.decisions["decision_id"]))
+    return _sort(_blank_last(dates), _arrow(wb, "decisions", "decision_id"))
 
 
 @_compiled
 def _replaced_by(wb: Workbook) -> np.ndarray:
     """For each decision, the earliest decision (by date, then id) of its sheet whose ``supersedes``
     names it (-1 when none)."""
-    decisions = wb.decisions
-    supersedes = _text(decisions["supersedes"])
+    supersedes = _arrow(wb, "decisions", "supersedes")
     naming = _by_date(wb, False)
     naming = naming[supersedes.is_valid().to_numpy(zero_copy_only=False)[naming]]
     sheets = _sheets(wb, "decisions")
-    at = _find(_text(decisions["decision_id"]), sheets, supersedes.take(pa.array(naming)), sheets[naming])
+    at = _find(_arrow(wb, "decisions", "decision_id"), sheets, supersedes.take(pa.array(naming)), sheets[naming])
     return np.append(naming, -1)[at]
 
 
 @_compiled
 def _theme_titles(wb: Workbook, tab: str) -> pa.Array:
     """For each row of ``tab``, the title of its theme in its sheet (null when none)."""
-    return _take(_text(wb.themes["title"]), _theme_rows(wb, tab))
+    return _take(_arrow(wb, "themes", "title"), _theme_rows(wb, tab))
 
 
 def _each(codes: _Codes, per_value: list[Any], rows: np.ndarray) -> pa.Array:
@@ -479,7 +494,7 @@ def _decision_ranks(wb: Workbook) -> np.ndarray:
     order = _by_date(wb, False)
     if not len(order):
         return order
-    ids, dates = _text(decisions["decision_id"]).take(pa.array(order)), _blank_last(_stamps(decisions, "date"))[order]
+    ids, dates = _arrow(wb, "decisions", "decision_id").take(pa.array(order)), _blank_last(_stamps(wb, "decisions", "date"))[order]
     same_id = pc.fill_null(pc.equal(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False) | \
         (pc.is_null(ids[1:]).to_numpy(zero_copy_only=False) & pc.is_null(ids[:-1]).to_numpy(zero_copy_only=False))
     ranks = np.empty(len(order), dtype=np.int64)
@@ -515,12 +530,11 @@ def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
     order = order if n is None else order[:n]
     at = items[first[order]]
     rows = cited.row[at]
-    sources = wb.sources
     return _frame({"source_id": _string(cited.ids.take(pa.array(at))),
-                   "name": _string(_take(_text(sources["name"]), rows)),
-                   "kind": _string(_take(_text(sources["kind"]), rows)),
+                   "name": _string(_take(_arrow(wb, "sources", "name"), rows)),
+                   "kind": _string(_take(_arrow(wb, "sources", "kind"), rows)),
                    "decisions": counts[keys[first[order]]].astype(np.int64),
-                   "sheet": _categorical(wb.decisions, "sheet", cited.decision[at])}, len(at))
+                   "sheet": _categorical(wb, "decisions", "sheet", cited.decision[at])}, len(at))
 
 
 def _by_text_within(order: np.ndarray, major: np.ndarray, text: pa.Array, at: np.ndarray) -> np.ndarray:
@@ -557,7 +571,6 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`impact.time_to_impact` from the kept citations: the pairs with a date, ordered by a
     stable (radix when it fits) sort of the decision's kept rank (date, id, sheet) and the kind; only
     pairs tied on both (a decision naming several of a kind) are then put in id order."""
-    decisions = wb.decisions
     ranks = _decision_ranks(wb)
     items, majors, learned_on, decision = [], [], [], []
     offset = 0
@@ -580,15 +593,15 @@ def time_to_impact(wb: Workbook, f: Filters) -> pd.DataFrame:
     kinds = (at >= len(_cited(wb, "source").ids)).astype(np.int8)
     decision = np.concatenate(decision)[order]
     learned = np.concatenate(learned_on)[order]
-    decided = _stamps(decisions, "date")[decision]
+    decided = _stamps(wb, "decisions", "date")[decision]
     return _frame({"kind": _words(kinds, ("source", "critique")),
                    "id": _string(ids.take(pa.array(at))),
-                   "decision_id": _column(decisions, "decision_id", decision),
-                   "quarter": _column(decisions, "quarter", decision),
+                   "decision_id": _column(wb, "decisions", "decision_id", decision),
+                   "quarter": _column(wb, "decisions", "quarter", decision),
                    "learned_on": learned.view("datetime64[us]"),
                    "decided_on": decided.view("datetime64[us]"),
                    "days": (decided - learned) // _DAY_US,
-                   "sheet": _categorical(decisions, "sheet", decision)}, len(order))
+                   "sheet": _categorical(wb, "decisions", "sheet", decision)}, len(order))
 
 
 @kernel(impact.learning_flows)
@@ -669,19 +682,19 @@ def _log(wb: Workbook, f: Filters, rows: np.ndarray) -> dict[str, Any]:
     categories = _codes(wb, "decisions", "category")
     words = pd.Series(categories.values, dtype="string").str.replace("_", " ").tolist()
     impact_ = pd.Series(decisions["impact"].to_numpy()[rows]).astype("Int64").array
-    return {"decision_id": _column(decisions, "decision_id", rows),
-                   "date": _dates(_stamps(decisions, "date")[rows]),
-                   "quarter": _column(decisions, "quarter", rows),
+    return {"decision_id": _column(wb, "decisions", "decision_id", rows),
+                   "date": _dates(_stamps(wb, "decisions", "date")[rows]),
+                   "quarter": _column(wb, "decisions", "quarter", rows),
                    "category": _string(_each(categories, words, rows)),
-                   "summary": _column(decisions, "summary", rows),
+                   "summary": _column(wb, "decisions", "summary", rows),
                    "theme": _string(_theme_titles(wb, "decisions").take(pa.array(rows))),
                    "learned_from": _string(_names_by_decision(wb, f, "source", rows)),
                    "learned_with": _string(_names_by_decision(wb, f, "critique", rows)),
                    "impact": impact_,
-                   "owner": _column(decisions, "owner", rows),
-                   "team": _column(decisions, "team", rows),
-                   "status": _column(decisions, "status", rows),
-                   "sheet": _categorical(decisions, "sheet", rows)}
+                   "owner": _column(wb, "decisions", "owner", rows),
+                   "team": _column(wb, "decisions", "team", rows),
+                   "status": _column(wb, "decisions", "status", rows),
+                   "sheet": _categorical(wb, "decisions", "sheet", rows)}
 
 
 @kernel(impact.decisions_in)
@@ -695,12 +708,12 @@ def decisions_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     keys, _ = _decision_keys(wb)
     if not len(rows) or len(np.unique(keys[rows])) < len(rows) or (keys[rows] < 0).any():
         return impact.decisions_in.definition(wb, f, quarter)  # type: ignore[attr-defined]
-    days = _stamps(wb.decisions, "date")[rows]
+    days = _stamps(wb, "decisions", "date")[rows]
     days = np.where(days == _NAT, _NAT, days // _DAY_US)
-    rows = rows[_sort(_blank_last(days), _text(wb.decisions["decision_id"]).take(pa.array(rows)))]
+    rows = rows[_sort(_blank_last(days), _arrow(wb, "decisions", "decision_id").take(pa.array(rows)))]
     columns = _log(wb, in_quarter, rows)
-    columns["category_key"] = _column(wb.decisions, "category", rows)
-    columns["supersedes"] = _column(wb.decisions, "supersedes", rows)
+    columns["category_key"] = _column(wb, "decisions", "category", rows)
+    columns["supersedes"] = _column(wb, "decisions", "supersedes", rows)
     return _frame(columns, len(rows))
 
 
@@ -708,7 +721,6 @@ def decisions_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
 def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`impact.reversals` from each decision's kept replacement (:func:`_replaced_by`) and the
     kept oldest-first order."""
-    decisions = wb.decisions
     replaced_by = _replaced_by(wb)
     status = _codes(wb, "decisions", "status")
     kept_rows = _picked(wb, f, "decisions") & ((replaced_by >= 0) | status.where({"superseded", "reverted"}.__contains__))
@@ -718,23 +730,23 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
         return empty(impact.REVERSALS_COLUMNS)
     by = replaced_by[rows]
     active = (by >= 0) & status.where("active".__eq__)[rows]
-    dates = _stamps(decisions, "date")
+    dates = _stamps(wb, "decisions", "date")
     on = np.append(dates, _NAT)[by]
     days = pd.array(np.where((on == _NAT) | (dates[rows] == _NAT), 0, (on - dates[rows]) // _DAY_US), dtype="Int64")
     days[(on == _NAT) | (dates[rows] == _NAT)] = pd.NA
-    return _frame({"decision_id": _column(decisions, "decision_id", rows),
+    return _frame({"decision_id": _column(wb, "decisions", "decision_id", rows),
                    "date": dates[rows].view("datetime64[us]"),
-                   "quarter": _column(decisions, "quarter", rows),
-                   "category": _column(decisions, "category", rows),
-                   "summary": _column(decisions, "summary", rows),
-                   "team": _column(decisions, "team", rows),
+                   "quarter": _column(wb, "decisions", "quarter", rows),
+                   "category": _column(wb, "decisions", "category", rows),
+                   "summary": _column(wb, "decisions", "summary", rows),
+                   "team": _column(wb, "decisions", "team", rows),
                    "status": _string(pc.if_else(pa.array(active), "superseded",
-                                                _text(decisions["status"]).take(pa.array(rows)))),
-                   "replaced_by": _string(_take(_text(decisions["decision_id"]), by)),
+                                                _arrow(wb, "decisions", "status").take(pa.array(rows)))),
+                   "replaced_by": _string(_take(_arrow(wb, "decisions", "decision_id"), by)),
                    "replaced_on": on.view("datetime64[us]"),
-                   "replaced_by_summary": _string(_take(_text(decisions["summary"]), by)),
+                   "replaced_by_summary": _string(_take(_arrow(wb, "decisions", "summary"), by)),
                    "days_in_force": days,
-                   "sheet": _categorical(decisions, "sheet", rows)}, len(rows))
+                   "sheet": _categorical(wb, "decisions", "sheet", rows)}, len(rows))
 
 
 def _tracing(wb: Workbook, f: Filters, quarter: str | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -795,7 +807,7 @@ def _month(day: Any) -> int:
 def _months(wb: Workbook, tab: str, column: str) -> np.ndarray:
     """Each date's month as :func:`_month` numbers it (:data:`_NAT` when blank): each distinct day
     is put in its month once."""
-    stamps = _stamps(wb.tables[tab], column)
+    stamps = _stamps(wb, tab, column)
     dated = stamps != _NAT
     days = np.where(dated, stamps // _DAY_US, 0)
     if not dated.any():
@@ -820,7 +832,7 @@ def present_quarters(wb: Workbook) -> list[str]:
     pruned and shipped dates are put in quarters once per distinct date."""
     found = {label for tab in TABS for label in _codes(wb, tab, "quarter").values}
     for tab, column in (("sources", "pruned_on"), ("commitments", "shipped_on")):
-        stamps = _stamps(wb.tables[tab], column)
+        stamps = _stamps(wb, tab, column)
         distinct = pd.Series(pd.unique(stamps[stamps != _NAT]).view("datetime64[us]"))
         found.update(quarters_of(distinct, wb.options.fiscal_year_start_month).dropna().astype(str))
     return sorted(label for label in found if selection.is_label(label))
@@ -829,7 +841,7 @@ def present_quarters(wb: Workbook) -> list[str]:
 @_compiled
 def _theme_order(wb: Workbook) -> np.ndarray:
     """The themes' positions ordered by quarter, team and theme id (stable, blanks last)."""
-    return _sort(*(_text(wb.themes[column]) for column in ("quarter", "team", "theme_id")))
+    return _sort(*(_arrow(wb, "themes", column) for column in ("quarter", "team", "theme_id")))
 
 
 @_compiled
@@ -858,8 +870,8 @@ def choices(wb: Workbook) -> dict[str, object]:
     teams = _distinct_text([wb.tables[tab]["team"] for tab in TABS])
     named = _distinct_text([wb.tables[tab][column] for tab, column in PERSON_COLUMNS.items()])
     order = _theme_order(wb)
-    rows = order[_first_of_each(_text(wb.themes["theme_id"]).take(pa.array(order)))]
-    ids, titles = (_as_text(_text(wb.themes[column]).take(pa.array(rows))) for column in ("theme_id", "title"))
+    rows = order[_first_of_each(_arrow(wb, "themes", "theme_id").take(pa.array(order)))]
+    ids, titles = (_as_text(_arrow(wb, "themes", column).take(pa.array(rows))) for column in ("theme_id", "title"))
     return {
         "quarters": selection.present_quarters(wb),
         "teams": selection._distinct_names([str(team) for team in teams]),
@@ -901,7 +913,7 @@ def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
     ends = np.zeros(span, dtype=np.int64)
     for code in _distinct(quarter).tolist():
         ends[code] = _when(quarter_bounds(quarters.values[code], wb.options.fiscal_year_start_month)[1])
-    added, pruned = _stamps(wb.sources, "added_on")[rows], _stamps(wb.sources, "pruned_on")[rows]
+    added, pruned = _stamps(wb, "sources", "added_on")[rows], _stamps(wb, "sources", "pruned_on")[rows]
     end = ends[quarter]
     active = (added != _NAT) & (added <= end) & ~((pruned != _NAT) & (pruned <= end))
     rows, quarter = rows[active], quarter[active]
@@ -916,7 +928,7 @@ def active_sources(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`playbook.active_sources` from :func:`_active`."""
     rows, quarter = _active(wb, f.every_quarter)
     labels = pa.array(_codes(wb, "themes", "quarter").values, pa.large_string())
-    return _frame({"sheet": _categorical(wb.sources, "sheet", rows), "source_id": _column(wb.sources, "source_id", rows),
+    return _frame({"sheet": _categorical(wb, "sources", "sheet", rows), "source_id": _column(wb, "sources", "source_id", rows),
                    "quarter": _string(labels.take(pa.array(quarter)))}, len(rows))
 
 
@@ -1032,13 +1044,13 @@ def step_rows(wb: Workbook, f: Filters, quarter: str) -> dict[str, list[str]]:
     active = sources[active_quarter == labels.index(quarter)] if quarter in labels else sources[:0]
     shipped, written = np.flatnonzero(in_quarter["commitments"]), np.flatnonzero(in_quarter["decisions"])
     return {
-        "themes": _column(wb.themes, "theme_id", set_).tolist(),
-        "titles": _column(wb.themes, "title", set_).tolist(),
-        "dropped": _column(wb.themes, "theme_id", dropped_).tolist(),
-        "source_ids": _column(wb.sources, "source_id", active).tolist(),
-        "commitment_ids": _column(wb.commitments, "commitment_id", shipped).tolist(),
-        "shipped_titles": _column(wb.commitments, "title", shipped).tolist(),
-        "decision_ids": _column(wb.decisions, "decision_id", written).tolist(),
+        "themes": _column(wb, "themes", "theme_id", set_).tolist(),
+        "titles": _column(wb, "themes", "title", set_).tolist(),
+        "dropped": _column(wb, "themes", "theme_id", dropped_).tolist(),
+        "source_ids": _column(wb, "sources", "source_id", active).tolist(),
+        "commitment_ids": _column(wb, "commitments", "commitment_id", shipped).tolist(),
+        "shipped_titles": _column(wb, "commitments", "title", shipped).tolist(),
+        "decision_ids": _column(wb, "decisions", "decision_id", written).tolist(),
     }
 
 
@@ -1056,7 +1068,7 @@ def _linked(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
                       ("shipped", "commitments"), ("decisions", "decisions")):
         rows = _picked(wb, f, tab) & _present(wb.tables[tab], "theme_id")
         if name == "shipped":
-            rows = rows & (_stamps(wb.commitments, "shipped_on") != _NAT)
+            rows = rows & (_stamps(wb, "commitments", "shipped_on") != _NAT)
         at = _theme_rows(wb, tab)[rows]
         linked[name] = np.bincount(at[at >= 0], minlength=len(wb.themes)).astype(np.int64)
     return linked
@@ -1071,10 +1083,10 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
         return empty(themes.THEME_SUMMARY_COLUMNS)
     linked = _linked(wb, f.every_quarter)
     at = np.where(_present(wb.themes, "theme_id")[rows], _theme_rows(wb, "themes")[rows], -1)
-    columns: dict[str, Any] = {column: _column(wb.themes, column, rows) for column in themes.THEME_SUMMARY_COLUMNS[:7]}
+    columns: dict[str, Any] = {column: _column(wb, "themes", column, rows) for column in themes.THEME_SUMMARY_COLUMNS[:7]}
     for name in themes.COUNTS:
         columns[name] = np.append(linked[name], 0)[at]
-    columns["sheet"] = _categorical(wb.themes, "sheet", rows)
+    columns["sheet"] = _categorical(wb, "themes", "sheet", rows)
     return _frame(columns, len(rows))
 
 
@@ -1129,8 +1141,8 @@ def critiques_per_month(wb: Workbook, f: Filters) -> pd.DataFrame:
 def monthly_streak(wb: Workbook, f: Filters) -> int:
     """:func:`cadence.monthly_streak` from the kept month numbers."""
     every = f.every_quarter
-    rows = _picked(wb, every, "critiques") & (_stamps(wb.critiques, "date") <= _when(f.today()))
-    held = set(_distinct(_months(wb, "critiques", "date")[rows & (_stamps(wb.critiques, "date") != _NAT)]).tolist())
+    rows = _picked(wb, every, "critiques") & (_stamps(wb, "critiques", "date") <= _when(f.today()))
+    held = set(_distinct(_months(wb, "critiques", "date")[rows & (_stamps(wb, "critiques", "date") != _NAT)]).tolist())
     month = _month(f.today())
     if month not in held:
         month -= 1
@@ -1219,7 +1231,7 @@ def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 def _in_network(wb: Workbook, rows: np.ndarray, day: int) -> np.ndarray:
     """Which sources at ``rows`` (a mask) are in the network on ``day``: added by then, not pruned by then."""
-    added, pruned = _stamps(wb.sources, "added_on"), _stamps(wb.sources, "pruned_on")
+    added, pruned = _stamps(wb, "sources", "added_on"), _stamps(wb, "sources", "pruned_on")
     return rows & (added != _NAT) & (added <= day) & ~((pruned != _NAT) & (pruned <= day))
 
 
@@ -1237,21 +1249,20 @@ def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
 @kernel(network.dormant_sources)
 def dormant_sources(wb: Workbook, f: Filters, days: int = network.DORMANT_DAYS) -> pd.DataFrame:
     """:func:`network.dormant_sources` on the dates as int64 microseconds and the kept id ranks."""
-    sources = wb.sources
     today = _when(f.today())
-    engaged = _stamps(sources, "last_engaged_on")
-    engaged = np.where(engaged == _NAT, _stamps(sources, "added_on"), engaged)
+    engaged = _stamps(wb, "sources", "last_engaged_on")
+    engaged = np.where(engaged == _NAT, _stamps(wb, "sources", "added_on"), engaged)
     since = np.where(engaged == _NAT, 0, (today - engaged) // _DAY_US)
     dormant = np.flatnonzero(_in_network(wb, _picked(wb, f.every_quarter, "sources"), today)
                              & (engaged != _NAT) & (since > days))
     if not len(dormant):
         return empty(network.DORMANT_COLUMNS)
-    rows = dormant[_sort(-since[dormant], _text(sources["source_id"]).take(pa.array(dormant)))]
-    columns: dict[str, Any] = {column: _column(sources, column, rows) for column in ("source_id", "name", "kind",
+    rows = dormant[_sort(-since[dormant], _arrow(wb, "sources", "source_id").take(pa.array(dormant)))]
+    columns: dict[str, Any] = {column: _column(wb, "sources", column, rows) for column in ("source_id", "name", "kind",
                                                                                     "owner", "team")}
     columns["last_engaged_on"] = engaged[rows].view("datetime64[us]")
     columns["days_since"] = since[rows]
-    columns["sheet"] = _categorical(sources, "sheet", rows)
+    columns["sheet"] = _categorical(wb, "sources", "sheet", rows)
     return _frame(columns, len(rows))
 
 
@@ -1267,7 +1278,7 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     if nothing is not None:
         return nothing
     rows = _picked(wb, f.every_quarter, "commitments")
-    shipped_on, due_on = _stamps(wb.commitments, "shipped_on"), _stamps(wb.commitments, "due_on")
+    shipped_on, due_on = _stamps(wb, "commitments", "shipped_on"), _stamps(wb, "commitments", "due_on")
     on_time = (due_on == _NAT) | ((shipped_on != _NAT) & (shipped_on <= due_on))
     shipped = _per_quarter(wb, "commitments", "shipped_quarter", rows, quarters)
     shipped_on_time = _per_quarter(wb, "commitments", "shipped_quarter", rows & on_time, quarters)
@@ -1281,7 +1292,7 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
 @_compiled
 def _ledger_order(wb: Workbook) -> np.ndarray:
     """The commitments' positions by ``committed_on`` and ``commitment_id`` (stable, blanks last)."""
-    return _sort(_blank_last(_stamps(wb.commitments, "committed_on")), _text(wb.commitments["commitment_id"]))
+    return _sort(_blank_last(_stamps(wb, "commitments", "committed_on")), _arrow(wb, "commitments", "commitment_id"))
 
 
 _STATES = ("shipped_late", "shipped", "dropped", "overdue", "in_progress", "planned")
@@ -1290,17 +1301,16 @@ _STATES = ("shipped_late", "shipped", "dropped", "overdue", "in_progress", "plan
 def _ledger(wb: Workbook, rows: np.ndarray, today: int) -> dict[str, Any]:
     """The :func:`commitments.commitment_ledger` columns of the commitments at ``rows`` (positions,
     in order), ``state`` as of ``today``."""
-    table = wb.commitments
-    shipped_on, due_on = _stamps(table, "shipped_on")[rows], _stamps(table, "due_on")[rows]
+    shipped_on, due_on = _stamps(wb, "commitments", "shipped_on")[rows], _stamps(wb, "commitments", "due_on")[rows]
     status = _codes(wb, "commitments", "status")
     has_shipped, has_due = shipped_on != _NAT, due_on != _NAT
     conditions = [has_shipped & has_due & (shipped_on > due_on), has_shipped,
                   status.where("dropped".__eq__)[rows], status.where("shipped".__eq__)[rows],
                   has_due & (due_on < today), status.where("in_progress".__eq__)[rows]]
     state = np.select(conditions, [0, 1, 2, 1, 3, 4], default=5)
-    columns: dict[str, Any] = {column: _column(table, column, rows) for column in commitments.LEDGER_COLUMNS[:-2]}
+    columns: dict[str, Any] = {column: _column(wb, "commitments", column, rows) for column in commitments.LEDGER_COLUMNS[:-2]}
     columns["state"] = pd.array(np.array(_STATES, dtype=object)[state], dtype="str")
-    columns["sheet"] = _categorical(table, "sheet", rows)
+    columns["sheet"] = _categorical(wb, "commitments", "sheet", rows)
     return columns
 
 
@@ -1318,10 +1328,9 @@ def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
 def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     """:func:`commitments.carried_over` on the dates as int64 microseconds, labels compared once per
     distinct label, rows taken out of the kept order."""
-    table = wb.commitments
     end = _when(quarter_bounds(quarter, wb.options.fiscal_year_start_month)[1])
     status = _codes(wb, "commitments", "status")
-    committed, shipped_on, due_on = (_stamps(table, column) for column in ("committed_on", "shipped_on", "due_on"))
+    committed, shipped_on, due_on = (_stamps(wb, "commitments", column) for column in ("committed_on", "shipped_on", "due_on"))
     open_at_end = ((committed != _NAT) & (committed <= end) & ~status.where("dropped".__eq__)
                    & ~((shipped_on != _NAT) & (shipped_on <= end))
                    & ~(status.where("shipped".__eq__) & (shipped_on == _NAT)))
@@ -1379,20 +1388,20 @@ def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def _listed(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of ``frame`` at ``rows`` (positions, in order), indexed 0, 1, 2…"""
-    return _frame({column: _column(frame, column, rows) for column in columns}, len(rows))
+def _listed(wb: Workbook, tab: str, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of ``tab`` at ``rows`` (positions, in order), indexed 0, 1, 2…"""
+    return _frame({column: _column(wb, tab, column, rows) for column in columns}, len(rows))
 
 
-def _in_order(frame: pd.DataFrame, rows: np.ndarray, dated: str, id_column: str) -> np.ndarray:
+def _in_order(wb: Workbook, tab: str, rows: np.ndarray, dated: str, id_column: str) -> np.ndarray:
     """``rows`` (positions in table order) by the date ``dated``, then ``id_column`` (stable, blanks last)."""
-    return rows[_sort(_blank_last(_stamps(frame, dated)[rows]), _text(frame[id_column]).take(pa.array(rows)))]
+    return rows[_sort(_blank_last(_stamps(wb, tab, dated)[rows]), _arrow(wb, tab, id_column).take(pa.array(rows)))]
 
 
-def _dated_in(wb: Workbook, frame: pd.DataFrame, column: str, quarter: str) -> np.ndarray:
-    """Which rows of ``frame`` have a ``column`` date from the first to the last day of ``quarter``."""
+def _dated_in(wb: Workbook, tab: str, column: str, quarter: str) -> np.ndarray:
+    """Which rows of ``tab`` have a ``column`` date from the first to the last day of ``quarter``."""
     first, last = (_when(day) for day in quarter_bounds(quarter, wb.options.fiscal_year_start_month))
-    stamps = _stamps(frame, column)
+    stamps = _stamps(wb, tab, column)
     return (stamps != _NAT) & (stamps >= first) & (stamps <= last)
 
 
@@ -1400,14 +1409,14 @@ def _dated_in(wb: Workbook, frame: pd.DataFrame, column: str, quarter: str) -> n
 def sources_added_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     """:func:`network.sources_added_in` from the picked mask and the quarter codes."""
     rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _codes(wb, "sources", "quarter").where(quarter.__eq__))
-    return _listed(wb.sources, _in_order(wb.sources, rows, "added_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
+    return _listed(wb, "sources", _in_order(wb, "sources", rows, "added_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
 
 
 @kernel(network.sources_pruned_in)
 def sources_pruned_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     """:func:`network.sources_pruned_in` from the picked mask and the dates as int64."""
-    rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _dated_in(wb, wb.sources, "pruned_on", quarter))
-    return _listed(wb.sources, _in_order(wb.sources, rows, "pruned_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
+    rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _dated_in(wb, "sources", "pruned_on", quarter))
+    return _listed(wb, "sources", _in_order(wb, "sources", rows, "pruned_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
 
 
 @kernel(cadence.critiques_held_in)
@@ -1415,7 +1424,7 @@ def critiques_held_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     """:func:`cadence.critiques_held_in` from the picked mask and the quarter codes."""
     rows = np.flatnonzero(_picked(wb, f.every_quarter, "critiques")
                           & _codes(wb, "critiques", "quarter").where(quarter.__eq__))
-    return _listed(wb.critiques, _in_order(wb.critiques, rows, "date", "critique_id"),
+    return _listed(wb, "critiques", _in_order(wb, "critiques", rows, "date", "critique_id"),
                    cadence.QUARTER_CRITIQUES_COLUMNS)
 
 
@@ -1426,10 +1435,9 @@ def shipped_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     picked = _picked(wb, f.every_quarter, "commitments")
     if not picked.any():
         return empty(commitments.LEDGER_COLUMNS)
-    rows = np.flatnonzero(picked & _dated_in(wb, wb.commitments, "shipped_on", quarter))
+    rows = np.flatnonzero(picked & _dated_in(wb, "commitments", "shipped_on", quarter))
     place = np.empty(len(wb.commitments), dtype=np.int64)
     place[_ledger_order(wb)] = np.arange(len(wb.commitments))
-    table = wb.commitments
-    rows = rows[_sort(_stamps(table, "shipped_on")[rows], _text(table["commitment_id"]).take(pa.array(rows)),
+    rows = rows[_sort(_stamps(wb, "commitments", "shipped_on")[rows], _arrow(wb, "commitments", "commitment_id").take(pa.array(rows)),
                       place[rows])]
     return _frame(_ledger(wb, rows, _when(f.today())), len(rows))

@@ -29,7 +29,9 @@ order and dtypes. Nothing positional is kept anywhere but in the :func:`kept` pi
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -88,9 +90,32 @@ def _take(array: pa.Array, rows: np.ndarray) -> pa.Array:
     return array.take(pa.array(rows, mask=rows < 0) if (rows < 0).any() else pa.array(rows))
 
 
-def _when(day: Any) -> int:
-    """A date as the int64 microseconds of :func:`_stamps`."""
-    return int(np.datetime64(pd.Timestamp(day), "us").view(np.int64))
+def _when(day: dt.date) -> int:
+    """A date (its midnight) as the int64 microseconds of :func:`_stamps`."""
+    return (day.toordinal() - _EPOCH) * _DAY_US
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def _quarter_months(quarter: str, fiscal_year_start_month: int) -> tuple[int, int]:
+    """The first and last month of ``quarter`` as :func:`_month` numbers: :func:`quarter_bounds`'s
+    calendar (a fiscal year named by the year it ends in) worked out on month numbers."""
+    match = _LABEL.match(quarter)
+    if match is None:  # not written 2026-Q1: the calendar's own reading (or its error)
+        first, last = quarter_bounds(quarter, fiscal_year_start_month)
+        return _month(first), _month(last)
+    year, number = int(match.group(1)), int(match.group(2))
+    first = (year - (fiscal_year_start_month != 1) - 1970) * 12 + fiscal_year_start_month - 1 + 3 * (number - 1)
+    return first, first + 2
+
+
+def _quarter_days(quarter: str, fiscal_year_start_month: int) -> tuple[int, int]:
+    """The first and last day of ``quarter`` (:func:`quarter_bounds`) as the microseconds of their midnights."""
+    first, last = _quarter_months(quarter, fiscal_year_start_month)
+    days = np.array([first, last + 1], dtype="datetime64[M]").astype("datetime64[D]").view(np.int64)
+    return int(days[0]) * _DAY_US, (int(days[1]) - 1) * _DAY_US
 
 
 def _string(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
@@ -798,7 +823,7 @@ def _positions(wb: Workbook, tab: str, column: str, quarters: list[str] | tuple[
     return codes.per_row(codes.in_order(list(quarters)), -1)
 
 
-def _month(day: Any) -> int:
+def _month(day: dt.date) -> int:
     """The month of a date, as months since January 1970 (a monthly period's ordinal)."""
     return (day.year - 1970) * 12 + day.month - 1
 
@@ -900,7 +925,7 @@ def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
     sources = np.flatnonzero(_picked(wb, f, "sources"))
     themes_of = _theme_rows(wb, "sources")[sources]
     theme_of_pair = pairs // span
-    if len(np.unique(theme_of_pair)) == len(pairs):  # each theme kept in one quarter
+    if (theme_of_pair[1:] != theme_of_pair[:-1]).all():  # each theme kept in one quarter (pairs are sorted)
         quarter_of = np.full(len(wb.themes) + 1, -1, dtype=np.int64)
         quarter_of[theme_of_pair] = pairs % span
         quarter = quarter_of[themes_of]
@@ -912,7 +937,7 @@ def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
         quarter = pairs[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(n.sum())] % span
     ends = np.zeros(span, dtype=np.int64)
     for code in _distinct(quarter).tolist():
-        ends[code] = _when(quarter_bounds(quarters.values[code], wb.options.fiscal_year_start_month)[1])
+        ends[code] = _quarter_days(quarters.values[code], wb.options.fiscal_year_start_month)[1]
     added, pruned = _stamps(wb, "sources", "added_on")[rows], _stamps(wb, "sources", "pruned_on")[rows]
     end = ends[quarter]
     active = (added != _NAT) & (added <= end) & ~((pruned != _NAT) & (pruned <= end))
@@ -1109,7 +1134,7 @@ def _month_axis(wb: Workbook, f: Filters) -> np.ndarray:
     if not quarters:
         return np.zeros(0, dtype=np.int64)
     fiscal = wb.options.fiscal_year_start_month
-    months = np.arange(_month(quarter_bounds(quarters[0], fiscal)[0]), _month(quarter_bounds(quarters[-1], fiscal)[1]) + 1)
+    months = np.arange(_quarter_months(quarters[0], fiscal)[0], _quarter_months(quarters[-1], fiscal)[1] + 1)
     held = _months(wb, "critiques", "date")[_picked(wb, f, "critiques")]
     held = _distinct(held[held != _NAT])
     return months[(months <= _month(f.today())) | np.isin(months, held, assume_unique=True)]
@@ -1238,8 +1263,8 @@ def _in_network(wb: Workbook, rows: np.ndarray, day: int) -> np.ndarray:
 @kernel(network.source_kinds)
 def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`network.source_kinds` by a bincount of the kept kind codes."""
-    end = quarter_bounds(f.quarters[1], wb.options.fiscal_year_start_month)[1] if f.quarters else f.today()
-    counts = _per_quarter(wb, "sources", "kind", _in_network(wb, _picked(wb, f.every_quarter, "sources"), _when(end)),
+    end = _quarter_days(f.quarters[1], wb.options.fiscal_year_start_month)[1] if f.quarters else _when(f.today())
+    counts = _per_quarter(wb, "sources", "kind", _in_network(wb, _picked(wb, f.every_quarter, "sources"), end),
                           SOURCE_KINDS)
     order = np.argsort(-counts, kind="stable")
     return _frame({"kind": pd.Index(np.array(SOURCE_KINDS, dtype=object)[order].tolist()).array,
@@ -1328,7 +1353,7 @@ def commitment_ledger(wb: Workbook, f: Filters) -> pd.DataFrame:
 def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     """:func:`commitments.carried_over` on the dates as int64 microseconds, labels compared once per
     distinct label, rows taken out of the kept order."""
-    end = _when(quarter_bounds(quarter, wb.options.fiscal_year_start_month)[1])
+    end = _quarter_days(quarter, wb.options.fiscal_year_start_month)[1]
     status = _codes(wb, "commitments", "status")
     committed, shipped_on, due_on = (_stamps(wb, "commitments", column) for column in ("committed_on", "shipped_on", "due_on"))
     open_at_end = ((committed != _NAT) & (committed <= end) & ~status.where("dropped".__eq__)
@@ -1400,7 +1425,7 @@ def _in_order(wb: Workbook, tab: str, rows: np.ndarray, dated: str, id_column: s
 
 def _dated_in(wb: Workbook, tab: str, column: str, quarter: str) -> np.ndarray:
     """Which rows of ``tab`` have a ``column`` date from the first to the last day of ``quarter``."""
-    first, last = (_when(day) for day in quarter_bounds(quarter, wb.options.fiscal_year_start_month))
+    first, last = _quarter_days(quarter, wb.options.fiscal_year_start_month)
     stamps = _stamps(wb, tab, column)
     return (stamps != _NAT) & (stamps >= first) & (stamps <= last)
 

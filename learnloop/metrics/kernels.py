@@ -48,7 +48,7 @@ from data_schemas.sources import SOURCE_KINDS
 from learnloop.metrics import cadence, commitments, impact, network, playbook, selection, themes
 from learnloop.metrics.cache import kept, kernel
 from learnloop.metrics.quarters import quarter_bounds, quarter_range, quarters_of
-from learnloop.metrics.selection import PERSON_COLUMNS, TABS, empty, quarters_in_scope, select
+from learnloop.metrics.selection import PERSON_COLUMNS, TABS, empty, select
 
 if TYPE_CHECKING:
     from learnloop.filters import Filters
@@ -109,6 +109,23 @@ def _quarter_months(quarter: str, fiscal_year_start_month: int) -> tuple[int, in
     year, number = int(match.group(1)), int(match.group(2))
     first = (year - (fiscal_year_start_month != 1) - 1970) * 12 + fiscal_year_start_month - 1 + 3 * (number - 1)
     return first, first + 2
+
+
+def _quarter_range(first: str, last: str) -> list[str]:
+    """:func:`quarter_range` counted on quarter numbers (year * 4 + quarter), for labels written 2026-Q1."""
+    start, end = _LABEL.match(first), _LABEL.match(last)
+    if start is None or end is None:
+        return quarter_range(first, last)
+    numbers = range(int(start.group(1)) * 4 + int(start.group(2)) - 1, int(end.group(1)) * 4 + int(end.group(2)))
+    return [f"{number // 4}-Q{number % 4 + 1}" for number in numbers]
+
+
+def _in_scope(wb: Workbook, f: Filters) -> list[str]:
+    """:func:`quarters_in_scope` with :func:`_quarter_range`."""
+    if f.quarters is not None:
+        return _quarter_range(*f.quarters)
+    present = selection.present_quarters(wb)
+    return _quarter_range(present[0], present[-1]) if present else []
 
 
 def _quarter_days(quarter: str, fiscal_year_start_month: int) -> tuple[int, int]:
@@ -388,7 +405,7 @@ def _picked(wb: Workbook, f: Filters, tab: str) -> np.ndarray:
     rows = select(wb, f.every_quarter).picked[tab]
     mask = np.ones(len(wb.tables[tab]), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
     if f.quarters is not None:
-        mask = mask & _codes(wb, tab, "quarter").where(set(quarter_range(*f.quarters)).__contains__)
+        mask = mask & _codes(wb, tab, "quarter").where(set(_quarter_range(*f.quarters)).__contains__)
     return mask
 
 
@@ -1038,7 +1055,7 @@ def facts_for(wb: Workbook, f: Filters, quarters: tuple[str, ...]) -> pd.DataFra
 
 def _quarter_table(wb: Workbook, f: Filters, columns: list[str]) -> pd.DataFrame:
     """``columns`` of :func:`playbook.facts_for` over the quarters in scope, as a table."""
-    quarters = quarters_in_scope(wb, f)
+    quarters = _in_scope(wb, f)
     steps = _steps(wb, f, tuple(quarters))
     return _frame({"quarter": pd.Index(quarters).array, **{c: steps[c] for c in columns[1:]}}, len(quarters))
 
@@ -1119,7 +1136,7 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
 def _scope(wb: Workbook, f: Filters, public: Callable[..., pd.DataFrame]) -> tuple[list[str], pd.DataFrame | None]:
     """The quarters in scope, and with none (a workbook with nothing dated in it), ``public``'s own
     definition's answer: its empty table's dtypes are what pandas makes of no quarters."""
-    quarters = quarters_in_scope(wb, f)
+    quarters = _in_scope(wb, f)
     return quarters, None if quarters else public.definition(wb, f)  # type: ignore[attr-defined]
 
 
@@ -1130,7 +1147,7 @@ def _scope(wb: Workbook, f: Filters, public: Callable[..., pd.DataFrame]) -> tup
 
 def _month_axis(wb: Workbook, f: Filters) -> np.ndarray:
     """:func:`cadence.month_axis` as month numbers."""
-    quarters = quarters_in_scope(wb, f)
+    quarters = _in_scope(wb, f)
     if not quarters:
         return np.zeros(0, dtype=np.int64)
     fiscal = wb.options.fiscal_year_start_month

@@ -47,7 +47,7 @@ from data_schemas.decisions import DECISION_CATEGORIES
 from data_schemas.sources import SOURCE_KINDS
 from learnloop.metrics import cadence, commitments, impact, network, playbook, selection, themes
 from learnloop.metrics.cache import kept, kernel
-from learnloop.metrics.quarters import quarter_bounds, quarter_range, quarters_of
+from learnloop.metrics.quarters import previous_quarter, quarter_bounds, quarter_range, quarters_of
 from learnloop.metrics.selection import PERSON_COLUMNS, TABS, empty, select
 
 if TYPE_CHECKING:
@@ -1070,6 +1070,26 @@ def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
 def quarter_numbers(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`playbook.quarter_numbers` from :func:`_facts`."""
     return _quarter_table(wb, f, playbook.QUARTER_NUMBERS_COLUMNS)
+
+
+def _facts_of(wb: Workbook, f: Filters, quarters: tuple[str, ...]) -> list[dict[str, Any]]:
+    """:func:`playbook.facts_for`'s rows for ``quarters``, as plain mappings (no frame is built)."""
+    steps = _steps(wb, f, quarters)
+    return [{name: values[n] for name, values in steps.items()} for n in range(len(quarters))]
+
+
+@kernel(playbook.scorecard)
+def scorecard(wb: Workbook, f: Filters, quarter: str) -> playbook.Scorecard:
+    """:func:`playbook.scorecard` worded by :func:`playbook.card` from :func:`_facts` itself."""
+    return playbook.card(quarter, _facts_of(wb, f, (quarter,))[0], playbook.step_rows(wb, f, quarter))
+
+
+@kernel(playbook.kpis)
+def kpis(wb: Workbook, f: Filters, quarter: str) -> list[playbook.Kpi]:
+    """:func:`playbook.kpis` by :func:`playbook.headline_numbers` from :func:`_facts` itself."""
+    previous = previous_quarter(quarter)
+    now, before = _facts_of(wb, f, (quarter, previous))
+    return playbook.headline_numbers(now, before, impact.traced_share(wb, f, quarter), impact.traced_share(wb, f, previous))
 
 
 @kernel(playbook.step_rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -147,8 +148,11 @@ def scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
 
     Teams, people and themes filters apply; the quarter range does not (``quarter`` is the quarter).
     """
-    facts = facts_for(wb, f, (quarter,)).iloc[0]
-    rows = step_rows(wb, f, quarter)
+    return card(quarter, facts_for(wb, f, (quarter,)).iloc[0], step_rows(wb, f, quarter))
+
+
+def card(quarter: str, facts: Mapping[str, Any], rows: dict[str, list[str]]) -> Scorecard:
+    """The :func:`scorecard` of ``quarter`` in words, from its :func:`facts_for` row and :func:`step_rows`."""
     names = {key: name for _, key, name in STEPS}
 
     def step(number: int, key: str, evidence: str, detail: dict[str, Any]) -> Step:
@@ -282,13 +286,20 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     """
     previous = previous_quarter(quarter)
     facts = facts_for(wb, f, (quarter, previous))
+    return headline_numbers(facts.loc[quarter], facts.loc[previous], traced_share(wb, f, quarter),
+                            traced_share(wb, f, previous))
 
+
+def headline_numbers(now: Mapping[str, Any], before: Mapping[str, Any], traced_now: float | None,
+                     traced_before: float | None) -> list[Kpi]:
+    """:func:`kpis` from the :func:`facts_for` rows of the quarter and of the quarter before, and the
+    traced share of each."""
     def kpi(name: str, key: str, unit: Literal["score", "count", "share"], now: Any, before: Any, help: str) -> Kpi:
         delta = None if now is None or before is None else now - before
         return Kpi(name, now, before, delta, help, key, unit)
 
     def count(column: str) -> tuple[int, int]:
-        return int(facts.at[quarter, column]), int(facts.at[previous, column])
+        return int(now[column]), int(before[column])
 
     return [
         kpi("Playbook score", "playbook_score", "score", *count("score"),
@@ -298,6 +309,6 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
             "Peer-circle critiques of experiments, roadmaps and discovery plans dated in the quarter."),
         kpi("Decisions written up", "decisions_written", "count", *count("decisions"),
             "Write-ups of what changed in a decision, the discovery cadence or a bet, dated in the quarter."),
-        kpi("Traced share", "traced_share", "share", traced_share(wb, f, quarter), traced_share(wb, f, previous),
+        kpi("Traced share", "traced_share", "share", traced_now, traced_before,
             "Share of the quarter's decision write-ups that name at least one source or critique they came from."),
     ]

@@ -360,7 +360,8 @@ def _cited_names(wb: Workbook, kind: str) -> pa.Array:
     id itself when there is none."""
     cited = _cited(wb, kind)
     tab, _, _, name = _CITED[kind]
-    return pc.coalesce(_take(_arrow(wb, tab, name), cited.row), cited.ids)
+    names = _take(_arrow(wb, tab, name), cited.row)
+    return pc.coalesce(names, cited.ids) if names.null_count else names
 
 
 @_compiled
@@ -376,8 +377,11 @@ def _learned_on(wb: Workbook, kind: str) -> np.ndarray:
 def _joined_names(wb: Workbook, kind: str) -> pa.Array:
     """For each decision, the names of what it cites of ``kind`` joined with ", " (null when none)."""
     cited = _cited(wb, kind)
-    offsets = pa.array(np.r_[0, np.cumsum(cited.per_decision)], pa.int64())
-    lists = pa.LargeListArray.from_arrays(offsets, _cited_names(wb, kind), mask=pa.array(cited.per_decision == 0))
+    starts = np.r_[0, np.cumsum(cited.per_decision)]
+    if cited.per_decision.max(initial=0) <= 1:  # one name or none per decision: nothing to join
+        return _take(_cited_names(wb, kind), np.where(cited.per_decision == 1, starts[:-1], -1))
+    lists = pa.LargeListArray.from_arrays(pa.array(starts, pa.int64()), _cited_names(wb, kind),
+                                          mask=pa.array(cited.per_decision == 0))
     return pc.binary_join(lists, _COMMA)
 
 
@@ -462,8 +466,12 @@ def _names_by_decision(wb: Workbook, f: Filters, kind: str, rows: np.ndarray) ->
     """For each decision at ``rows`` (picked by ``f``), the names of what the picked decisions with its
     sheet and id cite of ``kind``, joined with ", " (null when none): a decision's own names, unless
     two picked decisions share a sheet and id."""
-    joined = _joined_names(wb, kind)
     keys, shared = _decision_keys(wb)
+    cited = _cited(wb, kind)
+    if not shared and cited.per_decision.max(initial=0) <= 1:  # each decision's one name, or none
+        first = np.cumsum(cited.per_decision) - cited.per_decision
+        return _take(_cited_names(wb, kind), np.where(cited.per_decision[rows] == 1, first[rows], -1))
+    joined = _joined_names(wb, kind)
     if not shared:
         return joined.take(pa.array(rows))
     picked = np.flatnonzero(_picked(wb, f, "decisions"))

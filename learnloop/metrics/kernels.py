@@ -47,7 +47,7 @@ from data_schemas.decisions import DECISION_CATEGORIES
 from data_schemas.sources import SOURCE_KINDS
 from learnloop.metrics import cadence, commitments, impact, network, playbook, selection, themes
 from learnloop.metrics.cache import kept, kernel
-from learnloop.metrics.quarters import previous_quarter, quarter_bounds, quarter_range, quarters_of
+from learnloop.metrics.quarters import previous_quarter, quarter_bounds, quarter_range
 from learnloop.metrics.selection import PERSON_COLUMNS, TABS, empty, select
 
 if TYPE_CHECKING:
@@ -879,13 +879,21 @@ def _month_stamps(months: np.ndarray) -> np.ndarray:
 @kernel(selection.present_quarters)
 def present_quarters(wb: Workbook) -> list[str]:
     """:func:`selection.present_quarters` from the kept distinct labels of each quarter column; the
-    pruned and shipped dates are put in quarters once per distinct date."""
+    pruned and shipped dates are put in quarters once per distinct month (checked against
+    ``quarters_of`` for every month of the years 1000-2999 and every fiscal start)."""
     found = {label for tab in TABS for label in _codes(wb, tab, "quarter").values}
     for tab, column in (("sources", "pruned_on"), ("commitments", "shipped_on")):
-        stamps = _stamps(wb, tab, column)
-        distinct = pd.Series(pd.unique(stamps[stamps != _NAT]).view("datetime64[us]"))
-        found.update(quarters_of(distinct, wb.options.fiscal_year_start_month).dropna().astype(str))
+        months = _months(wb, tab, column)
+        found.update(_quarter_labels(_distinct(months[months != _NAT]), wb.options.fiscal_year_start_month))
     return sorted(label for label in found if selection.is_label(label))
+
+
+def _quarter_labels(months: np.ndarray, fiscal_year_start_month: int) -> list[str]:
+    """The quarter of each month (a :func:`_month` number), labelled as :func:`quarters_of` labels a
+    date in it: the fiscal year is named by the year it ends in."""
+    shifted = months - (fiscal_year_start_month - 1)
+    years = 1970 + shifted // 12 + (fiscal_year_start_month != 1)
+    return [f"{year}-Q{quarter}" for year, quarter in zip(years.tolist(), (shifted % 12 // 3 + 1).tolist(), strict=True)]
 
 
 @_compiled

@@ -177,6 +177,16 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.bincount(values - least)) + least
 
 
+def _tally(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a non-negative int64 array (sorted) and how many times each occurs: a
+    bincount over their range when it is small, else ``np.unique``."""
+    if len(values) and values.max() <= 4 * len(values) + 100_000:
+        counts = np.bincount(values)
+        distinct = np.flatnonzero(counts)
+        return distinct, counts[distinct]
+    return np.unique(values, return_counts=True)
+
+
 def _stable_order(keys: np.ndarray) -> np.ndarray:
     """The positions that order small non-negative int keys (equal keys in their order): numpy's radix
     sort when the keys fit 16 bits."""
@@ -231,7 +241,7 @@ class _Codes:
 
     def count(self, rows: np.ndarray | None = None) -> np.ndarray:
         """How many rows (of ``rows``, a mask, when given) hold each distinct value."""
-        codes = self.codes if rows is None else self.codes[rows]
+        codes = self.codes if rows is None or rows.all() else self.codes[rows]
         return np.bincount(codes + 1, minlength=len(self.values) + 1)[1:]
 
     def in_order(self, labels: list[str]) -> np.ndarray:
@@ -444,7 +454,7 @@ def citations(wb: Workbook, f: Filters) -> pd.DataFrame:
                                ("theme_id", "theme_id")):
             parts[column].append(_arrow(wb, "decisions", source).take(pa.array(at)))
         parts["decided_on"].append(decisions["date"].to_numpy()[at])
-        parts["kind"].append(np.full(len(items), kind, dtype=object))
+        parts["kind"].append(np.full(len(items), 0 if kind == "source" else 1, dtype=np.int64))
         parts["id"].append(cited.ids.take(pa.array(items)))
         parts["learned_on"].append(_learned_on(wb, kind)[items].view("datetime64[us]"))
         parts["source_kind"].append(_take(_arrow(wb, tab, "kind"), rows) if kind == "source" else
@@ -457,7 +467,7 @@ def citations(wb: Workbook, f: Filters) -> pd.DataFrame:
     for column in ("decision_id", "quarter", "category", "theme_id", "id", "source_kind", "name"):
         columns[column] = _string(pa.chunked_array(parts[column], pa.large_string()))
     columns["decided_on"] = np.concatenate(parts["decided_on"])
-    columns["kind"] = pd.array(np.concatenate(parts["kind"]), dtype="str")
+    columns["kind"] = _words(np.concatenate(parts["kind"]), ("source", "critique"))
     columns["learned_on"] = np.concatenate(parts["learned_on"])
     return _frame({column: columns[column] for column in impact.CITATION_COLUMNS}, n)
 
@@ -684,7 +694,7 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
     links = np.concatenate(parts)
     if not len(links):
         return empty(impact.LEARNING_FLOWS_COLUMNS)
-    combos, counts = np.unique(links, return_counts=True)
+    combos, counts = _tally(links)
     into: dict[tuple[str, str], int] = {}
     out_of: dict[tuple[str, str], int] = {}
     combos, change_codes = np.divmod(combos, len(changes))
@@ -1028,9 +1038,10 @@ def _facts(wb: Workbook, f: Filters) -> dict[str, np.ndarray]:
     held = picked["critiques"] & (at >= 0)
     dated = held & (months != _NAT)
     if dated.any():
-        first = months[dated].min()
-        span = months[dated].max() - first + 1
-        distinct = _distinct(at[dated] * span + (months[dated] - first))
+        dated_months, dated_at = months[dated], at[dated]
+        first = dated_months.min()
+        span = dated_months.max() - first + 1
+        distinct = _distinct(dated_at * span + (dated_months - first))
         facts["months_with_critiques"] = np.bincount(distinct // span, minlength=len(present)).astype(np.int64)
     in_the_room = _role_counts(at[held], _roles(wb)[held], len(present)) > 0
     for n, role in enumerate(ROLES):
@@ -1387,7 +1398,7 @@ def _ledger(wb: Workbook, rows: np.ndarray, today: int) -> dict[str, Any]:
                   has_due & (due_on < today), status.where("in_progress".__eq__)[rows]]
     state = np.select(conditions, [0, 1, 2, 1, 3, 4], default=5)
     columns: dict[str, Any] = {column: _column(wb, "commitments", column, rows) for column in commitments.LEDGER_COLUMNS[:-2]}
-    columns["state"] = pd.array(np.array(_STATES, dtype=object)[state], dtype="str")
+    columns["state"] = _words(state, _STATES)
     columns["sheet"] = _categorical(wb, "commitments", "sheet", rows)
     return columns
 
@@ -1420,9 +1431,8 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     if not len(rows):
         return empty(commitments.CARRIED_OVER_COLUMNS)
     columns = _ledger(wb, rows, _when(f.today()))
-    reasons = np.select([earlier[rows] & later[rows], earlier[rows]], ["committed earlier, due later",
-                                                                       "committed earlier"], "due later")
-    columns["reason"] = pd.array(reasons.astype(object), dtype="str")
+    reasons = np.select([earlier[rows] & later[rows], earlier[rows]], [0, 1], 2)
+    columns["reason"] = _words(reasons, ("committed earlier, due later", "committed earlier", "due later"))
     return _frame(columns, len(rows))
 
 

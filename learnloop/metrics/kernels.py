@@ -2,29 +2,32 @@
 
 Each kernel stands in for one plain definition (registered with :func:`~.cache.kernel`), takes the
 same arguments and gives the same answer: ``tests/test_kernels.py`` runs both on generated workbooks,
-merged roll-ups included, with every filter, and requires equal answers. ``make bench`` reports the
-definitions' own times beside the kernels' (benchmarks/README.md says what each buys). Read the
-definition to know what a number means; read a kernel only to know why it is fast.
+merged roll-ups included, with every filter, and requires equal answers (same rows, order and dtypes).
+Read the definition to know what a number means; read a kernel only to know why it is fast.
 
-What makes them fast: the workbook is *compiled* once (each piece a :func:`~.cache.kept` function of
-the workbook alone, worked out when a kernel first needs it), and every kernel then works on numpy
-positions and counts instead of pandas frames:
+What makes them fast: the workbook is *compiled* once, piece by piece (each piece a
+:func:`~.cache.kept` function of the workbook alone, worked out when a kernel first needs it), and
+every kernel then works on numpy positions and counts instead of pandas frames:
 
 * **codes** — a text column as a code per row into its distinct values (Arrow's dictionary
-  encoding). A rule about a value (its quarter's last day, its label, whether it is in a range) is
-  worked out once per distinct value and spread to the rows by their codes; per-quarter counts are
-  bincounts of codes.
+  encoding). A rule about a value (its label, whether it is in a range) is worked out once per
+  distinct value and spread to the rows by their codes; per-quarter counts are bincounts of codes.
 * **references** — where each ``theme_id``, cited source or critique and ``supersedes`` points: a
   row position found by Arrow's hash lookup *within the row's own sheet* (-1 when nothing matches).
 * **citations** — every decision's ``source_ids`` and ``critique_ids`` flattened once into items
-  (the decision's position, the id, the cited row).
-* **orders** — the sort a listing needs, worked out once over all rows; a filter set keeps the
-  order by taking its picked rows out of it.
+  (the decision's position, the id, the cited row, its name and date).
+* **orders** — the sort a listing needs, worked out once over all rows (Arrow's stable multi-key
+  sort, or numpy's radix sort on small numbers); a filter set keeps the order by taking its picked
+  rows out of it.
+* **the calendar on numbers** — dates as int64 microseconds, days and months; a quarter's bounds,
+  ranges and labels counted on month and quarter numbers (checked against :mod:`.quarters`).
 * **picked rows** — the selection's ``picked`` masks (:func:`~.selection.select`), with the quarter
   range applied to the codes of the quarter labels.
 
 Only the finished tables leave this module: each is built once, with the definition's columns,
-order and dtypes. Nothing positional is kept anywhere but in the :func:`kept` pieces below.
+order and dtypes. Nothing positional is kept anywhere but in the :func:`kept` pieces below. Where a
+definition's answer depends on pandas' handling of an odd case (no quarter in scope, a merge that
+pairs up repeated keys), the kernel hands that case to the definition itself.
 """
 
 from __future__ import annotations
@@ -88,51 +91,6 @@ def _numpy(array: pa.Array, missing: int = -1) -> np.ndarray:
 def _take(array: pa.Array, rows: np.ndarray) -> pa.Array:
     """``array`` at ``rows`` (null where a row is -1)."""
     return array.take(pa.array(rows, mask=rows < 0) if (rows < 0).any() else pa.array(rows))
-
-
-def _when(day: dt.date) -> int:
-    """A date (its midnight) as the int64 microseconds of :func:`_stamps`."""
-    return (day.toordinal() - _EPOCH) * _DAY_US
-
-
-_EPOCH = dt.date(1970, 1, 1).toordinal()
-_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
-
-
-def _quarter_months(quarter: str, fiscal_year_start_month: int) -> tuple[int, int]:
-    """The first and last month of ``quarter`` as :func:`_month` numbers: :func:`quarter_bounds`'s
-    calendar (a fiscal year named by the year it ends in) worked out on month numbers."""
-    match = _LABEL.match(quarter)
-    if match is None:  # not written 2026-Q1: the calendar's own reading (or its error)
-        first, last = quarter_bounds(quarter, fiscal_year_start_month)
-        return _month(first), _month(last)
-    year, number = int(match.group(1)), int(match.group(2))
-    first = (year - (fiscal_year_start_month != 1) - 1970) * 12 + fiscal_year_start_month - 1 + 3 * (number - 1)
-    return first, first + 2
-
-
-def _quarter_range(first: str, last: str) -> list[str]:
-    """:func:`quarter_range` counted on quarter numbers (year * 4 + quarter), for labels written 2026-Q1."""
-    start, end = _LABEL.match(first), _LABEL.match(last)
-    if start is None or end is None:
-        return quarter_range(first, last)
-    numbers = range(int(start.group(1)) * 4 + int(start.group(2)) - 1, int(end.group(1)) * 4 + int(end.group(2)))
-    return [f"{number // 4}-Q{number % 4 + 1}" for number in numbers]
-
-
-def _in_scope(wb: Workbook, f: Filters) -> list[str]:
-    """:func:`quarters_in_scope` with :func:`_quarter_range`."""
-    if f.quarters is not None:
-        return _quarter_range(*f.quarters)
-    present = selection.present_quarters(wb)
-    return _quarter_range(present[0], present[-1]) if present else []
-
-
-def _quarter_days(quarter: str, fiscal_year_start_month: int) -> tuple[int, int]:
-    """The first and last day of ``quarter`` (:func:`quarter_bounds`) as the microseconds of their midnights."""
-    first, last = _quarter_months(quarter, fiscal_year_start_month)
-    days = np.array([first, last + 1], dtype="datetime64[M]").astype("datetime64[D]").view(np.int64)
-    return int(days[0]) * _DAY_US, (int(days[1]) - 1) * _DAY_US
 
 
 def _string(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
@@ -200,6 +158,90 @@ def _first_of_each(values: pa.Array) -> np.ndarray:
     dictionary encoding numbers values as they first appear, so a first is a code above all before it."""
     codes = _numpy(pc.dictionary_encode(values, null_encoding="encode").indices)
     return np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
+
+
+def _by_text_within(order: np.ndarray, major: np.ndarray, text: pa.Array, at: np.ndarray) -> np.ndarray:
+    """``order`` (positions sorted by ``major``), with each run of equal ``major`` put in the order of
+    the text ``text[at[position]]`` (stable): a pair is swapped by one vectorised comparison, longer
+    runs go through Arrow's stable sort."""
+    if len(order) < 2:
+        return order
+    keys = major[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    order = order.copy()
+    first = starts[sizes == 2]
+    if len(first):
+        swap = pc.less(text.take(pa.array(at[order[first + 1]])), text.take(pa.array(at[order[first]])))
+        swap = first[pc.fill_null(swap, False).to_numpy(zero_copy_only=False)]
+        order[swap], order[swap + 1] = order[swap + 1], order[swap].copy()
+    longer = sizes > 2
+    if longer.any():
+        rows = np.concatenate([np.arange(start, start + size) for start, size in zip(starts[longer], sizes[longer],
+                                                                                      strict=True)])
+        order[rows] = order[rows][_sort(keys[rows], text.take(pa.array(at[order[rows]])))]
+    return order
+
+
+# --------------------------------------------------------------------------------------
+# The calendar, on numbers
+# --------------------------------------------------------------------------------------
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def _when(day: dt.date) -> int:
+    """A date (its midnight) as the int64 microseconds of :func:`_stamps`."""
+    return (day.toordinal() - _EPOCH) * _DAY_US
+
+
+def _month(day: dt.date) -> int:
+    """The month of a date, as months since January 1970 (a monthly period's ordinal)."""
+    return (day.year - 1970) * 12 + day.month - 1
+
+
+def _quarter_months(quarter: str, fiscal_year_start_month: int) -> tuple[int, int]:
+    """The first and last month of ``quarter`` as :func:`_month` numbers: :func:`quarter_bounds`'s
+    calendar (a fiscal year named by the year it ends in) worked out on month numbers."""
+    match = _LABEL.match(quarter)
+    if match is None:  # not written 2026-Q1: the calendar's own reading (or its error)
+        first, last = quarter_bounds(quarter, fiscal_year_start_month)
+        return _month(first), _month(last)
+    year, number = int(match.group(1)), int(match.group(2))
+    first = (year - (fiscal_year_start_month != 1) - 1970) * 12 + fiscal_year_start_month - 1 + 3 * (number - 1)
+    return first, first + 2
+
+
+def _quarter_days(quarter: str, fiscal_year_start_month: int) -> tuple[int, int]:
+    """The first and last day of ``quarter`` (:func:`quarter_bounds`) as the microseconds of their midnights."""
+    first, last = _quarter_months(quarter, fiscal_year_start_month)
+    days = np.array([first, last + 1], dtype="datetime64[M]").astype("datetime64[D]").view(np.int64)
+    return int(days[0]) * _DAY_US, (int(days[1]) - 1) * _DAY_US
+
+
+def _quarter_range(first: str, last: str) -> list[str]:
+    """:func:`quarter_range` counted on quarter numbers (year * 4 + quarter), for labels written 2026-Q1."""
+    start, end = _LABEL.match(first), _LABEL.match(last)
+    if start is None or end is None:
+        return quarter_range(first, last)
+    numbers = range(int(start.group(1)) * 4 + int(start.group(2)) - 1, int(end.group(1)) * 4 + int(end.group(2)))
+    return [f"{number // 4}-Q{number % 4 + 1}" for number in numbers]
+
+
+def _quarter_labels(months: np.ndarray, fiscal_year_start_month: int) -> list[str]:
+    """The quarter of each month (a :func:`_month` number), labelled as :func:`quarters_of` labels a
+    date in it: the fiscal year is named by the year it ends in."""
+    shifted = months - (fiscal_year_start_month - 1)
+    years = 1970 + shifted // 12 + (fiscal_year_start_month != 1)
+    return [f"{year}-Q{quarter}" for year, quarter in zip(years.tolist(), (shifted % 12 // 3 + 1).tolist(), strict=True)]
+
+
+def _month_stamps(months: np.ndarray) -> np.ndarray:
+    """Month numbers as the first day of each month (``datetime64[us]``)."""
+    return months.astype("datetime64[M]").astype("datetime64[us]")
 
 
 # --------------------------------------------------------------------------------------
@@ -335,6 +377,112 @@ def _theme_rows(wb: Workbook, tab: str) -> np.ndarray:
                  _sheets(wb, "themes"), blank_matches_nothing=False)
 
 
+@_compiled
+def _theme_titles(wb: Workbook, tab: str) -> pa.Array:
+    """For each row of ``tab``, the title of its theme in its sheet (null when none)."""
+    return _take(_arrow(wb, "themes", "title"), _theme_rows(wb, tab))
+
+
+@_compiled
+def _theme_order(wb: Workbook) -> np.ndarray:
+    """The themes' positions ordered by quarter, team and theme id (stable, blanks last)."""
+    return _sort(*(_arrow(wb, "themes", column) for column in ("quarter", "team", "theme_id")))
+
+
+@_compiled
+def _months(wb: Workbook, tab: str, column: str) -> np.ndarray:
+    """Each date's month as :func:`_month` numbers it (:data:`_NAT` when blank): each distinct day
+    is put in its month once."""
+    stamps = _stamps(wb, tab, column)
+    dated = stamps != _NAT
+    days = np.where(dated, stamps // _DAY_US, 0)
+    if not dated.any():
+        return np.full(len(stamps), _NAT, dtype=np.int64)
+    first = int(days[dated].min())
+    span = int(days[dated].max()) - first + 1
+    if span > 4 * len(stamps) + 100_000:  # dates far apart: each one converted
+        month_of = stamps.view("datetime64[us]").astype("datetime64[M]").view(np.int64)
+        return np.where(dated, month_of, _NAT)
+    month_of_day = (np.arange(first, first + span).astype("datetime64[D]").astype("datetime64[M]").view(np.int64))
+    return np.where(dated, month_of_day[np.where(dated, days - first, 0)], _NAT)
+
+
+@_compiled
+def _roles(wb: Workbook) -> np.ndarray:
+    """Each critique's roles in the room as bits (bit n: ``ROLES[n]``), each distinct cell read once."""
+    codes, cells = pd.factorize(wb.critiques["roles"])
+    bits = np.array([sum(1 << n for n, role in enumerate(ROLES) if role in cell) for cell in cells], dtype=np.int64)
+    return np.append(bits, 0)[codes]
+
+
+@_compiled
+def _participants(wb: Workbook) -> list[str]:
+    """Everyone in a critique's ``participants``, each distinct list read once, in order."""
+    return [name for names in dict.fromkeys(wb.critiques["participants"].to_numpy(dtype=object)) for name in names]
+
+
+@_compiled
+def _by_date(wb: Workbook, descending: bool) -> np.ndarray:
+    """The decisions' positions by date (stable, blank dates last): newest first when ``descending``,
+    else oldest first and then by ``decision_id`` (blank last)."""
+    dates = _stamps(wb, "decisions", "date")
+    if descending:
+        return np.argsort(np.where(dates == _NAT, np.iinfo(np.int64).max, -dates), kind="stable")
+    return _sort(_blank_last(dates), _arrow(wb, "decisions", "decision_id"))
+
+
+@_compiled
+def _decision_ranks(wb: Workbook) -> np.ndarray:
+    """A number per decision that orders them by date, ``decision_id`` and sheet (blanks last; equal
+    keys, equal numbers): read off the kept (date, id) order."""
+    decisions = wb.decisions
+    order = _by_date(wb, False)
+    if not len(order):
+        return order
+    ids, dates = _arrow(wb, "decisions", "decision_id").take(pa.array(order)), _blank_last(_stamps(wb, "decisions", "date"))[order]
+    same_id = pc.fill_null(pc.equal(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False) | \
+        (pc.is_null(ids[1:]).to_numpy(zero_copy_only=False) & pc.is_null(ids[:-1]).to_numpy(zero_copy_only=False))
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.r_[0, np.cumsum(~(same_id & (dates[1:] == dates[:-1])))]
+    sheets = decisions["sheet"].array.codes.astype(np.int64)
+    return ranks * (sheets.max() + 1) + sheets
+
+
+@_compiled
+def _decision_keys(wb: Workbook) -> tuple[np.ndarray, bool]:
+    """Each decision's (sheet, ``decision_id``) as the position of the first decision with both (-1
+    when the id is blank), and whether two decisions share them."""
+    sheets = _sheets(wb, "decisions")
+    ids = _arrow(wb, "decisions", "decision_id")
+    if len(ids) and (sheets == sheets[0]).all() and len(pc.unique(ids)) == len(ids):  # one sheet, no id twice
+        return np.where(ids.is_valid().to_numpy(zero_copy_only=False), np.arange(len(ids)), -1), False
+    keys = _find(ids, sheets, ids, sheets)
+    return keys, bool(((keys >= 0) & (keys != np.arange(len(keys)))).any())
+
+
+@_compiled
+def _replaced_by(wb: Workbook) -> np.ndarray:
+    """For each decision, the earliest decision (by date, then id) of its sheet whose ``supersedes``
+    names it (-1 when none)."""
+    supersedes = _arrow(wb, "decisions", "supersedes")
+    naming = _by_date(wb, False)
+    naming = naming[supersedes.is_valid().to_numpy(zero_copy_only=False)[naming]]
+    sheets = _sheets(wb, "decisions")
+    at = _find(_arrow(wb, "decisions", "decision_id"), sheets, supersedes.take(pa.array(naming)), sheets[naming])
+    return np.append(naming, -1)[at]
+
+
+@_compiled
+def _ledger_order(wb: Workbook) -> np.ndarray:
+    """The commitments' positions by ``committed_on`` and ``commitment_id`` (stable, blanks last)."""
+    return _sort(_blank_last(_stamps(wb, "commitments", "committed_on")), _arrow(wb, "commitments", "commitment_id"))
+
+
+# --------------------------------------------------------------------------------------
+# Citations: the decisions' source_ids and critique_ids, flattened once
+# --------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, eq=False)
 class _Cited:
     """The sources (or critiques) the decisions name: one item per id in a cell, in the order of the
@@ -396,19 +544,13 @@ def _joined_names(wb: Workbook, kind: str) -> pa.Array:
 
 
 @_compiled
-def _decision_keys(wb: Workbook) -> tuple[np.ndarray, bool]:
-    """Each decision's (sheet, ``decision_id``) as the position of the first decision with both (-1
-    when the id is blank), and whether two decisions share them."""
-    sheets = _sheets(wb, "decisions")
-    ids = _arrow(wb, "decisions", "decision_id")
-    if len(ids) and (sheets == sheets[0]).all() and len(pc.unique(ids)) == len(ids):  # one sheet, no id twice
-        return np.where(ids.is_valid().to_numpy(zero_copy_only=False), np.arange(len(ids)), -1), False
-    keys = _find(ids, sheets, ids, sheets)
-    return keys, bool(((keys >= 0) & (keys != np.arange(len(keys)))).any())
+def _pair_ids(wb: Workbook) -> pa.Array:
+    """The ids of every source and then every critique item of :func:`_cited`, as one array."""
+    return pa.concat_arrays([_cited(wb, "source").ids, _cited(wb, "critique").ids])
 
 
 # --------------------------------------------------------------------------------------
-# Picked rows
+# Picked rows, quarters in scope and lists of rows
 # --------------------------------------------------------------------------------------
 
 
@@ -428,8 +570,119 @@ def _in_quarter(wb: Workbook, f: Filters, tab: str, quarter: str | None) -> np.n
     return _picked(wb, f if quarter is None else f.in_quarters(quarter), tab)
 
 
+def _in_scope(wb: Workbook, f: Filters) -> list[str]:
+    """:func:`quarters_in_scope` with :func:`_quarter_range`."""
+    if f.quarters is not None:
+        return _quarter_range(*f.quarters)
+    present = selection.present_quarters(wb)
+    return _quarter_range(present[0], present[-1]) if present else []
+
+
+def _scope(wb: Workbook, f: Filters, public: Callable[..., pd.DataFrame]) -> tuple[list[str], pd.DataFrame | None]:
+    """The quarters in scope, and with none (a workbook with nothing dated in it), ``public``'s own
+    definition's answer: its empty table's dtypes are what pandas makes of no quarters."""
+    quarters = _in_scope(wb, f)
+    return quarters, None if quarters else public.definition(wb, f)  # type: ignore[attr-defined]
+
+
+def _per_quarter(wb: Workbook, tab: str, column: str, rows: np.ndarray, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
+    """How many of ``rows`` (a mask) have each of ``quarters`` in the label column ``column``."""
+    codes = _codes(wb, tab, column)
+    at, counts = codes.in_order(list(quarters)), codes.count(rows)
+    out = np.zeros(len(quarters), dtype=np.int64)
+    out[at[at >= 0]] = counts[at >= 0]
+    return out
+
+
+def _positions(wb: Workbook, tab: str, column: str, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
+    """Each row's position in ``quarters`` by its label column ``column`` (-1 when not among them)."""
+    codes = _codes(wb, tab, column)
+    return codes.per_row(codes.in_order(list(quarters)), -1)
+
+
+def _listed(wb: Workbook, tab: str, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of ``tab`` at ``rows`` (positions, in order), indexed 0, 1, 2…"""
+    return _frame({column: _column(wb, tab, column, rows) for column in columns}, len(rows))
+
+
+def _in_order(wb: Workbook, tab: str, rows: np.ndarray, dated: str, id_column: str) -> np.ndarray:
+    """``rows`` (positions in table order) by the date ``dated``, then ``id_column`` (stable, blanks last)."""
+    return rows[_sort(_blank_last(_stamps(wb, tab, dated)[rows]), _arrow(wb, tab, id_column).take(pa.array(rows)))]
+
+
+def _dated_in(wb: Workbook, tab: str, column: str, quarter: str) -> np.ndarray:
+    """Which rows of ``tab`` have a ``column`` date from the first to the last day of ``quarter``."""
+    first, last = _quarter_days(quarter, wb.options.fiscal_year_start_month)
+    stamps = _stamps(wb, tab, column)
+    return (stamps != _NAT) & (stamps >= first) & (stamps <= last)
+
+
+def _each(codes: _Codes, per_value: list[Any], rows: np.ndarray) -> pa.Array:
+    """``per_value[code]`` for the rows at ``rows`` (null when the row is blank), as Arrow text."""
+    return _take(pa.array(per_value, pa.large_string()), codes.codes[rows])
+
+
+def _dates(stamps: np.ndarray) -> np.ndarray:
+    """int64 microseconds as ``datetime.date`` objects (NaT where blank), as ``Series.dt.date`` gives:
+    each distinct day made once."""
+    dated = stamps != _NAT
+    days = np.where(dated, stamps // _DAY_US, 0)
+    distinct = _distinct(days)
+    made = distinct.astype("datetime64[D]").astype(object)
+    dates = made[np.searchsorted(distinct, days)]
+    dates[~dated] = pd.NaT
+    return dates
+
+
 # --------------------------------------------------------------------------------------
-# Impact: citations and what is built on them
+# The sidebar
+# --------------------------------------------------------------------------------------
+
+
+@kernel(selection.present_quarters)
+def present_quarters(wb: Workbook) -> list[str]:
+    """:func:`selection.present_quarters` from the kept distinct labels of each quarter column; the
+    pruned and shipped dates are put in quarters once per distinct month (checked against
+    ``quarters_of`` for every month of the years 1000-2999 and every fiscal start)."""
+    found = {label for tab in TABS for label in _codes(wb, tab, "quarter").values}
+    for tab, column in (("sources", "pruned_on"), ("commitments", "shipped_on")):
+        months = _months(wb, tab, column)
+        found.update(_quarter_labels(_distinct(months[months != _NAT]), wb.options.fiscal_year_start_month))
+    return sorted(label for label in found if selection.is_label(label))
+
+
+def _distinct_text(columns: list[pd.Series]) -> list[str]:
+    """The distinct values of ``columns`` one after the other, in order of first appearance, blanks
+    left out: one Arrow hash pass."""
+    return pc.unique(pc.drop_null(pa.chunked_array([_text(column) for column in columns], pa.large_string()))).to_pylist()
+
+
+def _as_text(values: pa.Array) -> list[Any]:
+    """Arrow text as the Python values of ``Series.astype(str)`` (a blank is NaN)."""
+    if values.null_count:
+        return pd.Series(pd.array(values, dtype="string")).astype(str).tolist()
+    return values.to_pylist()
+
+
+@kernel(selection.choices)
+def choices(wb: Workbook) -> dict[str, object]:
+    """:func:`selection.choices` from the kept distinct values of each column (in order of first
+    appearance, as the definition's ``unique`` finds them) and the themes' kept order."""
+    teams = _distinct_text([wb.tables[tab]["team"] for tab in TABS])
+    named = _distinct_text([wb.tables[tab][column] for tab, column in PERSON_COLUMNS.items()])
+    order = _theme_order(wb)
+    rows = order[_first_of_each(_arrow(wb, "themes", "theme_id").take(pa.array(order)))]
+    ids, titles = (_as_text(_arrow(wb, "themes", column).take(pa.array(rows))) for column in ("theme_id", "title"))
+    return {
+        "quarters": selection.present_quarters(wb),
+        "teams": selection._distinct_names([str(team) for team in teams]),
+        "people": selection._distinct_names([str(name) for name in [*named, *_participants(wb)]]),
+        "themes": dict(zip(ids, titles, strict=True)),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Impact
 # --------------------------------------------------------------------------------------
 
 
@@ -513,56 +766,6 @@ def cited_names(wb: Workbook, f: Filters) -> pd.DataFrame:
                    "learned_with": _string(_names_by_decision(wb, f, "critique", rows))}, len(rows))
 
 
-@_compiled
-def _by_date(wb: Workbook, descending: bool) -> np.ndarray:
-    """The decisions' positions by date (stable, blank dates last): newest first when ``descending``,
-    else oldest first and then by ``decision_id`` (blank last)."""
-    dates = _stamps(wb, "decisions", "date")
-    if descending:
-        return np.argsort(np.where(dates == _NAT, np.iinfo(np.int64).max, -dates), kind="stable")
-    return _sort(_blank_last(dates), _arrow(wb, "decisions", "decision_id"))
-
-
-@_compiled
-def _replaced_by(wb: Workbook) -> np.ndarray:
-    """For each decision, the earliest decision (by date, then id) of its sheet whose ``supersedes``
-    names it (-1 when none)."""
-    supersedes = _arrow(wb, "decisions", "supersedes")
-    naming = _by_date(wb, False)
-    naming = naming[supersedes.is_valid().to_numpy(zero_copy_only=False)[naming]]
-    sheets = _sheets(wb, "decisions")
-    at = _find(_arrow(wb, "decisions", "decision_id"), sheets, supersedes.take(pa.array(naming)), sheets[naming])
-    return np.append(naming, -1)[at]
-
-
-@_compiled
-def _theme_titles(wb: Workbook, tab: str) -> pa.Array:
-    """For each row of ``tab``, the title of its theme in its sheet (null when none)."""
-    return _take(_arrow(wb, "themes", "title"), _theme_rows(wb, tab))
-
-
-def _each(codes: _Codes, per_value: list[Any], rows: np.ndarray) -> pa.Array:
-    """``per_value[code]`` for the rows at ``rows`` (null when the row is blank), as Arrow text."""
-    return _take(pa.array(per_value, pa.large_string()), codes.codes[rows])
-
-
-@_compiled
-def _decision_ranks(wb: Workbook) -> np.ndarray:
-    """A number per decision that orders them by date, ``decision_id`` and sheet (blanks last; equal
-    keys, equal numbers): read off the kept (date, id) order."""
-    decisions = wb.decisions
-    order = _by_date(wb, False)
-    if not len(order):
-        return order
-    ids, dates = _arrow(wb, "decisions", "decision_id").take(pa.array(order)), _blank_last(_stamps(wb, "decisions", "date"))[order]
-    same_id = pc.fill_null(pc.equal(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False) | \
-        (pc.is_null(ids[1:]).to_numpy(zero_copy_only=False) & pc.is_null(ids[:-1]).to_numpy(zero_copy_only=False))
-    ranks = np.empty(len(order), dtype=np.int64)
-    ranks[order] = np.r_[0, np.cumsum(~(same_id & (dates[1:] == dates[:-1])))]
-    sheets = decisions["sheet"].array.codes.astype(np.int64)
-    return ranks * (sheets.max() + 1) + sheets
-
-
 @kernel(network.top_sources)
 def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
     """:func:`network.top_sources` from the kept citations: a (sheet, id) group is the cited row (an
@@ -595,35 +798,6 @@ def top_sources(wb: Workbook, f: Filters, n: int | None = 10) -> pd.DataFrame:
                    "kind": _string(_take(_arrow(wb, "sources", "kind"), rows)),
                    "decisions": counts[keys[first[order]]].astype(np.int64),
                    "sheet": _categorical(wb, "decisions", "sheet", cited.decision[at])}, len(at))
-
-
-def _by_text_within(order: np.ndarray, major: np.ndarray, text: pa.Array, at: np.ndarray) -> np.ndarray:
-    """``order`` (positions sorted by ``major``), with each run of equal ``major`` put in the order of
-    the text ``text[at[position]]`` (stable): a pair is swapped by one vectorised comparison, longer
-    runs go through Arrow's stable sort."""
-    if len(order) < 2:
-        return order
-    keys = major[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(order)])
-    order = order.copy()
-    first = starts[sizes == 2]
-    if len(first):
-        swap = pc.less(text.take(pa.array(at[order[first + 1]])), text.take(pa.array(at[order[first]])))
-        swap = first[pc.fill_null(swap, False).to_numpy(zero_copy_only=False)]
-        order[swap], order[swap + 1] = order[swap + 1], order[swap].copy()
-    longer = sizes > 2
-    if longer.any():
-        rows = np.concatenate([np.arange(start, start + size) for start, size in zip(starts[longer], sizes[longer],
-                                                                                      strict=True)])
-        order[rows] = order[rows][_sort(keys[rows], text.take(pa.array(at[order[rows]])))]
-    return order
-
-
-@_compiled
-def _pair_ids(wb: Workbook) -> pa.Array:
-    """The ids of every source and then every critique item of :func:`_cited`, as one array."""
-    return pa.concat_arrays([_cited(wb, "source").ids, _cited(wb, "critique").ids])
 
 
 @kernel(impact.time_to_impact)
@@ -711,18 +885,6 @@ def learning_flows(wb: Workbook, f: Filters) -> pd.DataFrame:
                    "value": np.array([value for _, value in pairs], dtype=np.int64),
                    "source_stage": pd.array(stages[0], dtype="str"),
                    "target_stage": pd.array(stages[1], dtype="str")}, len(pairs))
-
-
-def _dates(stamps: np.ndarray) -> np.ndarray:
-    """int64 microseconds as ``datetime.date`` objects (NaT where blank), as ``Series.dt.date`` gives:
-    each distinct day made once."""
-    dated = stamps != _NAT
-    days = np.where(dated, stamps // _DAY_US, 0)
-    distinct = _distinct(days)
-    made = distinct.astype("datetime64[D]").astype(object)
-    dates = made[np.searchsorted(distinct, days)]
-    dates[~dated] = pd.NaT
-    return dates
 
 
 @kernel(impact.decision_log)
@@ -837,119 +999,37 @@ def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.Dat
                    "decisions": counts, "share": counts / total if total else np.full(3, np.nan)}, 3)
 
 
-
-# --------------------------------------------------------------------------------------
-# Quarters, months and the sidebar
-# --------------------------------------------------------------------------------------
-
-
-def _per_quarter(wb: Workbook, tab: str, column: str, rows: np.ndarray, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
-    """How many of ``rows`` (a mask) have each of ``quarters`` in the label column ``column``."""
-    codes = _codes(wb, tab, column)
-    at, counts = codes.in_order(list(quarters)), codes.count(rows)
-    out = np.zeros(len(quarters), dtype=np.int64)
-    out[at[at >= 0]] = counts[at >= 0]
-    return out
+@kernel(impact.decisions_per_quarter)
+def decisions_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`impact.decisions_per_quarter` by a bincount of the kept label codes."""
+    quarters, nothing = _scope(wb, f, impact.decisions_per_quarter)
+    if nothing is not None:
+        return nothing
+    return _frame({"quarter": pd.Index(quarters).array,
+                   "decisions": _per_quarter(wb, "decisions", "quarter", _picked(wb, f, "decisions"), quarters)},
+                  len(quarters))
 
 
-def _positions(wb: Workbook, tab: str, column: str, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
-    """Each row's position in ``quarters`` by its label column ``column`` (-1 when not among them)."""
-    codes = _codes(wb, tab, column)
-    return codes.per_row(codes.in_order(list(quarters)), -1)
-
-
-def _month(day: dt.date) -> int:
-    """The month of a date, as months since January 1970 (a monthly period's ordinal)."""
-    return (day.year - 1970) * 12 + day.month - 1
-
-
-@_compiled
-def _months(wb: Workbook, tab: str, column: str) -> np.ndarray:
-    """Each date's month as :func:`_month` numbers it (:data:`_NAT` when blank): each distinct day
-    is put in its month once."""
-    stamps = _stamps(wb, tab, column)
-    dated = stamps != _NAT
-    days = np.where(dated, stamps // _DAY_US, 0)
-    if not dated.any():
-        return np.full(len(stamps), _NAT, dtype=np.int64)
-    first = int(days[dated].min())
-    span = int(days[dated].max()) - first + 1
-    if span > 4 * len(stamps) + 100_000:  # dates far apart: each one converted
-        month_of = stamps.view("datetime64[us]").astype("datetime64[M]").view(np.int64)
-        return np.where(dated, month_of, _NAT)
-    month_of_day = (np.arange(first, first + span).astype("datetime64[D]").astype("datetime64[M]").view(np.int64))
-    return np.where(dated, month_of_day[np.where(dated, days - first, 0)], _NAT)
-
-
-def _month_stamps(months: np.ndarray) -> np.ndarray:
-    """Month numbers as the first day of each month (``datetime64[us]``)."""
-    return months.astype("datetime64[M]").astype("datetime64[us]")
-
-
-@kernel(selection.present_quarters)
-def present_quarters(wb: Workbook) -> list[str]:
-    """:func:`selection.present_quarters` from the kept distinct labels of each quarter column; the
-    pruned and shipped dates are put in quarters once per distinct month (checked against
-    ``quarters_of`` for every month of the years 1000-2999 and every fiscal start)."""
-    found = {label for tab in TABS for label in _codes(wb, tab, "quarter").values}
-    for tab, column in (("sources", "pruned_on"), ("commitments", "shipped_on")):
-        months = _months(wb, tab, column)
-        found.update(_quarter_labels(_distinct(months[months != _NAT]), wb.options.fiscal_year_start_month))
-    return sorted(label for label in found if selection.is_label(label))
-
-
-def _quarter_labels(months: np.ndarray, fiscal_year_start_month: int) -> list[str]:
-    """The quarter of each month (a :func:`_month` number), labelled as :func:`quarters_of` labels a
-    date in it: the fiscal year is named by the year it ends in."""
-    shifted = months - (fiscal_year_start_month - 1)
-    years = 1970 + shifted // 12 + (fiscal_year_start_month != 1)
-    return [f"{year}-Q{quarter}" for year, quarter in zip(years.tolist(), (shifted % 12 // 3 + 1).tolist(), strict=True)]
-
-
-@_compiled
-def _theme_order(wb: Workbook) -> np.ndarray:
-    """The themes' positions ordered by quarter, team and theme id (stable, blanks last)."""
-    return _sort(*(_arrow(wb, "themes", column) for column in ("quarter", "team", "theme_id")))
-
-
-@_compiled
-def _participants(wb: Workbook) -> list[str]:
-    """Everyone in a critique's ``participants``, each distinct list read once, in order."""
-    return [name for names in dict.fromkeys(wb.critiques["participants"].to_numpy(dtype=object)) for name in names]
-
-
-def _distinct_text(columns: list[pd.Series]) -> list[str]:
-    """The distinct values of ``columns`` one after the other, in order of first appearance, blanks
-    left out: one Arrow hash pass."""
-    return pc.unique(pc.drop_null(pa.chunked_array([_text(column) for column in columns], pa.large_string()))).to_pylist()
-
-
-def _as_text(values: pa.Array) -> list[Any]:
-    """Arrow text as the Python values of ``Series.astype(str)`` (a blank is NaN)."""
-    if values.null_count:
-        return pd.Series(pd.array(values, dtype="string")).astype(str).tolist()
-    return values.to_pylist()
-
-
-@kernel(selection.choices)
-def choices(wb: Workbook) -> dict[str, object]:
-    """:func:`selection.choices` from the kept distinct values of each column (in order of first
-    appearance, as the definition's ``unique`` finds them) and the themes' kept order."""
-    teams = _distinct_text([wb.tables[tab]["team"] for tab in TABS])
-    named = _distinct_text([wb.tables[tab][column] for tab, column in PERSON_COLUMNS.items()])
-    order = _theme_order(wb)
-    rows = order[_first_of_each(_arrow(wb, "themes", "theme_id").take(pa.array(order)))]
-    ids, titles = (_as_text(_arrow(wb, "themes", column).take(pa.array(rows))) for column in ("theme_id", "title"))
-    return {
-        "quarters": selection.present_quarters(wb),
-        "teams": selection._distinct_names([str(team) for team in teams]),
-        "people": selection._distinct_names([str(name) for name in [*named, *_participants(wb)]]),
-        "themes": dict(zip(ids, titles, strict=True)),
-    }
+@kernel(impact.decisions_by_category)
+def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
+    """:func:`impact.decisions_by_category` by a bincount of (quarter, category) numbers."""
+    quarters, nothing = _scope(wb, f, impact.decisions_by_category)
+    if nothing is not None:
+        return nothing
+    rows = _picked(wb, f, "decisions")
+    quarter = _positions(wb, "decisions", "quarter", quarters)
+    categories = _codes(wb, "decisions", "category")
+    category = categories.per_row(categories.in_order(list(DECISION_CATEGORIES)), -1)
+    both = rows & (quarter >= 0) & (category >= 0)
+    width = len(DECISION_CATEGORIES)
+    counts = np.bincount(quarter[both] * width + category[both], minlength=len(quarters) * width).astype(np.int64)
+    return _frame({"quarter": pd.Index(np.repeat(np.array(quarters, dtype=object), width).tolist()).array,
+                   "category": pd.Index(list(DECISION_CATEGORIES) * len(quarters)).array,
+                   "decisions": counts}, len(counts))
 
 
 # --------------------------------------------------------------------------------------
-# The playbook: step facts, the scorecard's rows and the score
+# The playbook
 # --------------------------------------------------------------------------------------
 
 
@@ -998,17 +1078,6 @@ def active_sources(wb: Workbook, f: Filters) -> pd.DataFrame:
     labels = pa.array(_codes(wb, "themes", "quarter").values, pa.large_string())
     return _frame({"sheet": _categorical(wb, "sources", "sheet", rows), "source_id": _column(wb, "sources", "source_id", rows),
                    "quarter": _string(labels.take(pa.array(quarter)))}, len(rows))
-
-
-@_compiled
-def _roles(wb: Workbook) -> np.ndarray:
-    """Each critique's roles in the room as bits (bit n: ``ROLES[n]``), each distinct cell read once."""
-    codes, cells = pd.factorize(wb.critiques["roles"])
-    bits = np.array([sum(1 << n for n, role in enumerate(ROLES) if role in cell) for cell in cells], dtype=np.int64)
-    return np.append(bits, 0)[codes]
-
-
-_PEER_BITS = sum(1 << ROLES.index(role) for role in cadence.PEER_ROLES)
 
 
 @kept
@@ -1179,17 +1248,12 @@ def theme_summary(wb: Workbook, f: Filters) -> pd.DataFrame:
     return _frame(columns, len(rows))
 
 
-
-def _scope(wb: Workbook, f: Filters, public: Callable[..., pd.DataFrame]) -> tuple[list[str], pd.DataFrame | None]:
-    """The quarters in scope, and with none (a workbook with nothing dated in it), ``public``'s own
-    definition's answer: its empty table's dtypes are what pandas makes of no quarters."""
-    quarters = _in_scope(wb, f)
-    return quarters, None if quarters else public.definition(wb, f)  # type: ignore[attr-defined]
-
-
 # --------------------------------------------------------------------------------------
 # The peer circle
 # --------------------------------------------------------------------------------------
+
+
+_PEER_BITS = sum(1 << ROLES.index(role) for role in cadence.PEER_ROLES)
 
 
 def _month_axis(wb: Workbook, f: Filters) -> np.ndarray:
@@ -1289,6 +1353,15 @@ def peer_roles_share(wb: Workbook, f: Filters) -> pd.DataFrame:
                    "share": share.astype(np.float64)}, len(quarters))
 
 
+@kernel(cadence.critiques_held_in)
+def critiques_held_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`cadence.critiques_held_in` from the picked mask and the quarter codes."""
+    rows = np.flatnonzero(_picked(wb, f.every_quarter, "critiques")
+                          & _codes(wb, "critiques", "quarter").where(quarter.__eq__))
+    return _listed(wb, "critiques", _in_order(wb, "critiques", rows, "date", "critique_id"),
+                   cadence.QUARTER_CRITIQUES_COLUMNS)
+
+
 # --------------------------------------------------------------------------------------
 # The learning network
 # --------------------------------------------------------------------------------------
@@ -1355,6 +1428,20 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = network.DORMANT_DAYS) 
     return _frame(columns, len(rows))
 
 
+@kernel(network.sources_added_in)
+def sources_added_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`network.sources_added_in` from the picked mask and the quarter codes."""
+    rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _codes(wb, "sources", "quarter").where(quarter.__eq__))
+    return _listed(wb, "sources", _in_order(wb, "sources", rows, "added_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
+
+
+@kernel(network.sources_pruned_in)
+def sources_pruned_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """:func:`network.sources_pruned_in` from the picked mask and the dates as int64."""
+    rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _dated_in(wb, "sources", "pruned_on", quarter))
+    return _listed(wb, "sources", _in_order(wb, "sources", rows, "pruned_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
+
+
 # --------------------------------------------------------------------------------------
 # Commitments
 # --------------------------------------------------------------------------------------
@@ -1376,12 +1463,6 @@ def commitments_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
     return _frame({"quarter": pd.Index(quarters).array,
                    "committed": _per_quarter(wb, "commitments", "quarter", rows, quarters),
                    "shipped": shipped, "shipped_on_time": shipped_on_time, "on_time_rate": rate}, len(quarters))
-
-
-@_compiled
-def _ledger_order(wb: Workbook) -> np.ndarray:
-    """The commitments' positions by ``committed_on`` and ``commitment_id`` (stable, blanks last)."""
-    return _sort(_blank_last(_stamps(wb, "commitments", "committed_on")), _arrow(wb, "commitments", "commitment_id"))
 
 
 _STATES = ("shipped_late", "shipped", "dropped", "overdue", "in_progress", "planned")
@@ -1434,86 +1515,6 @@ def carried_over(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     reasons = np.select([earlier[rows] & later[rows], earlier[rows]], [0, 1], 2)
     columns["reason"] = _words(reasons, ("committed earlier, due later", "committed earlier", "due later"))
     return _frame(columns, len(rows))
-
-
-# --------------------------------------------------------------------------------------
-# Decisions per quarter
-# --------------------------------------------------------------------------------------
-
-
-@kernel(impact.decisions_per_quarter)
-def decisions_per_quarter(wb: Workbook, f: Filters) -> pd.DataFrame:
-    """:func:`impact.decisions_per_quarter` by a bincount of the kept label codes."""
-    quarters, nothing = _scope(wb, f, impact.decisions_per_quarter)
-    if nothing is not None:
-        return nothing
-    return _frame({"quarter": pd.Index(quarters).array,
-                   "decisions": _per_quarter(wb, "decisions", "quarter", _picked(wb, f, "decisions"), quarters)},
-                  len(quarters))
-
-
-@kernel(impact.decisions_by_category)
-def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
-    """:func:`impact.decisions_by_category` by a bincount of (quarter, category) numbers."""
-    quarters, nothing = _scope(wb, f, impact.decisions_by_category)
-    if nothing is not None:
-        return nothing
-    rows = _picked(wb, f, "decisions")
-    quarter = _positions(wb, "decisions", "quarter", quarters)
-    categories = _codes(wb, "decisions", "category")
-    category = categories.per_row(categories.in_order(list(DECISION_CATEGORIES)), -1)
-    both = rows & (quarter >= 0) & (category >= 0)
-    width = len(DECISION_CATEGORIES)
-    counts = np.bincount(quarter[both] * width + category[both], minlength=len(quarters) * width).astype(np.int64)
-    return _frame({"quarter": pd.Index(np.repeat(np.array(quarters, dtype=object), width).tolist()).array,
-                   "category": pd.Index(list(DECISION_CATEGORIES) * len(quarters)).array,
-                   "decisions": counts}, len(counts))
-
-
-
-# --------------------------------------------------------------------------------------
-# The retro's lists of the quarter's rows
-# --------------------------------------------------------------------------------------
-
-
-def _listed(wb: Workbook, tab: str, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of ``tab`` at ``rows`` (positions, in order), indexed 0, 1, 2…"""
-    return _frame({column: _column(wb, tab, column, rows) for column in columns}, len(rows))
-
-
-def _in_order(wb: Workbook, tab: str, rows: np.ndarray, dated: str, id_column: str) -> np.ndarray:
-    """``rows`` (positions in table order) by the date ``dated``, then ``id_column`` (stable, blanks last)."""
-    return rows[_sort(_blank_last(_stamps(wb, tab, dated)[rows]), _arrow(wb, tab, id_column).take(pa.array(rows)))]
-
-
-def _dated_in(wb: Workbook, tab: str, column: str, quarter: str) -> np.ndarray:
-    """Which rows of ``tab`` have a ``column`` date from the first to the last day of ``quarter``."""
-    first, last = _quarter_days(quarter, wb.options.fiscal_year_start_month)
-    stamps = _stamps(wb, tab, column)
-    return (stamps != _NAT) & (stamps >= first) & (stamps <= last)
-
-
-@kernel(network.sources_added_in)
-def sources_added_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
-    """:func:`network.sources_added_in` from the picked mask and the quarter codes."""
-    rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _codes(wb, "sources", "quarter").where(quarter.__eq__))
-    return _listed(wb, "sources", _in_order(wb, "sources", rows, "added_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
-
-
-@kernel(network.sources_pruned_in)
-def sources_pruned_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
-    """:func:`network.sources_pruned_in` from the picked mask and the dates as int64."""
-    rows = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _dated_in(wb, "sources", "pruned_on", quarter))
-    return _listed(wb, "sources", _in_order(wb, "sources", rows, "pruned_on", "source_id"), network.QUARTER_SOURCES_COLUMNS)
-
-
-@kernel(cadence.critiques_held_in)
-def critiques_held_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
-    """:func:`cadence.critiques_held_in` from the picked mask and the quarter codes."""
-    rows = np.flatnonzero(_picked(wb, f.every_quarter, "critiques")
-                          & _codes(wb, "critiques", "quarter").where(quarter.__eq__))
-    return _listed(wb, "critiques", _in_order(wb, "critiques", rows, "date", "critique_id"),
-                   cadence.QUARTER_CRITIQUES_COLUMNS)
 
 
 @kernel(commitments.shipped_in)

@@ -378,12 +378,6 @@ def _theme_rows(wb: Workbook, tab: str) -> np.ndarray:
 
 
 @_compiled
-def _theme_titles(wb: Workbook, tab: str) -> pa.Array:
-    """For each row of ``tab``, the title of its theme in its sheet (null when none)."""
-    return _take(_arrow(wb, "themes", "title"), _theme_rows(wb, tab))
-
-
-@_compiled
 def _theme_order(wb: Workbook) -> np.ndarray:
     """The themes' positions ordered by quarter, team and theme id (stable, blanks last)."""
     return _sort(*(_arrow(wb, "themes", column) for column in ("quarter", "team", "theme_id")))
@@ -395,15 +389,18 @@ def _months(wb: Workbook, tab: str, column: str) -> np.ndarray:
     is put in its month once."""
     stamps = _stamps(wb, tab, column)
     dated = stamps != _NAT
-    days = np.where(dated, stamps // _DAY_US, 0)
     if not dated.any():
         return np.full(len(stamps), _NAT, dtype=np.int64)
-    first = int(days[dated].min())
-    span = int(days[dated].max()) - first + 1
+    every = dated.all()
+    days = stamps // _DAY_US if every else np.where(dated, stamps // _DAY_US, 0)
+    first = int(days.min() if every else days[dated].min())
+    span = int(days.max() if every else days[dated].max()) - first + 1
     if span > 4 * len(stamps) + 100_000:  # dates far apart: each one converted
         month_of = stamps.view("datetime64[us]").astype("datetime64[M]").view(np.int64)
-        return np.where(dated, month_of, _NAT)
+        return month_of if every else np.where(dated, month_of, _NAT)
     month_of_day = (np.arange(first, first + span).astype("datetime64[D]").astype("datetime64[M]").view(np.int64))
+    if every:
+        return month_of_day[days - first]
     return np.where(dated, month_of_day[np.where(dated, days - first, 0)], _NAT)
 
 
@@ -909,7 +906,7 @@ def _log(wb: Workbook, f: Filters, rows: np.ndarray) -> dict[str, Any]:
                    "quarter": _column(wb, "decisions", "quarter", rows),
                    "category": _string(_each(categories, words, rows)),
                    "summary": _column(wb, "decisions", "summary", rows),
-                   "theme": _string(_theme_titles(wb, "decisions").take(pa.array(rows))),
+                   "theme": _string(_take(_arrow(wb, "themes", "title"), _theme_rows(wb, "decisions")[rows])),
                    "learned_from": _string(_names_by_decision(wb, f, "source", rows)),
                    "learned_with": _string(_names_by_decision(wb, f, "critique", rows)),
                    "impact": impact_,
@@ -1202,14 +1199,22 @@ def step_rows(wb: Workbook, f: Filters, quarter: str) -> dict[str, list[str]]:
     active = sources[active_quarter == labels.index(quarter)] if quarter in labels else sources[:0]
     shipped, written = np.flatnonzero(in_quarter["commitments"]), np.flatnonzero(in_quarter["decisions"])
     return {
-        "themes": _column(wb, "themes", "theme_id", set_).tolist(),
-        "titles": _column(wb, "themes", "title", set_).tolist(),
-        "dropped": _column(wb, "themes", "theme_id", dropped_).tolist(),
-        "source_ids": _column(wb, "sources", "source_id", active).tolist(),
-        "commitment_ids": _column(wb, "commitments", "commitment_id", shipped).tolist(),
-        "shipped_titles": _column(wb, "commitments", "title", shipped).tolist(),
-        "decision_ids": _column(wb, "decisions", "decision_id", written).tolist(),
+        "themes": _listed_text(wb, "themes", "theme_id", set_),
+        "titles": _listed_text(wb, "themes", "title", set_),
+        "dropped": _listed_text(wb, "themes", "theme_id", dropped_),
+        "source_ids": _listed_text(wb, "sources", "source_id", active),
+        "commitment_ids": _listed_text(wb, "commitments", "commitment_id", shipped),
+        "shipped_titles": _listed_text(wb, "commitments", "title", shipped),
+        "decision_ids": _listed_text(wb, "decisions", "decision_id", written),
     }
+
+
+def _listed_text(wb: Workbook, tab: str, column: str, rows: np.ndarray) -> list[Any]:
+    """A text column of ``tab`` at ``rows`` as the list ``Series.tolist()`` gives (a blank is <NA>),
+    converted by Arrow."""
+    values = _arrow(wb, tab, column).take(pa.array(rows))
+    listed = values.to_pylist()
+    return [pd.NA if value is None else value for value in listed] if values.null_count else listed
 
 
 # --------------------------------------------------------------------------------------

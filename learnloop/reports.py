@@ -30,8 +30,12 @@ import plotly.graph_objects as go
 
 from learnloop import charts, metrics
 from learnloop.filters import Filters, current_quarter
+from learnloop.metrics.cadence import QUARTER_CRITIQUES_COLUMNS, critiques_held_in
+from learnloop.metrics.commitments import shipped_in
+from learnloop.metrics.impact import decisions_in
+from learnloop.metrics.network import QUARTER_SOURCES_COLUMNS, sources_added_in, sources_pruned_in
 from learnloop.metrics.quarters import next_quarter, previous_quarter, quarter_bounds, quarter_range
-from learnloop.metrics.selection import present_quarters, select
+from learnloop.metrics.selection import present_quarters
 from learnloop.safe import printable
 from learnloop.words import and_list, left_out, plural
 from learnloop.workbook import Workbook
@@ -46,8 +50,8 @@ _CATEGORY_COUNTS = {"decision": ("decision", "decisions"),
 STATE_LABELS = {"planned": "planned", "in_progress": "in progress", "overdue": "overdue", "shipped": "shipped",
                  "shipped_late": "shipped late", "dropped": "dropped"}
 
-SOURCE_COLUMNS = ["source_id", "name", "kind", "owner", "team", "added_on", "pruned_on"]
-CRITIQUE_COLUMNS = ["critique_id", "date", "artifact_type", "artifact", "presenter", "roles", "team"]
+SOURCE_COLUMNS = QUARTER_SOURCES_COLUMNS
+CRITIQUE_COLUMNS = QUARTER_CRITIQUES_COLUMNS
 TREND_COLUMNS = ["quarter", "score", "critiques", "decisions", "shipped"]
 
 
@@ -104,20 +108,6 @@ class Retro:
         self.in_quarter = replace(self.f, quarters=(quarter, quarter))
         self.in_window = replace(self.f, quarters=(self.window[0], quarter))
 
-    def _in_quarter(self, tab: str, order: list[str], columns: list[str], dated: str | None = None) -> pd.DataFrame:
-        """The ``columns`` of the quarter's rows of ``tab`` (by the quarter the row is in, or with
-        ``dated``, by that date column), ordered by ``order``."""
-        frame = select(self.wb, self.f).tables[tab]
-        if dated is None:
-            rows = frame[frame["quarter"].eq(self.quarter).fillna(False).to_numpy(dtype=bool)]
-        else:
-            rows = frame[self._dated_in_quarter(frame[dated])]
-        return rows.sort_values(order, kind="stable")[columns].reset_index(drop=True)
-
-    def _dated_in_quarter(self, dates: pd.Series) -> pd.Series:
-        """Which of ``dates`` fall in the quarter (first to last day; a blank never does)."""
-        return dates.between(pd.Timestamp(self.start), pd.Timestamp(self.end)).fillna(False).to_numpy(dtype=bool)
-
     # The scorecard and the headline numbers ----------------------------------------------
 
     @cached_property
@@ -152,12 +142,12 @@ class Retro:
     @cached_property
     def sources_added(self) -> pd.DataFrame:
         """Sources added during the quarter, in the order added. Columns: :data:`SOURCE_COLUMNS`."""
-        return self._in_quarter("sources", ["added_on", "source_id"], SOURCE_COLUMNS)
+        return sources_added_in(self.wb, self.f, self.quarter)
 
     @cached_property
     def sources_pruned(self) -> pd.DataFrame:
         """Sources pruned during the quarter (whenever added), in the order pruned."""
-        return self._in_quarter("sources", ["pruned_on", "source_id"], SOURCE_COLUMNS, dated="pruned_on")
+        return sources_pruned_in(self.wb, self.f, self.quarter)
 
     @cached_property
     def top_sources(self) -> pd.DataFrame:
@@ -174,7 +164,7 @@ class Retro:
     @cached_property
     def critiques(self) -> pd.DataFrame:
         """Critiques held in the quarter, in date order. Columns: :data:`CRITIQUE_COLUMNS`."""
-        return self._in_quarter("critiques", ["date", "critique_id"], CRITIQUE_COLUMNS)
+        return critiques_held_in(self.wb, self.f, self.quarter)
 
     @cached_property
     def roles(self) -> pd.DataFrame:
@@ -192,11 +182,7 @@ class Retro:
     def shipped(self) -> pd.DataFrame:
         """Commitments shipped during the quarter (whenever made): :func:`metrics.commitment_ledger`
         rows, ``state`` shipped or shipped_late, in the order shipped."""
-        ledger = metrics.commitment_ledger(self.wb, self.f)
-        if ledger.empty:
-            return ledger
-        shipped = ledger[self._dated_in_quarter(ledger["shipped_on"])]
-        return shipped.sort_values(["shipped_on", "commitment_id"], kind="stable").reset_index(drop=True)
+        return shipped_in(self.wb, self.f, self.quarter)
 
     @cached_property
     def carried(self) -> pd.DataFrame:
@@ -210,10 +196,7 @@ class Retro:
     def decisions(self) -> pd.DataFrame:
         """The quarter's decision write-ups, oldest first: :func:`metrics.decision_log` columns plus
         ``category_key`` (decision, discovery_cadence, bet) and ``supersedes``."""
-        log = metrics.decision_log(self.wb, self.in_quarter)
-        rows = select(self.wb, self.in_quarter).decisions[["sheet", "decision_id", "category", "supersedes"]]
-        log = log.merge(rows.rename(columns={"category": "category_key"}), on=["sheet", "decision_id"], how="left")
-        return log.sort_values(["date", "decision_id"], kind="stable").reset_index(drop=True)
+        return decisions_in(self.wb, self.f, self.quarter)
 
     # Against earlier quarters -------------------------------------------------------------
 

@@ -25,6 +25,8 @@ CRITIQUES_PER_MONTH_COLUMNS = ["month", "critiques"]
 ROLES_COVERAGE_COLUMNS = ["month", "role", "critiques"]
 ARTIFACT_TYPES_COLUMNS = ["artifact_type", "critiques"]
 PEER_ROLES_SHARE_COLUMNS = ["quarter", "critiques", "all_present", "share"]
+#: The columns of the retro's list of critiques held in a quarter.
+QUARTER_CRITIQUES_COLUMNS = ["critique_id", "date", "artifact_type", "artifact", "presenter", "roles", "team"]
 
 
 def month_axis(s: Selection) -> pd.PeriodIndex:
@@ -136,3 +138,13 @@ def peer_roles_share(wb: Workbook, f: Filters) -> pd.DataFrame:
     per_quarter = per_quarter.reindex(list(s.quarters)).fillna({"critiques": 0, "all_present": 0})
     return per_quarter.rename_axis("quarter").reset_index().astype({"critiques": "int64", "all_present": "int64",
                                                                    "share": "float64"})
+
+
+@kept
+def critiques_held_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """The critiques held in ``quarter`` (by the quarter of their date), in date order, then by id.
+    Teams, people and themes filters apply; the quarter range does not. Columns: ``critique_id``,
+    ``date``, ``artifact_type``, ``artifact``, ``presenter``, ``roles``, ``team``."""
+    critiques = select(wb, f.every_quarter).critiques
+    held = critiques[critiques["quarter"].eq(quarter).fillna(False).to_numpy(dtype=bool)]
+    return held.sort_values(["date", "critique_id"], kind="stable")[QUARTER_CRITIQUES_COLUMNS].reset_index(drop=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from learnloop.metrics.cache import metric
+from learnloop.metrics.cache import kept, metric
 from learnloop.metrics.playbook import Kpi
 from learnloop.metrics.quarters import quarter_bounds
 from learnloop.metrics.selection import empty, select
@@ -143,3 +143,16 @@ def commitment_figures(wb: Workbook, f: Filters) -> list[Kpi]:
         figure("dropped", "Dropped", int(states.get("dropped", 0)),
                "Of the commitments made in the selected quarters, those dropped."),
     ]
+
+
+@kept
+def shipped_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """The commitments shipped during ``quarter`` (``shipped_on`` from its first to its last day),
+    whenever made: :func:`commitment_ledger` rows (``state`` as of today), in the order shipped,
+    then by id. Teams, people and themes filters apply; the quarter range does not."""
+    ledger = commitment_ledger(wb, f.every_quarter)
+    if ledger.empty:
+        return ledger
+    first, last = quarter_bounds(quarter, wb.options.fiscal_year_start_month)
+    shipped = ledger[ledger["shipped_on"].between(pd.Timestamp(first), pd.Timestamp(last)).fillna(False).to_numpy(dtype=bool)]
+    return shipped.sort_values(["shipped_on", "commitment_id"], kind="stable").reset_index(drop=True)

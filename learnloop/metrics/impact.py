@@ -156,6 +156,18 @@ def decision_log(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 
 @kept
+def decisions_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """The decision write-ups of ``quarter``, oldest first, then by id: the :func:`decision_log`
+    columns plus ``category_key`` (decision, discovery_cadence, bet) and ``supersedes``. Teams,
+    people and themes filters apply; the quarter range does not."""
+    in_quarter = f.in_quarters(quarter)
+    log = decision_log(wb, in_quarter)
+    rows = select(wb, in_quarter).decisions[["sheet", "decision_id", "category", "supersedes"]]
+    log = log.merge(rows.rename(columns={"category": "category_key"}), on=["sheet", "decision_id"], how="left")
+    return log.sort_values(["date", "decision_id"], kind="stable").reset_index(drop=True)
+
+
+@kept
 def cited_names(wb: Workbook, f: Filters) -> pd.DataFrame:
     """For each selected decision that names a source or critique (``sheet``, ``decision_id``, in that
     order): ``learned_from``, the names of the sources it names, and ``learned_with``, the artifacts of

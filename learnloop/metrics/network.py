@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from data_schemas.sources import SOURCE_KINDS
-from learnloop.metrics.cache import metric
+from learnloop.metrics.cache import kept, metric
 from learnloop.metrics.impact import citations
 from learnloop.metrics.quarters import quarter_bounds
 from learnloop.metrics.selection import empty, select
@@ -23,6 +23,8 @@ SOURCES_FLOW_COLUMNS = ["quarter", "added", "pruned", "active_at_end"]
 SOURCE_KINDS_COLUMNS = ["kind", "sources"]
 TOP_SOURCES_COLUMNS = ["source_id", "name", "kind", "decisions", "sheet"]
 DORMANT_COLUMNS = ["source_id", "name", "kind", "owner", "team", "last_engaged_on", "days_since", "sheet"]
+#: The columns of the retro's lists of sources added and pruned in a quarter.
+QUARTER_SOURCES_COLUMNS = ["source_id", "name", "kind", "owner", "team", "added_on", "pruned_on"]
 
 
 def _up_to(quarters: pd.Series, scope: list[str]) -> pd.Series:
@@ -110,3 +112,25 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = DORMANT_DAYS) -> pd.Da
         return empty(DORMANT_COLUMNS)
     dormant = dormant.sort_values(["days_since", "source_id"], ascending=[False, True], kind="stable")
     return dormant.reset_index(drop=True).astype({"days_since": "int64"})[DORMANT_COLUMNS]
+
+
+@kept
+def sources_added_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """The sources added during ``quarter`` (by the quarter of their ``added_on``), in the order
+    added, then by id. Teams, people and themes filters apply; the quarter range does not.
+    Columns: ``source_id``, ``name``, ``kind``, ``owner``, ``team``, ``added_on``, ``pruned_on``."""
+    sources = select(wb, f.every_quarter).sources
+    added = sources[sources["quarter"].eq(quarter).fillna(False).to_numpy(dtype=bool)]
+    return added.sort_values(["added_on", "source_id"], kind="stable")[QUARTER_SOURCES_COLUMNS].reset_index(drop=True)
+
+
+@kept
+def sources_pruned_in(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
+    """The sources pruned during ``quarter`` (``pruned_on`` from its first to its last day),
+    whenever added, in the order pruned, then by id. Teams, people and themes filters apply; the
+    quarter range does not. Columns as :func:`sources_added_in`."""
+    s = select(wb, f.every_quarter)
+    first, last = quarter_bounds(quarter, s.fiscal_start)
+    in_quarter = s.sources["pruned_on"].between(pd.Timestamp(first), pd.Timestamp(last)).fillna(False)
+    pruned = s.sources[in_quarter.to_numpy(dtype=bool)]
+    return pruned.sort_values(["pruned_on", "source_id"], kind="stable")[QUARTER_SOURCES_COLUMNS].reset_index(drop=True)

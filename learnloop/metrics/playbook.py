@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -85,10 +86,11 @@ def step_facts(wb: Workbook, f: Filters) -> pd.DataFrame:
     return facts.join(in_the_room.reindex(facts.index, fill_value=False))
 
 
-def facts_for(wb: Workbook, f: Filters, quarters: list[str]) -> pd.DataFrame:
+@kept
+def facts_for(wb: Workbook, f: Filters, quarters: tuple[str, ...]) -> pd.DataFrame:
     """:func:`step_facts` for ``quarters`` (in that order), and whether each step is done; a quarter
     with nothing in it has every count 0 and no step done."""
-    facts = step_facts(wb, f.every_quarter).reindex(quarters)
+    facts = step_facts(wb, f.every_quarter).reindex(list(quarters))
     facts[FACT_COUNTS] = facts[FACT_COUNTS].fillna(0).astype("int64")
     facts[list(ROLES)] = facts[list(ROLES)].fillna(False).astype(bool)
     facts["theme_set"] = facts["themes"] >= 1
@@ -146,24 +148,24 @@ def scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
 
     Teams, people and themes filters apply; the quarter range does not (``quarter`` is the quarter).
     """
-    facts = facts_for(wb, f, [quarter]).iloc[0]
-    s = select(wb, f.every_quarter)
+    return card(quarter, facts_for(wb, f, (quarter,)).iloc[0], step_rows(wb, f, quarter))
+
+
+def card(quarter: str, facts: Mapping[str, Any], rows: dict[str, list[str]]) -> Scorecard:
+    """The :func:`scorecard` of ``quarter`` in words, from its :func:`facts_for` row and :func:`step_rows`."""
     names = {key: name for _, key, name in STEPS}
 
     def step(number: int, key: str, evidence: str, detail: dict[str, Any]) -> Step:
         return Step(number, names[key], bool(facts[key]), evidence, detail, key)
 
-    themes = s.themes[s.themes["quarter"].eq(quarter).fillna(False)]
-    dropped = themes["status"].eq("dropped").fillna(False)
-    set_, dropped_ = themes[~dropped], themes[dropped]
-    if len(set_):
-        evidence = f"{plural(len(set_), 'theme')}: " + "; ".join(set_["title"])
+    if rows["themes"]:
+        evidence = f"{plural(len(rows['themes']), 'theme')}: " + "; ".join(rows["titles"])
     else:
-        evidence = "No theme set" + (f" ({plural(len(dropped_), 'theme')} dropped)" if len(dropped_) else "")
-    one = step(1, "theme_set", evidence, {"themes": set_["theme_id"].tolist(), "dropped": dropped_["theme_id"].tolist()})
+        dropped = rows["dropped"]
+        evidence = "No theme set" + (f" ({plural(len(dropped), 'theme')} dropped)" if dropped else "")
+    one = step(1, "theme_set", evidence, {"themes": rows["themes"], "dropped": rows["dropped"]})
 
-    active = active_sources(wb, f.every_quarter)
-    active_ids = active.loc[active["quarter"].eq(quarter), "source_id"].tolist()
+    active_ids = rows["source_ids"]
     added, pruned = int(facts["added"]), int(facts["pruned"])
     reviewed = added + pruned > 0
     evidence = f"{plural(len(active_ids), 'active source')} on this quarter's themes"
@@ -183,16 +185,39 @@ def scorecard(wb: Workbook, f: Filters, quarter: str) -> Scorecard:
                                               "months": MONTHS_PER_QUARTER, "roles_present": present,
                                               "roles_missing": missing})
 
-    shipped = s.commitments[s.commitments["shipped_quarter"].eq(quarter).fillna(False)]
-    evidence = (f"{plural(len(shipped), 'artifact')} shipped: " + "; ".join(shipped["title"]) if len(shipped)
+    shipped = rows["commitment_ids"]
+    evidence = (f"{plural(len(shipped), 'artifact')} shipped: " + "; ".join(rows["shipped_titles"]) if shipped
                 else "No artifact shipped this quarter")
-    four = step(4, "artifact_shipped", evidence, {"shipped": len(shipped),
-                                                  "commitment_ids": shipped["commitment_id"].tolist()})
+    four = step(4, "artifact_shipped", evidence, {"shipped": len(shipped), "commitment_ids": shipped})
 
-    written = s.decisions[s.decisions["quarter"].eq(quarter).fillna(False)]
-    evidence = plural(len(written), "decision write-up") if len(written) else "No decision write-up this quarter"
-    five = step(5, "loop_closed", evidence, {"decisions": len(written), "decision_ids": written["decision_id"].tolist()})
+    written = rows["decision_ids"]
+    evidence = plural(len(written), "decision write-up") if written else "No decision write-up this quarter"
+    five = step(5, "loop_closed", evidence, {"decisions": len(written), "decision_ids": written})
     return Scorecard(quarter, (one, two, three, four, five))
+
+
+@kept
+def step_rows(wb: Workbook, f: Filters, quarter: str) -> dict[str, list[str]]:
+    """The rows the :func:`scorecard` of ``quarter`` names, each in sheet order: the ids and titles of
+    the themes set for it (``themes``, ``titles``) and the ids of those dropped (``dropped``); the
+    active sources on its themes (``source_ids``, as :func:`active_sources` lists them); the
+    commitments shipped in it (``commitment_ids``, ``shipped_titles``); the decisions written up in
+    it (``decision_ids``). Teams, people and themes filters apply; the quarter range does not."""
+    s = select(wb, f.every_quarter)
+    themes = s.themes[s.themes["quarter"].eq(quarter).fillna(False)]
+    dropped = themes["status"].eq("dropped").fillna(False)
+    active = active_sources(wb, f.every_quarter)
+    shipped = s.commitments[s.commitments["shipped_quarter"].eq(quarter).fillna(False)]
+    written = s.decisions[s.decisions["quarter"].eq(quarter).fillna(False)]
+    return {
+        "themes": themes["theme_id"][~dropped].tolist(),
+        "titles": themes["title"][~dropped].tolist(),
+        "dropped": themes["theme_id"][dropped].tolist(),
+        "source_ids": active.loc[active["quarter"].eq(quarter), "source_id"].tolist(),
+        "commitment_ids": shipped["commitment_id"].tolist(),
+        "shipped_titles": shipped["title"].tolist(),
+        "decision_ids": written["decision_id"].tolist(),
+    }
 
 
 @metric(columns=SCORE_TREND_COLUMNS)
@@ -202,7 +227,7 @@ def score_trend(wb: Workbook, f: Filters) -> pd.DataFrame:
     Columns: ``quarter``, ``score`` and one True/False column per step: ``theme_set``,
     ``pln_curated``, ``peer_circle``, ``artifact_shipped``, ``loop_closed``.
     """
-    facts = facts_for(wb, f, list(select(wb, f).quarters))
+    facts = facts_for(wb, f, select(wb, f).quarters)
     return facts.reset_index()[SCORE_TREND_COLUMNS]
 
 
@@ -217,7 +242,7 @@ def quarter_numbers(wb: Workbook, f: Filters) -> pd.DataFrame:
 
     Columns: ``quarter``, ``score``, ``critiques``, ``decisions``, ``shipped``.
     """
-    facts = facts_for(wb, f, list(select(wb, f).quarters))
+    facts = facts_for(wb, f, select(wb, f).quarters)
     return facts.reset_index()[QUARTER_NUMBERS_COLUMNS]
 
 
@@ -248,7 +273,6 @@ def kpi_text(value: float | int | None, unit: str) -> str:
     return f"{value:g}"
 
 
-@metric()
 def under_way(wb: Workbook, f: Filters, quarter: str) -> bool:
     """Whether ``quarter`` is still under way: today (the filters' today) falls inside it, so its
     numbers are to date, not final."""
@@ -256,6 +280,7 @@ def under_way(wb: Workbook, f: Filters, quarter: str) -> bool:
     return start <= f.today() < end
 
 
+@metric()
 def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     """The four headline numbers for ``quarter``, each against the quarter before it: the playbook
     score, critiques held, decisions written up and the traced share.
@@ -271,25 +296,30 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     range does not.
     """
     previous = previous_quarter(quarter)
+    if not under_way(wb, f, quarter):
+        facts = facts_for(wb, f, (quarter, previous))
+        return headline_numbers(facts.loc[quarter], facts.loc[previous], traced_share(wb, f, quarter),
+                                traced_share(wb, f, previous))
     fiscal = wb.options.fiscal_year_start_month
-    start = quarter_bounds(quarter, fiscal)[0]
-    today = f.today()
-    still_running = under_way(wb, f, quarter)
-    if still_running:
-        into = today - start
-        now_wb = as_it_stood(wb, today)
-        before_wb = as_it_stood(wb, min(quarter_bounds(previous, fiscal)[0] + into, quarter_bounds(previous, fiscal)[1]))
-    else:
-        now_wb = before_wb = wb
-    now, before = facts_for(now_wb, f, [quarter]).iloc[0], facts_for(before_wb, f, [previous]).iloc[0]
+    start, today = quarter_bounds(quarter, fiscal)[0], f.today()
+    first, after = quarter_bounds(previous, fiscal)
+    now_wb, before_wb = as_it_stood(wb, today), as_it_stood(wb, min(first + (today - start), after))
     days = plural((today - start).days + 1, "day")
-    suffix = " to date" if still_running else ""
+    return headline_numbers(facts_for(now_wb, f, (quarter,)).iloc[0], facts_for(before_wb, f, (previous,)).iloc[0],
+                            traced_share(now_wb, f, quarter), traced_share(before_wb, f, previous),
+                            to_date=f"its first {days}, against the first {days} of {previous}")
 
+
+def headline_numbers(now: Mapping[str, Any], before: Mapping[str, Any], traced_now: float | None,
+                     traced_before: float | None, *, to_date: str | None = None) -> list[Kpi]:
+    """:func:`kpis` from the :func:`facts_for` rows of the quarter and of the quarter before, and the
+    traced share of each. ``to_date`` (the quarter is under way) says what is compared: each name
+    then ends in "to date" and its help says so."""
     def kpi(name: str, key: str, unit: Literal["score", "count", "share"], value: Any, earlier: Any, help: str) -> Kpi:
         delta = None if value is None or earlier is None else value - earlier
-        if still_running:
-            help += f" The quarter is under way: its first {days}, against the first {days} of {previous}."
-        return Kpi(name + suffix, value, earlier, delta, help, key, unit)
+        if to_date:
+            return Kpi(f"{name} to date", value, earlier, delta, f"{help} The quarter is under way: {to_date}.", key, unit)
+        return Kpi(name, value, earlier, delta, help, key, unit)
 
     return [
         kpi("Playbook score", "playbook_score", "score", int(now["score"]), int(before["score"]),
@@ -299,6 +329,6 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
             "Peer-circle critiques of experiments, roadmaps and discovery plans dated in the quarter."),
         kpi("Decisions written up", "decisions_written", "count", int(now["decisions"]), int(before["decisions"]),
             "Write-ups of what changed in a decision, the discovery cadence or a bet, dated in the quarter."),
-        kpi("Traced share", "traced_share", "share", traced_share(now_wb, f, quarter), traced_share(before_wb, f, previous),
+        kpi("Traced share", "traced_share", "share", traced_now, traced_before,
             "Share of the quarter's decision write-ups that name at least one source or critique they came from."),
     ]

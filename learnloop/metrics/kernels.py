@@ -619,16 +619,32 @@ def _each(codes: _Codes, per_value: list[Any], rows: np.ndarray) -> pa.Array:
     return _take(pa.array(per_value, pa.large_string()), codes.codes[rows])
 
 
+def _whole_numbers(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Floats as ``Series.astype("Int64")`` makes them (NaN as <NA>), built straight from the values
+    when every one is a whole number (else pandas' own cast, with its error)."""
+    blank = np.isnan(values)
+    whole = np.where(blank, 0, values)
+    with np.errstate(invalid="ignore"):
+        numbers = whole.astype(np.int64)
+    if np.isfinite(whole).all() and (numbers == whole).all():
+        return pd.arrays.IntegerArray(numbers, blank)
+    return pd.Series(values).astype("Int64").array
+
+
 def _dates(stamps: np.ndarray) -> np.ndarray:
     """int64 microseconds as ``datetime.date`` objects (NaT where blank), as ``Series.dt.date`` gives:
     each distinct day made once."""
     dated = stamps != _NAT
-    days = np.where(dated, stamps // _DAY_US, 0)
-    distinct = _distinct(days)
-    made = distinct.astype("datetime64[D]").astype(object)
-    dates = made[np.searchsorted(distinct, days)]
-    dates[~dated] = pd.NaT
-    return dates
+    if not dated.any():
+        return np.full(len(stamps), pd.NaT, dtype=object)
+    days = stamps // _DAY_US
+    first, last = int(days[dated].min()), int(days[dated].max())
+    if last - first > 4 * len(stamps) + 100_000:  # dates far apart: each one made
+        made = days.astype("datetime64[D]").astype(object)
+    else:  # a table of the days in the span, each made once
+        made = np.arange(first, last + 1).astype("datetime64[D]").astype(object)[np.where(dated, days - first, 0)]
+    made[~dated] = pd.NaT
+    return made
 
 
 # --------------------------------------------------------------------------------------
@@ -900,7 +916,7 @@ def _log(wb: Workbook, f: Filters, rows: np.ndarray) -> dict[str, Any]:
     decisions = wb.decisions
     categories = _codes(wb, "decisions", "category")
     words = pd.Series(categories.values, dtype="string").str.replace("_", " ").tolist()
-    impact_ = pd.Series(decisions["impact"].to_numpy()[rows]).astype("Int64").array
+    impact_ = _whole_numbers(decisions["impact"].to_numpy()[rows])
     return {"decision_id": _column(wb, "decisions", "decision_id", rows),
                    "date": _dates(_stamps(wb, "decisions", "date")[rows]),
                    "quarter": _column(wb, "decisions", "quarter", rows),

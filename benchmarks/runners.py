@@ -223,13 +223,18 @@ def kernel_gains(wb: Any, runs: int) -> dict[str, dict[str, float]]:
 
     from learnloop.filters import Filters, current_quarter
     from learnloop.metrics import cache
+    from learnloop.metrics.selection import present_quarters
 
     f = Filters()
     gains = {}
     for definition, fast in cache._KERNELS.items():
         parameters = inspect.signature(definition).parameters
-        needs_quarter = "quarter" in parameters and parameters["quarter"].default is inspect.Parameter.empty
-        args = (current_quarter(f, wb.options.fiscal_year_start_month),) if needs_quarter else ()
+        # The arguments as the pages pass them: filters (some are of the workbook alone), this quarter,
+        # or every quarter the workbook has.
+        given = {"f": f, "quarter": current_quarter(f, wb.options.fiscal_year_start_month),
+                 "quarters": tuple(present_quarters(wb))}
+        args = tuple(given[name] for name, parameter in list(parameters.items())[1:]
+                     if name in given and parameter.default is inspect.Parameter.empty)
         times: dict[str, list[float]] = {"definition_s": [], "kernel_s": []}
         for _ in range(runs):
             for name, work in (("definition_s", definition), ("kernel_s", fast)):
@@ -237,9 +242,9 @@ def kernel_gains(wb: Any, runs: int) -> dict[str, dict[str, float]]:
                 started = time.perf_counter()
                 if name == "definition_s":
                     with cache.definitions_only():
-                        work(fresh, f, *args)
+                        work(fresh, *args)
                 else:
-                    work(fresh, f, *args)
+                    work(fresh, *args)
                 times[name].append(time.perf_counter() - started)
         gains[definition.__name__] = {name: statistics.median(values) for name, values in times.items()}
     return gains

@@ -13,7 +13,7 @@ from learnloop.metrics.cache import kept, metric
 from learnloop.metrics.cadence import PEER_ROLE_NAMES, roles_in_the_room
 from learnloop.metrics.impact import traced_share
 from learnloop.metrics.quarters import previous_quarter, quarter_bounds
-from learnloop.metrics.selection import as_it_stood, present_quarters, select
+from learnloop.metrics.selection import present_quarters, quarter_as_it_stood, select
 from learnloop.words import and_list, plural
 
 if TYPE_CHECKING:
@@ -303,7 +303,8 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
     fiscal = wb.options.fiscal_year_start_month
     start, today = quarter_bounds(quarter, fiscal)[0], f.today()
     first, after = quarter_bounds(previous, fiscal)
-    now_wb, before_wb = as_it_stood(wb, today), as_it_stood(wb, min(first + (today - start), after))
+    now_wb = quarter_as_it_stood(wb, quarter, today)
+    before_wb = quarter_as_it_stood(wb, previous, min(first + (today - start), after))
     days = plural((today - start).days + 1, "day")
     return headline_numbers(facts_for(now_wb, f, (quarter,)).iloc[0], facts_for(before_wb, f, (previous,)).iloc[0],
                             traced_share(now_wb, f, quarter), traced_share(before_wb, f, previous),

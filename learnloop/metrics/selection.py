@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from learnloop.metrics.cache import kept
-from learnloop.metrics.quarters import is_label, quarter_range, quarters_of
+from learnloop.metrics.quarters import is_label, quarter_bounds, quarter_range, quarters_of
 from learnloop.workbook import Workbook
 
 if TYPE_CHECKING:
@@ -195,30 +195,29 @@ def choices(wb: Workbook) -> dict[str, object]:
     }
 
 
-@kept
-def as_it_stood(wb: Workbook, day: dt.date) -> Workbook:
-    """The workbook as it stood at the end of ``day``: the sources added, critiques held, commitments
-    made and decisions written by then; a source pruned or engaged with later, or a commitment shipped
-    later, as it was that day (not yet). Themes are kept as they are (they name their own quarter)."""
+def quarter_as_it_stood(wb: Workbook, quarter: str, day: dt.date) -> Workbook:
+    """What ``quarter``'s playbook numbers see of the workbook as it stood at the end of ``day``: every
+    theme; the sources added by then, a source pruned or engaged with later as it was that day; and the
+    critiques held, commitments shipped and decisions written from the quarter's first day to ``day``
+    (a commitment shipped later is not shipped yet). The quarter's step facts and traced share are
+    those of the whole workbook cut at ``day``; other quarters' are not, so the copy serves that one
+    quarter (and holds a quarter's rows, not every quarter's)."""
     fiscal = wb.options.fiscal_year_start_month
-    cut = pd.Timestamp(day)
+    first, cut = pd.Timestamp(quarter_bounds(quarter, fiscal)[0]), pd.Timestamp(day)
 
-    def by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        return frame[(frame[column] <= cut).fillna(False).to_numpy(dtype=bool)]
+    def dated(frame: pd.DataFrame, column: str, since: pd.Timestamp | None = None) -> np.ndarray:
+        by_then = (frame[column] <= cut).fillna(False).to_numpy(dtype=bool)
+        return by_then if since is None else by_then & (frame[column] >= since).fillna(False).to_numpy(dtype=bool)
 
-    sources = by(wb.sources, "added_on")
+    sources = wb.sources[dated(wb.sources, "added_on")]
     later = {column: sources[column] > cut for column in ("pruned_on", "last_engaged_on")}
     sources = sources.assign(pruned_on=sources["pruned_on"].mask(later["pruned_on"]),
                              last_engaged_on=sources["last_engaged_on"].mask(later["last_engaged_on"]))
     sources = sources.assign(pruned_quarter=quarters_of(sources["pruned_on"], fiscal))
-    commitments = by(wb.commitments, "committed_on")
-    shipped_later = commitments["shipped_on"] > cut
-    commitments = commitments.assign(shipped_on=commitments["shipped_on"].mask(shipped_later),
-                                     status=commitments["status"].mask(shipped_later & commitments["status"].eq("shipped"),
-                                                                       "in_progress"))
+    commitments = wb.commitments[dated(wb.commitments, "committed_on") & dated(wb.commitments, "shipped_on", first)]
     commitments = commitments.assign(shipped_quarter=quarters_of(commitments["shipped_on"], fiscal))
-    tables = {"themes": wb.themes, "sources": sources, "critiques": by(wb.critiques, "date"),
-              "commitments": commitments, "decisions": by(wb.decisions, "date")}
+    tables = {"themes": wb.themes, "sources": sources, "critiques": wb.critiques[dated(wb.critiques, "date", first)],
+              "commitments": commitments, "decisions": wb.decisions[dated(wb.decisions, "date", first)]}
     return dataclasses.replace(wb, tables=tables)
 
 

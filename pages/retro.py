@@ -11,7 +11,10 @@ SLIDES = ("Playbook scorecard", "What we learned from", "What we learned with", 
 
 
 def _step(delta: int) -> None:
-    st.session_state["slide"] = min(max(int(st.session_state.get("slide") or 1) + delta, 1), len(SLIDES))
+    # From the slide last drawn, not the slide widget's value: a key pressed while a step is still being
+    # drawn can come with the widget's value from before that step, and would step to the same slide again.
+    shown = st.session_state.get("retro-shown-slide") or st.session_state.get("slide") or 1
+    st.session_state["slide"] = min(max(int(shown) + delta, 1), len(SLIDES))
 
 
 wb = ui.workbook()
@@ -27,7 +30,8 @@ ui.link_note("quarter", "slide", "presentation")
 with st.container(horizontal=True, vertical_alignment="center", key="retro-controls"):
     quarter = st.selectbox("Quarter", choices, key="quarter", label_visibility="collapsed", width=150)
     st.button("Previous", key="retro-previous", icon=":material/arrow_back:", on_click=_step, args=(-1,))
-    slide = st.pagination(len(SLIDES), key="slide", max_visible_pages=len(SLIDES))
+    slide = st.session_state["retro-shown-slide"] = st.pagination(len(SLIDES), key="slide",
+                                                                  max_visible_pages=len(SLIDES))
     st.button("Next", key="retro-next", icon=":material/arrow_forward:", icon_position="right", on_click=_step,
               args=(1,))
     presenting = st.toggle("Presentation mode", key="presentation", help="Esc leaves it; ← → step the slides.")

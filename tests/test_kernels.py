@@ -115,3 +115,24 @@ def test_a_kernel_gives_its_definitions_answer(name, book):
         with cache.definitions_only():
             plain = call(definition, wb, f, args)
         assert_same(call(fast, wb, f, args), plain, f"{name} on {book} with {f}")
+
+
+UNDER_WAY_DAYS = [dt.date(2026, 10, 1), TODAY, dt.date(2026, 12, 31), dt.date(2026, 5, 31), dt.date(2026, 3, 31)]
+
+
+@pytest.mark.parametrize("book", list(WORKBOOKS))
+def test_an_under_way_quarters_headline_numbers_are_its_definitions(book):
+    """The quarter holding today, on its first day, a day inside it and its last day (the quarter
+    before is then cut at a day past its own end, or on it), with each filter's teams, people and themes."""
+    from learnloop.filters import current_quarter
+    from learnloop.metrics import playbook
+
+    wb = WORKBOOKS[book]()
+    for day in UNDER_WAY_DAYS:
+        for f in filter_sets(wb):
+            f = Filters(teams=f.teams, people=f.people, themes=f.themes, as_of=day)
+            quarter = current_quarter(f, wb.options.fiscal_year_start_month)
+            assert playbook.under_way(wb, f, quarter)
+            with cache.definitions_only():
+                plain = playbook.kpis.definition(wb, f, quarter)
+            assert_same(playbook.kpis.kernel(wb, f, quarter), plain, f"kpis of {quarter} on {book} with {f}")

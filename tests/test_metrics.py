@@ -758,3 +758,12 @@ def test_active_sources_are_counted_for_every_quarter_a_theme_is_kept_in(wb, rep
     active = playbook.active_sources(book, F())
     assert sorted(zip(active["quarter"], active["source_id"], strict=True)) == _active_by_hand(book)
     assert len(active) > 0
+
+
+@pytest.mark.parametrize(("day", "under_way"), [(dt.date(2026, 10, 1), True), (dt.date(2026, 12, 31), True),
+                                                (dt.date(2027, 1, 1), False), (dt.date(2026, 9, 30), False)])
+def test_a_quarter_is_under_way_from_its_first_day_to_its_last(day, under_way):
+    wb = load.workbook("demo", today=dt.date(2026, 11, 23))
+    f = fl.Filters(as_of=day)
+    assert m.under_way(wb, f, "2026-Q4") is under_way
+    assert all(kpi.name.endswith(" to date") is under_way for kpi in m.kpis(wb, f, "2026-Q4"))

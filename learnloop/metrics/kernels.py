@@ -52,6 +52,7 @@ from learnloop.metrics import cadence, commitments, impact, network, playbook, s
 from learnloop.metrics.cache import kept, kernel
 from learnloop.metrics.quarters import previous_quarter, quarter_bounds, quarter_range
 from learnloop.metrics.selection import PERSON_COLUMNS, TABS, empty, select
+from learnloop.words import plural
 
 if TYPE_CHECKING:
     from learnloop.filters import Filters
@@ -1047,12 +1048,11 @@ def decisions_by_category(wb: Workbook, f: Filters) -> pd.DataFrame:
 
 
 @kept
-def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`playbook.active_sources` as positions: each active source's row and its theme's quarter
-    (a code of the themes' quarter labels), in the definition's order. Each source finds its kept
-    themes' quarters through the first theme of its sheet and id (``searchsorted`` into the distinct
-    (theme, quarter) pairs when a theme is kept in several quarters); each quarter's last day is
-    worked out once; the pairs are put in quarter order by a radix sort."""
+def _tied(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
+    """The sources tied to a theme kept in a quarter, as positions: each source's row and its theme's
+    quarter (a code of the themes' quarter labels), once per quarter its theme is kept in. Each source
+    finds its kept themes' quarters through the first theme of its sheet and id (``searchsorted`` into
+    the distinct (theme, quarter) pairs when a theme is kept in several quarters)."""
     quarters = _codes(wb, "themes", "quarter")
     kept_themes = np.flatnonzero(_picked(wb, f, "themes") & ~_codes(wb, "themes", "status").where("dropped".__eq__)
                                  & (quarters.codes >= 0))
@@ -1071,6 +1071,17 @@ def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
         n = np.where(themes_of >= 0, hi - lo, 0)
         rows = np.repeat(sources, n)
         quarter = pairs[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(n.sum())] % span
+    return rows, quarter
+
+
+@kept
+def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`playbook.active_sources` as positions: :func:`_tied`'s pairs whose source is in the
+    network on the quarter's last day, in the definition's order. Each quarter's last day is worked
+    out once; the pairs are put in quarter order by a radix sort."""
+    rows, quarter = _tied(wb, f)
+    quarters = _codes(wb, "themes", "quarter")
+    span = len(quarters.values)
     ends = np.zeros(span, dtype=np.int64)
     for code in _distinct(quarter).tolist():
         ends[code] = _quarter_days(quarters.values[code], wb.options.fiscal_year_start_month)[1]
@@ -1144,7 +1155,11 @@ def _steps(wb: Workbook, f: Filters, quarters: tuple[str, ...]) -> dict[str, np.
     facts = _facts(wb, f.every_quarter)
     at = {label: n for n, label in enumerate(selection.present_quarters(wb))}
     where = np.array([at.get(quarter, -1) for quarter in quarters], dtype=np.int64)
-    steps = {name: np.append(values, np.zeros(1, dtype=values.dtype))[where] for name, values in facts.items()}
+    return _judged({name: np.append(values, np.zeros(1, dtype=values.dtype))[where] for name, values in facts.items()})
+
+
+def _judged(steps: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`_facts`-like arrays with whether each step is done, and the score (as :func:`playbook.facts_for`)."""
     steps["theme_set"] = steps["themes"] >= 1
     steps["pln_curated"] = (steps["active_sources"] >= playbook.MIN_ACTIVE_SOURCES) & (steps["added"] + steps["pruned"] > 0)
     steps["peer_circle"] = (steps["months_with_critiques"] == playbook.MONTHS_PER_QUARTER) & np.logical_and.reduce(
@@ -1196,12 +1211,67 @@ def scorecard(wb: Workbook, f: Filters, quarter: str) -> playbook.Scorecard:
 @kernel(playbook.kpis)
 def kpis(wb: Workbook, f: Filters, quarter: str) -> list[playbook.Kpi]:
     """:func:`playbook.kpis` by :func:`playbook.headline_numbers` from :func:`_facts` itself; a quarter
-    still under way compares workbooks cut at two days, which its definition does."""
-    if playbook.under_way(wb, f, quarter):
-        return playbook.kpis.definition(wb, f, quarter)
+    still under way from :func:`_as_it_stood` at today and at the same day of the quarter before."""
     previous = previous_quarter(quarter)
-    now, before = _facts_of(wb, f, (quarter, previous))
-    return playbook.headline_numbers(now, before, impact.traced_share(wb, f, quarter), impact.traced_share(wb, f, previous))
+    if not playbook.under_way(wb, f, quarter):
+        now, before = _facts_of(wb, f, (quarter, previous))
+        return playbook.headline_numbers(now, before, impact.traced_share(wb, f, quarter),
+                                         impact.traced_share(wb, f, previous))
+    fiscal = wb.options.fiscal_year_start_month
+    start, today = quarter_bounds(quarter, fiscal)[0], f.today()
+    first, last = quarter_bounds(previous, fiscal)
+    (now, traced_now), (before, traced_before) = (_as_it_stood(wb, f, quarter, today),
+                                                  _as_it_stood(wb, f, previous, min(first + (today - start), last)))
+    days = plural((today - start).days + 1, "day")
+    return playbook.headline_numbers(now, before, traced_now, traced_before,
+                                     to_date=f"its first {days}, against the first {days} of {previous}")
+
+
+def _as_it_stood(wb: Workbook, f: Filters, quarter: str, day: dt.date) -> tuple[dict[str, Any], float | None]:
+    """:func:`playbook.facts_for`'s row for ``quarter`` and its traced share, in the workbook as
+    :func:`selection.quarter_as_it_stood` cuts it at the end of ``day``: masks of the rows dated by
+    then (and from the quarter's first day) over the kept arrays, not a copy of the tables."""
+    fiscal = wb.options.fiscal_year_start_month
+    first, cut = _quarter_days(quarter, fiscal)[0], int(np.datetime64(day, "D").astype("datetime64[us]").view(np.int64))
+
+    def dated(tab: str, column: str, since: int | None = None) -> np.ndarray:
+        stamps = _stamps(wb, tab, column)
+        by_then = (stamps != _NAT) & (stamps <= cut)
+        return by_then if since is None else by_then & (stamps >= since)
+
+    def in_quarter(tab: str, column: str = "quarter") -> np.ndarray:
+        return _codes(wb, tab, column).where(quarter.__eq__)
+
+    every = f.every_quarter
+    picked = {tab: _picked(wb, every, tab) for tab in TABS}
+    dropped = _codes(wb, "themes", "status").where("dropped".__eq__)
+    themes = picked["themes"] & in_quarter("themes")
+    sources = picked["sources"] & dated("sources", "added_on")
+    critiques = picked["critiques"] & in_quarter("critiques") & dated("critiques", "date", first)
+    shipped = (picked["commitments"] & in_quarter("commitments", "shipped_quarter")
+               & dated("commitments", "committed_on") & dated("commitments", "shipped_on", first))
+    decisions = in_quarter("decisions") & dated("decisions", "date", first)
+    # In the network on the quarter's last day, as it stood: added by then, and not pruned by then.
+    last = min(cut, _quarter_days(quarter, fiscal)[1])
+    rows, theme_quarter = _tied(wb, every)
+    tied = rows[np.isin(theme_quarter, [n for n, label in enumerate(_codes(wb, "themes", "quarter").values) if label == quarter])]
+    added, pruned = _stamps(wb, "sources", "added_on")[tied], _stamps(wb, "sources", "pruned_on")[tied]
+    active = (added != _NAT) & (added <= last) & ~((pruned != _NAT) & (pruned <= last))
+    months = _months(wb, "critiques", "date")[critiques]
+    in_the_room = _role_counts(np.zeros(int(critiques.sum()), dtype=np.int64), _roles(wb)[critiques], 1)[0] > 0
+    facts = {
+        "themes": int((themes & ~dropped).sum()), "dropped_themes": int((themes & dropped).sum()),
+        "active_sources": int(active.sum()), "added": int((sources & in_quarter("sources")).sum()),
+        "pruned": int((sources & in_quarter("sources", "pruned_quarter") & dated("sources", "pruned_on")).sum()),
+        "critiques": int(critiques.sum()), "months_with_critiques": len(np.unique(months[months != _NAT])),
+        "shipped": int(shipped.sum()), "decisions": int((picked["decisions"] & decisions).sum()),
+        **{role: bool(in_the_room[n]) for n, role in enumerate(ROLES)},
+    }
+    steps = _judged({name: np.array([value]) for name, value in facts.items()})
+    traced = decisions & _in_quarter(wb, f, "decisions", quarter)
+    share = None if not traced.any() else float(((_cited(wb, "source").per_decision[traced] > 0)
+                                                 | (_cited(wb, "critique").per_decision[traced] > 0)).mean())
+    return {name: values[0] for name, values in steps.items()}, share
 
 
 @kernel(playbook.step_rows)

@@ -276,8 +276,8 @@ def kpi_text(value: float | int | None, unit: str) -> str:
 def under_way(wb: Workbook, f: Filters, quarter: str) -> bool:
     """Whether ``quarter`` is still under way: today (the filters' today) falls inside it, so its
     numbers are to date, not final."""
-    start, end = quarter_bounds(quarter, wb.options.fiscal_year_start_month)
-    return start <= f.today() < end
+    first, last = quarter_bounds(quarter, wb.options.fiscal_year_start_month)
+    return first <= f.today() <= last
 
 
 @metric()
@@ -302,9 +302,9 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
                                 traced_share(wb, f, previous))
     fiscal = wb.options.fiscal_year_start_month
     start, today = quarter_bounds(quarter, fiscal)[0], f.today()
-    first, after = quarter_bounds(previous, fiscal)
+    first, last = quarter_bounds(previous, fiscal)
     now_wb = quarter_as_it_stood(wb, quarter, today)
-    before_wb = quarter_as_it_stood(wb, previous, min(first + (today - start), after))
+    before_wb = quarter_as_it_stood(wb, previous, min(first + (today - start), last))
     days = plural((today - start).days + 1, "day")
     return headline_numbers(facts_for(now_wb, f, (quarter,)).iloc[0], facts_for(before_wb, f, (previous,)).iloc[0],
                             traced_share(now_wb, f, quarter), traced_share(before_wb, f, previous),

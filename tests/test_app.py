@@ -5,10 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_schemas import TABS
 from learnloop import metrics
 from learnloop.sources import files
-from tests.fixtures.messy import MESSY_TABS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/themes.py", "pages/learning_network.py", "pages/peer_circle.py",
@@ -26,18 +24,6 @@ def run_app(page: str | None = None, query: dict[str, str] | None = None) -> App
     if page and page != "pages/overview.py":
         at.switch_page(page).run()
     return at
-
-
-@pytest.fixture
-def empty_workbook(tmp_path, monkeypatch):
-    """A workbook with every tab and header, and no rows."""
-    tabs = {tab: [list(spec.model.columns())] for tab, spec in TABS.items()}
-    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(tabs, tmp_path / "empty.xlsx")))
-
-
-@pytest.fixture
-def messy_workbook(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(MESSY_TABS, tmp_path / "messy.xlsx")))
 
 
 @pytest.fixture

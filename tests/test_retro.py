@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_schemas import TABS
 from learnloop import load, reports
 from learnloop.filters import Filters
 from learnloop.sources import files
 from tests.browser import ARTIFACTS, streamlit_server
-from tests.fixtures.messy import MESSY_TABS
 from tests.fixtures.small import raw_tabs
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -42,17 +40,6 @@ def heading(at: AppTest) -> str:
 def demo_workbook(monkeypatch):
     monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
     monkeypatch.delenv("LEARNLOOP_SHEET", raising=False)
-
-
-@pytest.fixture
-def empty_workbook(tmp_path, monkeypatch):
-    tabs = {tab: [list(spec.model.columns())] for tab, spec in TABS.items()}
-    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(tabs, tmp_path / "empty.xlsx")))
-
-
-@pytest.fixture
-def messy_workbook(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(MESSY_TABS, tmp_path / "messy.xlsx")))
 
 
 @pytest.mark.parametrize("presentation", [False, True], ids=["screen", "presentation"])
@@ -157,8 +144,6 @@ def test_presentation_tables_are_escaped_too(tmp_path, monkeypatch):
 def server():
     with streamlit_server({"LEARNLOOP_SOURCE": "demo"}) as url:
         yield url
-
-
 
 
 def open_retro(browser, url: str, width: int, height: int):

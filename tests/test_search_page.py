@@ -231,21 +231,6 @@ def test_a_hostile_query_in_a_shared_link_is_shown_as_typed(injection_workbook, 
 # ------------------------------------------------------------------- every shape of workbook ---
 
 
-@pytest.fixture
-def empty_workbook(tmp_path, monkeypatch):
-    from data_schemas import TABS
-
-    tabs = {tab: [list(spec.model.columns())] for tab, spec in TABS.items()}
-    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(tabs, tmp_path / "empty.xlsx")))
-
-
-@pytest.fixture
-def messy_workbook(tmp_path, monkeypatch):
-    from tests.fixtures.messy import MESSY_TABS
-
-    monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(MESSY_TABS, tmp_path / "messy.xlsx")))
-
-
 def test_an_empty_workbook_finds_nothing_and_says_so(empty_workbook):
     at = open_search({"q": "pricing"})
     assert not groups(at)

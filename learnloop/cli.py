@@ -31,8 +31,6 @@ app = typer.Typer(
     help="Learning Loop: check and chart a team's quarterly learning playbook.",
 )
 
-SourceArg = Annotated[str, typer.Argument(
-    help="'demo', a path to an .xlsx workbook, a folder of CSV files, or a Google Sheet URL or key.")]
 SourcesArg = Annotated[list[str], typer.Argument(
     help="'demo', a path to an .xlsx workbook, a folder of CSV files, or a Google Sheet URL or key. Give several "
          "(one per team) to read them together: blank team cells take the file's or sheet's name.")]
@@ -65,6 +63,13 @@ def _read(sources: list[str], options: ParseOptions, today: object = None,
     except SourceError as exc:
         echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+def _note_left_out(wb: Workbook, sources: list[str]) -> None:
+    """On stderr, when rows with errors were left out: how many, and the command that lists them."""
+    if wb.has_errors:
+        echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate "
+             f"{' '.join(sources)}` lists them.", err=True)
 
 
 @app.command()
@@ -141,9 +146,7 @@ def report(
                       else ReportFormat.md)
     text = (reports.quarter_report_html if kind is ReportFormat.html else reports.quarter_writeup_markdown)(
         wb, f, label)
-    if wb.has_errors:
-        echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate "
-                   f"{' '.join(sources)}` lists them.", err=True)
+    _note_left_out(wb, sources)
     if out is None:
         echo(text, nl=False)
         return
@@ -253,6 +256,8 @@ def _add_failed(message: str, as_json: bool) -> NoReturn:
         echo(json_text({"written": False, "error": message}))
     echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
 class DigestFormat(StrEnum):
     text = "text"
     md = "md"
@@ -311,7 +316,7 @@ def digest(
                            fiscal_year_start_month=fiscal_year_start_month or config.fiscal_year_start_month)
     wb = _read(sources, options, today, config)
     f = filters.Filters(teams=tuple(team or ()), people=(person,) if person else (), as_of=today)
-    audience = deliver.audience(f.teams, f.people, f.themes)
+    audience = deliver.audience(f)
     sent_log = deliver.SentLog(config.digest.sent_log)
     try:
         since = sent_log.last_digest(audience, digests.iso_week(today))
@@ -321,18 +326,17 @@ def digest(
             raise typer.Exit(2) from exc
         since = None
     d = digests.build(wb, f, since=since, app_url=config.digest.app_url)
-    if wb.has_errors:
-        echo(f"note: {wb.count('error')} row(s) with errors are left out; `learnloop validate "
-             f"{' '.join(sources)}` lists them.", err=True)
+    _note_left_out(wb, sources)
     if not send:
         rendered = {DigestFormat.text: digests.render_text, DigestFormat.md: digests.render_markdown,
                     DigestFormat.html: digests.render_html}
-        echo(json_text(digests.to_json(d)) if format is DigestFormat.json else rendered[format](d), nl=False)
         if format is DigestFormat.json:
-            echo("")
+            echo(json_text(digests.to_json(d)))
+        else:
+            echo(rendered[format](d), nl=False)
         return
-    outcomes, unaddressed = _send_digest(d, config.digest, sent_log, f, always=always, per_person=per_person,
-                                         as_json=format is DigestFormat.json)
+    outcomes, unaddressed = _send_digest(d, config.digest, sent_log, f, audience, always=always,
+                                         per_person=per_person, as_json=format is DigestFormat.json)
     if format is DigestFormat.json:
         echo(json_text({"week": d.week, "summary": d.summary, "deliveries": [o.to_dict() for o in outcomes],
                         "no_address": unaddressed}))
@@ -347,10 +351,11 @@ def digest(
     raise typer.Exit(deliver.exit_status(outcomes))
 
 
-def _send_digest(d: Digest, config: settings.DigestSettings, sent_log: SentLog, f: Filters, *, always: bool,
-                 per_person: bool, as_json: bool) -> tuple[list[Outcome], list[str]]:
-    """Deliver ``d`` (to each person with ``per_person``); exits with 2 when there is nowhere to send it,
-    and with 0 (saying so) when there is nothing to send."""
+def _send_digest(d: Digest, config: settings.DigestSettings, sent_log: SentLog, f: Filters, audience: str, *,
+                 always: bool, per_person: bool, as_json: bool) -> tuple[list[Outcome], list[str]]:
+    """Deliver ``d`` for ``audience``, the sent-log's name for the filters ``f`` (to each person with
+    ``per_person``); exits with 2 when there is nowhere to send it, and with 0 (saying so) when there is
+    nothing to send."""
     from learnloop import deliver
 
     if per_person and not config.smtp_url:
@@ -368,12 +373,14 @@ def _send_digest(d: Digest, config: settings.DigestSettings, sent_log: SentLog, 
         raise typer.Exit(0)
     try:
         if per_person:
-            return deliver.deliver_per_person(
-                d, config, sent_log, lambda name: deliver.audience(f.teams, f.people, f.themes, name), always=always)
-        return deliver.deliver(d, config, sent_log, deliver.audience(f.teams, f.people, f.themes)), []
+            return deliver.deliver_per_person(d, config, sent_log, lambda name: deliver.audience(f, name),
+                                              always=always)
+        return deliver.deliver(d, config, sent_log, audience), []
     except deliver.SentLogError as exc:
         echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
 class SearchTab(StrEnum):
     themes = "themes"
     sources = "sources"

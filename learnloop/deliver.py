@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -47,6 +47,10 @@ from learnloop import digest
 from learnloop.digest import Digest
 from learnloop.safe import printable
 from learnloop.settings import DigestSettings, is_loopback
+from learnloop.words import plural
+
+if TYPE_CHECKING:
+    from learnloop.filters import Filters
 
 log = logging.getLogger(__name__)
 
@@ -225,13 +229,13 @@ class SentLog:
             raise SentLogError(f"The digest's sent-log {self.path} cannot be written ({type(exc).__name__}).") from None
 
 
-def audience(f_teams: Sequence[str], f_people: Sequence[str], f_themes: Sequence[str], person: str | None = None) -> str:
+def audience(f: Filters, person: str | None = None) -> str:
     """Whose digest it is, for the sent-log: the filters (and the person of a per-person digest)."""
     def part(name: str, values: Sequence[str]) -> str:
         return f"{name}=" + ",".join(sorted(" ".join(v.split()).casefold() for v in values))
 
-    scope = ";".join(part(name, values) for name, values in (("teams", f_teams), ("people", f_people),
-                                                             ("themes", f_themes)) if values) or "all"
+    scope = ";".join(part(name, values) for name, values in (("teams", f.teams), ("people", f.people),
+                                                             ("themes", f.themes)) if values) or "all"
     return scope + (f";person={' '.join(person.split()).casefold()}" if person else "")
 
 
@@ -281,7 +285,7 @@ def _deliver_one(d: Digest, target: Target, config: DigestSettings, sent_log: Se
     if previous is not None:
         before, now = set(previous.get("keys") or ()), {item.key for item in d.items}
         detail = f"since this week's first: {len(now - before)} new, {len(before - now)} no longer in it"
-    log.info("digest to %s: %s (%d attempt%s)", target.name, status, attempts, "" if attempts == 1 else "s")
+    log.info("digest to %s: %s (%s)", target.name, status, plural(attempts, "attempt"))
     return Outcome(target.name, target.kind, status, detail, attempts)
 
 

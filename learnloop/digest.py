@@ -392,6 +392,7 @@ def _team_items(wb: Workbook, f: Filters, team: str | None, today: dt.date, link
                           f"{kind}|{key}|{period}"))
 
     month = pd.Period(today, freq="M")
+    first_month = quarter_months(quarter, fiscal)[0]
     per_month = metrics.critiques_per_month(wb, ft.in_quarters(quarter))
     held = int(per_month.loc[per_month["month"].eq(month.to_timestamp()), "critiques"].sum())
     if not held:
@@ -403,7 +404,7 @@ def _team_items(wb: Workbook, f: Filters, team: str | None, today: dt.date, link
 
     peer = step(card, "peer_circle").detail
     # With no critique yet in the quarter's first month, the critique nudge says it all.
-    if peer["roles_missing"] and (peer["critiques"] or month != quarter_months(quarter, fiscal)[0]):
+    if peer["roles_missing"] and (peer["critiques"] or month != first_month):
         missing = peer["roles_missing"]
         add("roles_missing", (("plain", f"{and_list(missing)} not yet in the room in {quarter}: "
                                         f"{_days_left((end - today).days, quarter)}"),),
@@ -425,7 +426,6 @@ def _team_items(wb: Workbook, f: Filters, team: str | None, today: dt.date, link
             add("next_theme_unset", (("plain", f"No theme set for {after}: {_days_left((end - today).days, quarter)}"),),
                 after, "themes", "themes")
 
-    first_month = quarter_months(quarter, fiscal)[0]
     if month == first_month and last.score > 0 and not step(last, "loop_closed").done:
         add("writeup_missing", (("plain", f"{before} ended with no decision write-up"),), before, "impact",
             "decisions")
@@ -442,6 +442,17 @@ def _latest_themes(wb: Workbook, f: Filters, quarter: str) -> pd.DataFrame:
     themes = metrics.theme_summary(wb, f.every_quarter)
     themes = themes[themes["quarter"].le(quarter).fillna(False)]
     return themes[themes["quarter"].eq(themes["quarter"].max())] if len(themes) else themes
+
+
+def _row_item(kind: str, what: tuple[Run, ...], row: pd.Series, id_column: str, tab: str,
+              rows: dict[tuple[str, str], int], page: str, links: _Links) -> Item:
+    """An item about one row of ``tab`` (``rows`` from :func:`_rows`): for its owner, in its team,
+    linked to the row."""
+    owner, team = _text(row["owner"]), _text(row["team"])
+    row_id = row[id_column]
+    link, label, where = links.row(tab, row["sheet"], rows.get((str(row["sheet"]), str(row_id))), page, team)
+    return Item(kind, what, WHY[kind], team, (owner,) if owner else (), link, label, where,
+                f"{kind}|{row['sheet']}|{row_id}")
 
 
 def _commitment_items(wb: Workbook, f: Filters, today: dt.date, links: _Links) -> list[Item]:
@@ -461,13 +472,9 @@ def _commitment_items(wb: Workbook, f: Filters, today: dt.date, links: _Links) -
             days = (row["due_on"] - now).days
             when = (f"Overdue by {plural(-days, 'day')} (due {_date(row['due_on'])}): " if kind == "commitment_overdue"
                     else "Due today: " if days == 0 else f"Due in {plural(days, 'day')} ({_date(row['due_on'])}): ")
-            owner, team = _text(row["owner"]), _text(row["team"])
-            link, label, where = links.row("commitments", row["sheet"],
-                                           rows.get((str(row["sheet"]), str(row["commitment_id"]))), "commitments", team)
             what: tuple[Run, ...] = (("plain", when), ("sheet", _text(row["title"]) or str(row["commitment_id"])),
                                      ("plain", f" ({row['kind']})"))
-            items.append(Item(kind, what, WHY[kind], team, (owner,) if owner else (), link, label, where,
-                              f"{kind}|{row['sheet']}|{row['commitment_id']}"))
+            items.append(_row_item(kind, what, row, "commitment_id", "commitments", rows, "commitments", links))
     return items
 
 
@@ -477,15 +484,11 @@ def _dormant_items(wb: Workbook, f: Filters, links: _Links) -> list[Item]:
     rows = _rows(wb.sources, "source_id")
     items = []
     for _, row in dormant.iterrows():
-        owner, team = _text(row["owner"]), _text(row["team"])
-        link, label, where = links.row("sources", row["sheet"], rows.get((str(row["sheet"]), str(row["source_id"]))),
-                                       "learning_network", team)
         what: tuple[Run, ...] = (("plain", f"Quiet for {plural(int(row['days_since']), 'day')}: "),
                                  ("sheet", _text(row["name"]) or str(row["source_id"])),
                                  ("plain", f" ({str(row['kind']).replace('_', ' ')}, last engaged "
                                            f"{_date(row['last_engaged_on'])})"))
-        items.append(Item("dormant_source", what, WHY["dormant_source"], team, (owner,) if owner else (), link, label,
-                          where, f"dormant_source|{row['sheet']}|{row['source_id']}"))
+        items.append(_row_item("dormant_source", what, row, "source_id", "sources", rows, "learning_network", links))
     return items
 
 
@@ -498,28 +501,20 @@ def _wins(wb: Workbook, f: Filters, since: dt.date, today: dt.date, links: _Link
         shipped = ledger[(ledger["shipped_on"] > after) & (ledger["shipped_on"] <= upto)]
         rows = _rows(wb.commitments, "commitment_id")
         for _, row in shipped.sort_values(["shipped_on", "commitment_id"], kind="stable").iterrows():
-            owner, team = _text(row["owner"]), _text(row["team"])
-            link, label, where = links.row("commitments", row["sheet"],
-                                           rows.get((str(row["sheet"]), str(row["commitment_id"]))), "commitments", team)
             late = " (late)" if row["state"] == "shipped_late" else ""
             what: tuple[Run, ...] = (("plain", f"Shipped on {_date(row['shipped_on'])}{late}: "),
                                      ("sheet", _text(row["title"]) or str(row["commitment_id"])),
                                      ("plain", f" ({row['kind']})"))
-            items.append(Item("shipped", what, WHY["shipped"], team, (owner,) if owner else (), link, label, where,
-                              f"shipped|{row['sheet']}|{row['commitment_id']}"))
+            items.append(_row_item("shipped", what, row, "commitment_id", "commitments", rows, "commitments", links))
     log = metrics.decision_log(wb, f)
     if not log.empty:
         dates = pd.to_datetime(log["date"])
         written = log[(dates > after) & (dates <= upto)].iloc[::-1]  # oldest first, as the other wins
         rows = _rows(wb.decisions, "decision_id")
         for _, row in written.iterrows():
-            owner, team = _text(row["owner"]), _text(row["team"])
-            link, label, where = links.row("decisions", row["sheet"],
-                                           rows.get((str(row["sheet"]), str(row["decision_id"]))), "impact", team)
             what = (("plain", f"Decision written up on {_date(row['date'])} ({row['category']}): "),
                     ("sheet", _text(row["summary"]) or str(row["decision_id"])))
-            items.append(Item("decision_written", what, WHY["decision_written"], team, (owner,) if owner else (), link,
-                              label, where, f"decision_written|{row['sheet']}|{row['decision_id']}"))
+            items.append(_row_item("decision_written", what, row, "decision_id", "decisions", rows, "impact", links))
     critiques = select(wb, f).critiques
     held = critiques[(critiques["date"] > after) & (critiques["date"] <= upto)]
     for row_number, row in held.sort_values(["date", "critique_id"], kind="stable").iterrows():

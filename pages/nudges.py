@@ -16,12 +16,13 @@ f = ui.filters()
 config = ui.current_settings().digest
 ui.hide_quarter_range()  # a digest is about now
 
-audience = deliver.audience(f.teams, f.people, f.themes)
+audience = deliver.audience(f)
 week = digest.iso_week(f.today())
+targets = deliver.targets(config)
 sent_log = deliver.SentLog(config.sent_log)
 try:
     since = sent_log.last_digest(audience, week)
-    sent = {target.id: sent_log.find(target.id, audience, week) for target in deliver.targets(config)}
+    sent = {target.id: sent_log.find(target.id, audience, week) for target in targets}
 except deliver.SentLogError as exc:
     since, sent = None, {}
     st.warning(str(exc), icon=":material/history:")
@@ -31,7 +32,6 @@ st.title(f"Nudges · week {week[-2:]}")
 st.caption("This week's digest for the filters in the sidebar, as `learnloop digest … --send` sends it by email, "
            "Slack and Teams: what is due before it is missed, and the wins since the last digest.")
 
-targets = deliver.targets(config)
 if config.problem:
     st.warning(f"The digest cannot be sent: {config.problem}", icon=":material/notifications_off:")
 elif not targets:

@@ -40,3 +40,10 @@ def messy_workbook(tmp_path, monkeypatch):
     from tests.fixtures.messy import MESSY_TABS
 
     monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_xlsx(MESSY_TABS, tmp_path / "messy.xlsx")))
+
+
+@pytest.fixture
+def demo_workbook(monkeypatch):
+    """The app on its bundled demo workbook: nothing configured."""
+    monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
+    monkeypatch.delenv("LEARNLOOP_SHEET", raising=False)

@@ -1,14 +1,12 @@
 """The app in-process (Streamlit's AppTest): every page on the demo, an empty and a messy workbook."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from learnloop import metrics
 from learnloop.sources import files
+from tests.apptest import APP, open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/themes.py", "pages/learning_network.py", "pages/peer_circle.py",
          "pages/commitments.py", "pages/impact.py", "pages/data_health.py", "pages/add_entry.py", "pages/nudges.py",
          "pages/search.py"]
@@ -16,25 +14,9 @@ DASHBOARD_CHARTS = {"pages/overview.py": 3, "pages/themes.py": 1, "pages/learnin
                     "pages/peer_circle.py": 4, "pages/commitments.py": 1, "pages/impact.py": 5}
 
 
-def run_app(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page and page != "pages/overview.py":
-        at.switch_page(page).run()
-    return at
-
-
-@pytest.fixture
-def demo_workbook(monkeypatch):
-    monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
-    monkeypatch.delenv("LEARNLOOP_SHEET", raising=False)
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_the_demo_workbook(demo_workbook, page):
-    at = run_app(page)
+    at = open_page(page)
     assert not at.exception, at.exception
     assert len(at.get("plotly_chart")) == DASHBOARD_CHARTS.get(page, 0)
     assert "demo workbook" in at.info[0].value
@@ -42,7 +24,7 @@ def test_every_page_runs_on_the_demo_workbook(demo_workbook, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_an_empty_workbook(empty_workbook, page):
-    at = run_app(page)
+    at = open_page(page)
     assert not at.exception, at.exception
     # Empty tabs still get their charts (each saying what to add), never a missing one.
     assert len(at.get("plotly_chart")) == DASHBOARD_CHARTS.get(page, 0)
@@ -50,23 +32,23 @@ def test_every_page_runs_on_an_empty_workbook(empty_workbook, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_the_messy_workbook(messy_workbook, page):
-    at = run_app(page)
+    at = open_page(page)
     assert not at.exception, at.exception
 
 
 def test_team_filter_changes_the_numbers(demo_workbook):
-    everyone = {m.label: m.value for m in run_app("pages/commitments.py").metric}
-    one_team = run_app("pages/commitments.py", query={"team": "Growth"})
+    everyone = {m.label: m.value for m in open_page("pages/commitments.py").metric}
+    one_team = open_page("pages/commitments.py", query={"team": "Growth"})
     assert one_team.multiselect(key="team").value == ["Growth"]
     growth = {m.label: m.value for m in one_team.metric}
     assert int(growth["Artifacts shipped"]) < int(everyone["Artifacts shipped"])
 
 
 def test_quarter_filter_is_read_from_the_link(demo_workbook):
-    at = run_app("pages/overview.py")
+    at = open_page("pages/overview.py")
     quarters = at.select_slider(key="quarters").options
     start = quarters[1]
-    linked = run_app("pages/overview.py", query={"quarters": [start, start]})
+    linked = open_page("pages/overview.py", query={"quarters": [start, start]})
     assert linked.title[0].value.endswith(start)
 
 
@@ -76,11 +58,11 @@ def test_the_overview_says_when_its_quarter_is_still_under_way(demo_workbook):
     from learnloop.metrics.quarters import quarter_of_date
 
     current = quarter_of_date(dt.date.today())
-    under_way = run_app("pages/overview.py", query={"quarters": [current, current]})
+    under_way = open_page("pages/overview.py", query={"quarters": [current, current]})
     assert under_way.title[0].value == f"Overview · {current} to date"
     assert all(kpi.label.endswith(" to date") for kpi in under_way.metric)
-    closed = run_app("pages/overview.py").select_slider(key="quarters").options[-2]
-    finished = run_app("pages/overview.py", query={"quarters": [closed, closed]})
+    closed = open_page("pages/overview.py").select_slider(key="quarters").options[-2]
+    finished = open_page("pages/overview.py", query={"quarters": [closed, closed]})
     assert finished.title[0].value == f"Overview · {closed}"
     assert not any(kpi.label.endswith(" to date") for kpi in finished.metric)
 
@@ -91,7 +73,7 @@ def test_data_health_lists_the_cell_to_fix(tmp_path, monkeypatch):
         "sources": [["source_id", "name", "kind", "added_on"], ["S1", "Product Talk", "newsletter", "2026-01-10"]],
     }
     monkeypatch.setenv("LEARNLOOP_SOURCE", str(files.write_csv_folder(tabs, tmp_path / "team")))
-    at = run_app("pages/data_health.py")
+    at = open_page("pages/data_health.py")
     assert not at.exception
     issues = next(frame.value for frame in at.dataframe if "message" in frame.value)
     bad_quarter = issues[(issues["tab"] == "themes") & (issues["row"] == 3)]
@@ -101,7 +83,7 @@ def test_data_health_lists_the_cell_to_fix(tmp_path, monkeypatch):
 
 
 def test_add_entry_on_the_demo_shows_how_to_try_it_on_a_copy(demo_workbook):
-    at = run_app("pages/add_entry.py")
+    at = open_page("pages/add_entry.py")
     assert not at.exception
     assert any("nothing can be added" in info.value for info in at.info)
     assert any("learnloop demo my-team.xlsx" in code.value for code in at.code)
@@ -110,7 +92,7 @@ def test_add_entry_on_the_demo_shows_how_to_try_it_on_a_copy(demo_workbook):
 
 
 def test_overview_lists_the_evidence_for_every_step(demo_workbook):
-    at = run_app()
+    at = open_page()
     evidence = next(block for block in at.expander if block.label == "The evidence behind each step")
     lines = evidence.markdown[0].value.splitlines()
     assert [line.split("**")[1] for line in lines] == [f"{number}. {name}" for number, _, name in metrics.STEPS]
@@ -132,13 +114,7 @@ def rollup_files(tmp_path, monkeypatch) -> list[str]:
                                                                                 "person", "theme"])
 @pytest.mark.parametrize("page", [*PAGES, "pages/retro.py"])
 def test_every_page_runs_on_a_rollup_of_two_sheets_with_any_filter(rollup_files, page, query):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.secrets["learnloop"] = {"sheets": rollup_files}
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "pages/overview.py":
-        at.switch_page(page).run()
+    at = open_page(page, query, secrets={"learnloop": {"sheets": rollup_files}})
     assert not at.exception, at.exception
     assert "team-a, team-b" in at.sidebar.caption[0].value
 

@@ -7,19 +7,13 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from learnloop.sources import files
+from tests.apptest import open_page
 from tests.fixtures.small import raw_tabs
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def opened(source: Path, query: dict[str, object], page: str | None = None, monkeypatch=None) -> AppTest:
     monkeypatch.setenv("LEARNLOOP_SOURCE", str(source))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
+    at = open_page(page, query)
     assert not at.exception, at.exception
     return at
 

@@ -10,30 +10,16 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from learnloop import load, reports
 from learnloop.filters import Filters
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-@pytest.fixture
-def demo_workbook(monkeypatch):
-    monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
-    monkeypatch.delenv("LEARNLOOP_SHEET", raising=False)
+from tests.apptest import open_page
 
 
 def run(page: str, query: dict[str, object]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "pages/overview.py":
-        at.switch_page(page).run()
+    at = open_page(page, query)
     assert not at.exception, at.exception
     return at
 

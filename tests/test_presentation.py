@@ -44,6 +44,14 @@ def settle(page) -> None:
     page.wait_for_timeout(800)  # fonts and charts drawn before anything is measured
 
 
+def open_retro(browser, url: str):
+    """The Retro page at a laptop's size, settled."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{url}/retro")
+    settle(page)
+    return page
+
+
 def overflow(page) -> list[int]:
     return page.evaluate("() => { const main = document.querySelector('[data-testid=stMain]');"
                          " return [main.scrollHeight, main.clientHeight, main.scrollWidth, main.clientWidth]; }")
@@ -82,9 +90,7 @@ def wait_for_slide(page, number: int) -> None:
 @pytest.mark.browser
 def test_the_keys_step_right_after_the_toggle_was_clicked_and_esc_leaves(server, browser):
     _, url = server
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{url}/retro")
-    settle(page)
+    page = open_retro(browser, url)
     page.locator(".st-key-presentation label").click()  # the toggle keeps the focus
     page.wait_for_function("() => !document.querySelector('[data-testid=stSidebar]')"
                            " || getComputedStyle(document.querySelector('[data-testid=stSidebar]')).display === 'none'",
@@ -105,9 +111,7 @@ def test_the_keys_step_right_after_the_toggle_was_clicked_and_esc_leaves(server,
 @pytest.mark.browser
 def test_the_keys_step_right_after_the_quarter_was_changed(server, browser):
     _, url = server
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{url}/retro")
-    settle(page)
+    page = open_retro(browser, url)
     quarter = page.locator(".st-key-quarter")
     quarter.click()
     page.get_by_role("option").first.click()
@@ -120,9 +124,7 @@ def test_the_keys_step_right_after_the_quarter_was_changed(server, browser):
 @pytest.mark.browser
 def test_the_link_always_carries_the_quarter_and_the_slide(server, browser):
     _, url = server
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{url}/retro")
-    settle(page)
+    page = open_retro(browser, url)
     page.wait_for_function("() => location.search.includes('quarter=') && location.search.includes('slide=1')",
                            timeout=30_000)
     page.close()

@@ -5,7 +5,6 @@ Chromium at 1280×720 and 1920×1080."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,10 +12,10 @@ from streamlit.testing.v1 import AppTest
 from learnloop import load, reports
 from learnloop.filters import Filters
 from learnloop.sources import files
+from tests.apptest import open_page
 from tests.browser import ARTIFACTS, streamlit_server
 from tests.fixtures.small import raw_tabs
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 RETRO = "pages/retro.py"
 SLIDES = ["Playbook scorecard", "What we learned from", "What we learned with", "What we shipped", "What changed",
           "Against earlier quarters"]
@@ -24,22 +23,11 @@ CHARTS = {1: 1, 2: 1, 3: 2, 4: 1, 5: 1, 6: 2}
 
 
 def run_retro(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(RETRO).run()
-    return at
+    return open_page(RETRO, query)
 
 
 def heading(at: AppTest) -> str:
     return at.header[0].value
-
-
-@pytest.fixture
-def demo_workbook(monkeypatch):
-    monkeypatch.delenv("LEARNLOOP_SOURCE", raising=False)
-    monkeypatch.delenv("LEARNLOOP_SHEET", raising=False)
 
 
 @pytest.mark.parametrize("presentation", [False, True], ids=["screen", "presentation"])

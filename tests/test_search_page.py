@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,21 +13,15 @@ from streamlit.testing.v1 import AppTest
 from learnloop import load, search
 from learnloop.filters import Filters
 from learnloop.sources import files
+from tests.apptest import APP
 from tests.fixtures.small import raw_tabs, second_raw_tabs
 from tests.test_injection import MARKUP, PAYLOAD, planted_tabs, rendered_markdown
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/search.py"
 LABELS = {"themes": "Themes", "sources": "Sources", "critiques": "Critiques", "commitments": "Commitments",
           "decisions": "Decisions"}
 #: The tags the page writes around sheet text; anything else would have come from the sheet.
 OWN_TAGS = {"div", "span", "mark", "br", "p", "b", "q", "a", "style"}
-
-
-@pytest.fixture
-def demo_workbook(monkeypatch):
-    for name in ("LEARNLOOP_SOURCE", "LEARNLOOP_SHEET"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def open_search(query: dict[str, object] | None = None, secrets: dict | None = None) -> AppTest:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from learnloop import load
+from tests.browser import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,12 +33,6 @@ def block_after(words: str) -> list[str]:
     found = re.search(r"```sh\n(.*?)```", README[at:], re.S)
     assert found, f"no commands after {words!r}"
     return [line for line in found.group(1).splitlines() if line.strip()]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_a_copy_of_the_demo_takes_rows_in_the_two_commands(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ TYPICAL_QUERIES = ("pricing", "onboarding", "interviews", "annual plan", '"annua
                    "sales calls", "Amara", "D-011", "pric", "activation", "churn", "prcing", "intervews",
                    "onbording", "anchoring")
 #: Results per tab, as the Search page asks for them.
-PER_TAB = 25
+PER_TAB = search_view.PER_TAB
 
 
 def build(wb: Any) -> tuple[float, float]:

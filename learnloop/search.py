@@ -42,7 +42,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -97,6 +97,7 @@ def searched_columns(tab: str) -> dict[str, str]:
     return out
 
 
+@cache  # asked for by every result and every leg of its trail; the contract never changes
 def title_column(tab: str) -> str:
     """The column that names a row of ``tab`` for people: its first required text column."""
     return next(name for name, meta in TABS[tab].model.columns().items()
@@ -339,18 +340,29 @@ def marked(runs: Iterable[Run], marks: tuple[str, str] = ("«", "»")) -> str:
 class Results:
     """What a search found in the selection: how many rows in each tab, and the best of them."""
 
-    typed: str
-    #: The query as searched: its words, after any typo was read as the word it stands for.
-    searched: str
+    #: The terms searched, after any typo was read as the word it stands for (to mark the same words
+    #: in other text, such as a trail's titles).
+    query: Query
     #: The words read instead of the typed ones ("showing results for …"), or None.
     corrected: str | None
-    #: Words left out past :data:`MAX_WORDS`.
-    dropped: int
     #: Matching rows per tab (every tab, 0 when none), in the playbook's order.
     counts: dict[str, int]
     hits: tuple[Hit, ...]
-    #: The terms searched (to mark the same words in other text, such as a trail's titles).
-    query: Query = field(default_factory=lambda: Query("", ()))
+
+    @property
+    def typed(self) -> str:
+        """What was typed, as typed."""
+        return self.query.typed
+
+    @property
+    def searched(self) -> str:
+        """The query as searched: its words, after any typo was read as the word it stands for."""
+        return self.query.text
+
+    @property
+    def dropped(self) -> int:
+        """Words left out past :data:`MAX_WORDS`."""
+        return self.query.dropped
 
     def highlight(self, text: str) -> tuple[Run, ...]:
         """``text`` (on one line) with the searched words marked."""
@@ -395,7 +407,7 @@ def _search(wb: Workbook, f: Filters, typed: str, tabs: tuple[str, ...], quarter
                 query, found, corrected = instead, retry, instead.text
     counts = {tab: len(found[tab][0]) if tab in found else 0 for tab in TABS}
     ranked = _ranked(found, limit, per_tab)
-    return Results(typed, query.text, corrected, query.dropped, counts, _hits(wb, ranked, query), query)
+    return Results(query, corrected, counts, _hits(wb, ranked, query))
 
 
 def _find(wb: Workbook, f: Filters, query: Query, tabs: tuple[str, ...],
@@ -472,17 +484,15 @@ def _hits(wb: Workbook, ranked: list[tuple[str, int, float]], query: Query) -> t
 
 
 def _hit(wb: Workbook, tab: str, position: int, score: float, row: dict[str, object], query: Query) -> Hit:
-    title = title_column(tab)
-    best_column, best_runs, best_count = title, None, 0
-    for column in searched_columns(tab):
-        runs, count = _matches(_text(row.get(column)), query.terms)
-        if count > best_count:
-            best_column, best_runs, best_count = column, runs, count
-    title_runs, _ = _matches(_text(row[title]), query.terms)
+    title = title_column(tab)  # one of the searched columns: its runs are read with theirs
+    matched = {column: _matches(_text(row.get(column)), query.terms) for column in searched_columns(tab)}
+    best_column = max(matched, key=lambda column: matched[column][1])  # the first that holds the most terms
+    if not matched[best_column][1]:
+        best_column = title
     sheet, number = str(row["sheet"]), int(row["row"])  # type: ignore[call-overload]
     return Hit(tab=tab, position=position, sheet=sheet, id=str(row[TABS[tab].model._id_column]), row=number,
                column=best_column, quarter=_blank_to_none(row["quarter"]), team=_team(wb, tab, row),
-               title=_window(title_runs), snippet=_window(best_runs if best_runs is not None else title_runs),
+               title=_window(matched[title][0]), snippet=_window(matched[best_column][0]),
                score=round(score, 3), link=wb.cell_link(sheet, tab, number, best_column))
 
 

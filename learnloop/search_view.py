@@ -17,6 +17,8 @@ from learnloop.safe import printable
 from learnloop.words import plural
 from learnloop.workbook import Workbook
 
+#: Results shown per tab, best first; the count says how many match in all.
+PER_TAB = 25
 #: Rows of a trail's leg shown before "and N more".
 LEG_ROWS = 6
 #: Characters of a linked row's title shown in a trail.
@@ -68,15 +70,14 @@ def runs(pieces: Iterable[search.Run]) -> str:
 def summary(found: search.Results, *, filtered: bool) -> str:
     """What was found: the count per tab, any typo read as another word, words left out."""
     typed = f"<q>{text(_cut(found.typed, QUERY_CHARS))}</q>"
+    where = " in the rows the filters select" if filtered else ""
     if not found.total:
-        where = " in the rows the filters select" if filtered else ""
         if not found.searched:
             return f"<p>Nothing to search for in {typed}: type a word (only letters and digits are searched).</p>"
         return f"<p>Nothing matches {typed}{where}.</p>"
     per_tab = ", ".join(plural(count, SINGULAR[tab], tab) for tab, count in found.counts.items() if count)
     lines = [f"<p>Nothing matched {typed}: showing results for <q>{text(found.corrected)}</q>.</p>"
              if found.corrected else ""]
-    where = " in the rows the filters select" if filtered else ""
     lines.append(f"<p><b>{plural(found.total, 'row')}</b> {'matches' if found.total == 1 else 'match'} "
                  f"<q>{text(_cut(found.searched, QUERY_CHARS))}</q>{where}: {per_tab}.</p>")
     if found.dropped:

@@ -42,11 +42,10 @@ LEGS: dict[str, tuple[tuple[str, str, str, str], ...]] = {
 class Linked:
     """A row a trail reaches."""
 
-    tab: str
+    #: The row's position in the table of its leg's tab.
     position: int
     id: str
     title: str
-    row: int
 
 
 @dataclass(frozen=True)
@@ -66,12 +65,6 @@ class _Links:
         self._columns: dict[tuple[str, str], np.ndarray] = {}
         self._grouped: dict[tuple[str, str], dict[tuple[str, str], np.ndarray]] = {}
         self._where: dict[str, dict[tuple[str, str], int]] = {}
-
-    def cells(self, tab: str, column: str, positions: list[int]) -> list[object]:
-        """The cells of ``column`` at ``positions`` (``row``: the row number in the sheet)."""
-        if column == "row":
-            return self.tables[tab].index[positions].tolist()
-        return self.column(tab, column)[positions].tolist()
 
     def column(self, tab: str, column: str) -> np.ndarray:
         """A column of ``tab`` as Python objects (missing values as None), read once."""
@@ -119,7 +112,7 @@ def trail(wb: Workbook, tab: str, position: int) -> tuple[Leg, ...]:
     links = _links(wb)
     named = [column for *_, how, column in LEGS[tab] if how in ("of", "cites")]
     columns = ["sheet", TABS[tab].model._id_column, *named]
-    row = {column: links.cells(tab, column, [position])[0] for column in dict.fromkeys(columns)}
+    row = {column: links.column(tab, column)[position] for column in dict.fromkeys(columns)}
     sheet, own_id = str(row["sheet"]), row[TABS[tab].model._id_column]
     legs = []
     for label, reached, how, column in LEGS[tab]:
@@ -136,8 +129,7 @@ def trail(wb: Workbook, tab: str, position: int) -> tuple[Leg, ...]:
 
 
 def _linked(links: _Links, tab: str, positions: list[int]) -> tuple[Linked, ...]:
-    ids = links.cells(tab, TABS[tab].model._id_column, positions)
-    titles = links.cells(tab, title_column(tab), positions)
-    rows = links.cells(tab, "row", positions)
-    return tuple(Linked(tab, position, str(row_id), str(title), int(row))
-                 for position, row_id, title, row in zip(positions, ids, titles, rows, strict=True))
+    ids = links.column(tab, TABS[tab].model._id_column)[positions].tolist()
+    titles = links.column(tab, title_column(tab))[positions].tolist()
+    return tuple(Linked(position, str(row_id), str(title))
+                 for position, row_id, title in zip(positions, ids, titles, strict=True))

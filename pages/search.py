@@ -4,9 +4,6 @@ import streamlit as st
 
 from learnloop import search, search_view, ui
 
-#: Results shown per tab, best first; the count says how many match in all.
-PER_TAB = 25
-
 wb = ui.workbook()
 f = ui.filters()
 st.title("Search")
@@ -20,7 +17,7 @@ if not typed:
                "put a phrase in double quotes. When nothing matches, one typo in a longer word is forgiven. "
                "The sidebar's filters narrow the results, and the address bar keeps the search, to share it.")
 else:
-    found = search.search(wb, typed, f, limit=PER_TAB, per_tab=True)
+    found = search.search(wb, typed, f, limit=search_view.PER_TAB, per_tab=True)
     filtered = f.quarters is not None or bool(f.teams or f.people or f.themes)
     st.html(f"<style>{search_view.CSS}</style>")
     st.html(search_view.summary(found, filtered=filtered))

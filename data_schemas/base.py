@@ -101,9 +101,9 @@ def items_in(values: pd.Series, *, allowed: list[str]) -> pd.Series:
     known = frozenset(allowed)
     # Cells with the same text share one tuple (parsers.item_list): each distinct one is checked once.
     cells = values.to_numpy(dtype=object)
-    codes, _ = pd.factorize(np.fromiter(map(id, cells), dtype=np.int64, count=len(cells)))
-    _, first = np.unique(codes, return_index=True)
-    ok = np.array([known.issuperset(cells[position]) for position in first], dtype=bool)
+    codes, distinct = pd.factorize(np.fromiter(map(id, cells), dtype=np.int64, count=len(cells)))
+    ok = np.array([known.issuperset(cells[position]) for position in parsers.first_positions(codes, len(distinct))],
+                  dtype=bool)
     return pd.Series(ok[codes], index=values.index)
 
 

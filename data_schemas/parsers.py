@@ -328,6 +328,13 @@ class Cells:
         return found
 
 
+def first_positions(codes: np.ndarray, count: int) -> np.ndarray:
+    """Where each of ``count`` distinct values first appears, given each cell's code (``pd.factorize``)."""
+    first = np.empty(count, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last to first: the first one stays
+    return first
+
+
 def _on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """``fn(values)``, with ``fn`` applied to each distinct value once and spread back: a column of
     choices, quarters or links repeats a few values many times. ``fn`` must work cell by cell."""
@@ -336,9 +343,7 @@ def _on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     if len(uniques) * 2 > len(values):
         return fn(values)
-    first = np.empty(len(uniques), dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the first row holding each value
-    done = fn(values.iloc[first])
+    done = fn(values.iloc[first_positions(codes, len(uniques))])
     result = done.iloc[codes]
     result.index = values.index
     return result
@@ -563,19 +568,21 @@ def ambiguous_dates(raw: pd.Series, *, day_first: bool = False) -> pd.DataFrame:
     reads it), ``other`` (the other reading), and one cell of each kind as an example
     (``day_first_example``, ``month_first_example``). Empty when the column is consistent."""
     columns = ["read", "other", "day_first_example", "month_first_example"]
-    typed = _typed_dates(_cells(raw), _of_type(_types(_cells(raw)), str)) if len(raw) else None
+    cells = _cells(raw)
+    typed = _typed_dates(cells, _of_type(_types(cells), str)) if len(raw) else None
     if typed is None:
         return pd.DataFrame(columns=columns, index=raw.index[:0])
     positions, codes, texts, forms = typed
     day_first_here, examples = _column_order(texts, forms, day_first)
     if examples is None:
         return pd.DataFrame(columns=columns, index=raw.index[:0])
-    either = [form is not None and form[0] == "numeric" and form[2] <= 12 and form[3] <= 12 and form[2] != form[3]
-              for form in forms]
-    rows = [(row, forms[code]) for row, code in zip(positions, codes, strict=True) if either[code]]
-    return pd.DataFrame(
-        [(_day(form, day_first_here), _day(form, not day_first_here), *examples) for _, form in rows],
-        index=raw.index[[row for row, _ in rows]], columns=columns)
+    either = np.array([form is not None and form[0] == "numeric" and form[2] <= 12 and form[3] <= 12
+                       and form[2] != form[3] for form in forms], dtype=bool)
+    hit = either[codes]  # the cells that could be read either way
+    # Each distinct text is read both ways once, then spread back to its cells.
+    readings = {code: (_day(forms[code], day_first_here), _day(forms[code], not day_first_here), *examples)
+                for code in np.flatnonzero(either)}
+    return pd.DataFrame([readings[code] for code in codes[hit]], index=raw.index[positions[hit]], columns=columns)
 
 
 #: What a date typed as text says: ("ymd", year, month, day) when it can be read one way only,
@@ -594,7 +601,10 @@ def _typed_dates(cells: np.ndarray, strings: np.ndarray
     if not filled.any():
         return None
     positions = np.flatnonzero(filled)
-    codes, distinct = pd.factorize(np.array([cell.strip() for cell in cells[positions]], dtype=object))
+    # Trimmed once per distinct cell, not per cell: a column repeats its dates many times.
+    raw_codes, raw_distinct = pd.factorize(cells[positions])
+    text_codes, distinct = pd.factorize(np.array([cell.strip() for cell in raw_distinct], dtype=object))
+    codes = text_codes[raw_codes]
     texts = [str(text_) for text_ in distinct]
     return positions, codes, texts, [_date_form(text_) for text_ in texts]
 

@@ -37,7 +37,8 @@ def printable(text: str, *, keep_lines: bool = True) -> str:
 def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     """``value`` in single quotes for a one-line message: printable, on one line, and cut after
     ``limit`` characters with the full length said: 'abc'… (50,000 characters)."""
-    text = " ".join(printable(str(value), keep_lines=False).split(" "))
+    whole = str(value)
+    text = printable(whole, keep_lines=False)
     if len(text) <= limit:
         return f"'{text}'"
-    return f"'{text[:limit].rstrip()}'… ({len(str(value)):,} characters)"
+    return f"'{text[:limit].rstrip()}'… ({len(whole):,} characters)"

@@ -165,11 +165,11 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     declared = _declared(model)
     table = rows if isinstance(rows, ColumnarTab) else ColumnarTab.from_rows(rows)
     issues: list[Issue] = []
-    positions: dict[str, int] = {}  # column -> 0-based position in the sheet, for A1 cell references
+    letters: dict[str, str] = {}  # column -> its letter in the sheet, for A1 cell references
 
     def report(row: int | None, column: str | None, value: Any, severity: Severity, message: str) -> None:
         blank = value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
-        cell = f"{get_column_letter(positions[column] + 1)}{row}" if row and column in positions else None
+        cell = f"{letters[column]}{row}" if row and column in letters else None
         issues.append(Issue(tab, row, column, None if blank else str(value), severity, message, sheet, cell))
 
     if not len(table) or not table.width:
@@ -178,7 +178,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
 
     header_at = _find_header(table[:HEADER_SEARCH_ROWS], declared)
     columns, ignored = _map_header(pd.Series(table[header_at], dtype="object"), declared)
-    positions.update(columns)
+    letters.update({name: get_column_letter(at + 1) for name, at in columns.items()})
     for label in ignored.values():
         report(1 + header_at, str(label), None, "info",
                f"Column {quoted(label)} is not part of the {tab} tab and is ignored.")
@@ -288,10 +288,11 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
             parsed[name] = parsers.quarter_of(parsed[date_column], options.fiscal_year_start_month)
     for name, column in by_name.items():
         if declared[name]["kind"] == "date" and column.strings.any():
-            for row, read, other, by_day, by_month in parsers.ambiguous_dates(
-                    raw.series(name), day_first=options.day_first).itertuples():
+            ambiguous = parsers.ambiguous_dates(raw.series(name), day_first=options.day_first)
+            typed = raw.shown(list(ambiguous.index))
+            for row, read, other, by_day, by_month in ambiguous.itertuples():
                 if (row, name) not in cell_problems:
-                    report(row, name, shown_text(raw, row, name), "warning",
+                    report(row, name, typed.value(row, name), "warning",
                            _ambiguous_date_message(name, read, other, by_day, by_month, options.day_first))
 
     kept = parsed.drop(index=quarantined_rows) if quarantined_rows else parsed
@@ -300,8 +301,7 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
     quarantined = _quarantine_frame(tab, left_out)
     del parsed, cells, by_name, raw, shown
     _release_memory()
-    return TabResult(kept, quarantined, issues,
-                     list(map(str, ignored.values())), {name: get_column_letter(at + 1) for name, at in columns.items()})
+    return TabResult(kept, quarantined, issues, list(map(str, ignored.values())), letters)
 
 
 def _release_memory() -> None:
@@ -513,11 +513,6 @@ def _map_header(header: pd.Series, declared: Mapping[str, Any]) -> tuple[dict[st
     return columns, ignored
 
 
-def shown_text(raw: _RawCells, row: int, name: str) -> object:
-    """The cell as the editor typed it (trimmed)."""
-    return parsers.text(raw.series(name, raw.index.get_indexer([row]))).iloc[0]
-
-
 def _long_date(day: pd.Timestamp) -> str:
     return f"{day.day} {day:%B %Y}"
 
@@ -619,6 +614,7 @@ def _quarantine_frame(tab: str, raw: pd.DataFrame) -> pd.DataFrame:
 def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> None:
     """Drop (with a warning) references to ids that no kept row of the other tab has; an id whose row
     is left out (it has an error) says so, with that row."""
+    left_out_of: dict[str, dict[str, int]] = {}  # target tab -> its left-out ids, worked out once
     for tab, result in results.items():
         frame = result.kept
         for name, meta in _declared(TABS[tab].model).items():
@@ -627,7 +623,9 @@ def _check_references(results: Mapping[str, TabResult], sheet: str | None) -> No
                 continue
             target_id = TABS[target].model._id_column
             known = results[target].kept[target_id]
-            left_out = _rows_by_id(results[target].quarantined, target_id)
+            if target not in left_out_of:
+                left_out_of[target] = _rows_by_id(results[target].quarantined, target_id)
+            left_out = left_out_of[target]
             if meta["kind"] == "id_list":
                 _drop_unknown_items(tab, result, name, target, target_id, known, left_out, sheet)
                 continue

@@ -1092,7 +1092,9 @@ class _SankeyPlan:
                  room: float | None = None):
         s = _sizing(size)
         self.font, self.node = s.font, SANKEY_NODE[size]
-        self.names, self.columns, self.values = names, columns, values
+        # Sheet text on one line, cleaned once: every label is measured and wrapped several times.
+        self.names = [" ".join(printable(name, keep_lines=False).split()) for name in names]
+        self.columns, self.values = columns, values
         self.plot_width = _width(size, width) - 2 * SANKEY_SIDE
         self.side_room = max(self.plot_width / 4, 5.5 * self.font)
         self.line = LINE_SPACING * self.font
@@ -1124,11 +1126,11 @@ class _SankeyPlan:
         self.label_end = self.plot_width - self.node - gap
 
     def _natural(self, i: int) -> float:
-        return textfit.text_width(" ".join(printable(self.names[i], keep_lines=False).split()), self.font)
+        return textfit.text_width(self.names[i], self.font)
 
     def _lines(self, i: int, room: float) -> list[str]:
-        return textfit.wrap(printable(self.names[i], keep_lines=False), max(room, 0) * TEXT_FIT, self.font,
-                            max_lines=self.lines, cut_words=False)
+        return textfit.wrap(self.names[i], max(room, 0) * TEXT_FIT, self.font, max_lines=self.lines,
+                            cut_words=False)
 
     def _label(self, lines: list[str]) -> str:
         return "<br>".join(html.escape(line, quote=False) for line in lines)

@@ -30,10 +30,10 @@ import plotly.graph_objects as go
 
 from learnloop import charts, metrics
 from learnloop.filters import Filters, current_quarter
-from learnloop.metrics.cadence import QUARTER_CRITIQUES_COLUMNS, critiques_held_in
+from learnloop.metrics.cadence import critiques_held_in
 from learnloop.metrics.commitments import shipped_in
 from learnloop.metrics.impact import decisions_in
-from learnloop.metrics.network import QUARTER_SOURCES_COLUMNS, sources_added_in, sources_pruned_in
+from learnloop.metrics.network import sources_added_in, sources_pruned_in
 from learnloop.metrics.quarters import next_quarter, previous_quarter, quarter_bounds, quarter_range
 from learnloop.metrics.selection import present_quarters
 from learnloop.safe import printable
@@ -50,8 +50,6 @@ _CATEGORY_COUNTS = {"decision": ("decision", "decisions"),
 STATE_LABELS = {"planned": "planned", "in_progress": "in progress", "overdue": "overdue", "shipped": "shipped",
                  "shipped_late": "shipped late", "dropped": "dropped"}
 
-SOURCE_COLUMNS = QUARTER_SOURCES_COLUMNS
-CRITIQUE_COLUMNS = QUARTER_CRITIQUES_COLUMNS
 TREND_COLUMNS = ["quarter", "score", "critiques", "decisions", "shipped"]
 
 
@@ -141,7 +139,8 @@ class Retro:
 
     @cached_property
     def sources_added(self) -> pd.DataFrame:
-        """Sources added during the quarter, in the order added. Columns: :data:`SOURCE_COLUMNS`."""
+        """Sources added during the quarter, in the order added
+        (:func:`~learnloop.metrics.network.sources_added_in`)."""
         return sources_added_in(self.wb, self.f, self.quarter)
 
     @cached_property
@@ -163,7 +162,7 @@ class Retro:
 
     @cached_property
     def critiques(self) -> pd.DataFrame:
-        """Critiques held in the quarter, in date order. Columns: :data:`CRITIQUE_COLUMNS`."""
+        """Critiques held in the quarter, in date order (:func:`~learnloop.metrics.cadence.critiques_held_in`)."""
         return critiques_held_in(self.wb, self.f, self.quarter)
 
     @cached_property
@@ -416,8 +415,8 @@ def changed_lines(r: Retro) -> list[str]:
         learned = "; ".join(f"{label} {_text(row[column])}" for label, column in
                             (("from", "learned_from"), ("with", "learned_with")) if _text(row[column]))
         kind = CATEGORY_HEADINGS.get(str(row["category_key"]), "")
-        lines.append(f"{kind[:-1] if kind.endswith('s') and kind != 'Discovery cadence' else kind}: "
-                     f"{_text(row['summary']) or ''}" + (f" — learned {learned}" if learned else ""))
+        lines.append(f"{kind.removesuffix('s')}: {_text(row['summary']) or ''}"  # "Decisions" is "Decision"
+                     + (f" — learned {learned}" if learned else ""))
     return lines
 
 

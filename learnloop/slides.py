@@ -156,7 +156,7 @@ def clamped_table(frame: pd.DataFrame, columns: list[str], *, rows: int, name: s
     ui.static_table(ui.for_people(frame[columns].head(rows)))
     if len(frame) > rows:
         with st.popover(f"and {len(frame) - rows} more", type="tertiary", key=f"more-{name}"):
-            st.dataframe(ui.for_people(frame[columns]), hide_index=True, width="stretch")
+            ui.people_table(frame, columns)
 
 
 __all__ = ["KEYS_SCRIPT", "PRESENTATION_CSS", "chart", "clamped_list", "clamped_table", "look", "stage"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from learnloop import access, exports, load, metrics, reports, safe, settings, words
+from learnloop import access, digest, exports, load, metrics, reports, safe, settings, words
 from learnloop import filters as filtering
 from learnloop.errors import SourceError
 from learnloop.metrics import selection
@@ -198,16 +198,12 @@ def to_link(**values: object) -> None:
             del st.query_params[key]
 
 
-LINK_PARTS = {"quarters": "quarters", "team": "team", "person": "person", "theme": "theme", "quarter": "quarter",
-              "slide": "slide"}
-
-
 def link_note(*keys: str) -> None:
     """Say which part of the link this page was opened with (among ``keys``) names something the data
     does not have, and so was ignored."""
     ignored = {key: values for key, values in (st.session_state.get("link-ignored") or {}).items() if key in keys}
     if ignored:
-        parts = "; ".join(f"{LINK_PARTS.get(key, key)} {', '.join(safe.quoted(value) for value in values)}"
+        parts = "; ".join(f"{key} {', '.join(safe.quoted(value) for value in values)}"
                           for key, values in ignored.items())
         st.caption(f":material/link_off: This link names what is not in the data, so that part was ignored: {parts}.")
 
@@ -269,11 +265,8 @@ def left_out_note(wb: Workbook) -> None:
 
 def data_health_url() -> str | None:
     """The address of this app's Data health page, as the browser sees the app (for write-ups sent on)."""
-    url = st.context.url
-    if not url or not url.startswith(("https://", "http://")):
-        return None
-    base = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    return base.rsplit("/", 1)[0] + "/data_health" if base.count("/") > 2 else base + "/data_health"
+    base = digest.app_base_url(st.context.url)
+    return f"{base}/data_health" if base else None
 
 
 def with_sheet(wb: Workbook, columns: list[str]) -> list[str]:
@@ -351,8 +344,6 @@ def static_table(frame: pd.DataFrame) -> None:
             value = value.date()
         if isinstance(value, dt.date):
             return value.isoformat().replace("-", "\u2011")  # a non-breaking hyphen: dates stay on one line
-        if isinstance(value, (list, tuple)):  # a list cell (roles, participants): its items, as typed
-            value = ", ".join(str(item) for item in value)
         return reports.escape_markdown(value)
 
     shown = pd.DataFrame({reports.escape_markdown(str(column).replace("_", " ").capitalize()):
@@ -369,6 +360,7 @@ def hide_quarter_range() -> None:
     """Hide the sidebar's quarter range on a page it does not apply to."""
     st.html(f"<style>{OWN_QUARTER_CSS}</style>")
 
+
 #: Column names in words, for tables people read (any other: its name with spaces, capitalised).
 COLUMN_WORDS = {
     "theme_id": "Theme", "source_id": "Source", "critique_id": "Critique", "commitment_id": "Commitment",
@@ -381,6 +373,11 @@ COLUMN_WORDS = {
 }
 #: Columns whose values are codes: shown in words ("shipped_late" is "shipped late").
 WORDED = {"state", "status", "artifact_type", "category", "kind", "format", "audience", "reason"}
+
+
+def _header(column: str) -> str:
+    """A column's header in a table people read: :data:`COLUMN_WORDS`, else its name with spaces, capitalised."""
+    return COLUMN_WORDS.get(column, column.replace("_", " ").capitalize())
 
 
 def for_people(frame: pd.DataFrame) -> pd.DataFrame:
@@ -401,7 +398,7 @@ def for_people(frame: pd.DataFrame) -> pd.DataFrame:
             cells = values.array
         else:
             cells = ["" if pd.isna(cell) else cell for cell in values]
-        shown[COLUMN_WORDS.get(column, column.replace("_", " ").capitalize())] = cells
+        shown[_header(column)] = cells
     return pd.DataFrame(shown, index=range(len(frame)))
 
 
@@ -409,6 +406,5 @@ def people_table(frame: pd.DataFrame, columns: list[str], *, wide: Sequence[str]
     """``frame``'s ``columns`` as a data grid people read (:func:`for_people`), the ``wide`` ones given
     room; what matters first, so it is visible at 1280 px without scrolling sideways."""
     shown = for_people(frame[columns])
-    config = {COLUMN_WORDS.get(column, column.replace("_", " ").capitalize()): st.column_config.TextColumn(width="large")
-              for column in wide}
+    config = {_header(column): st.column_config.TextColumn(width="large") for column in wide}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)

@@ -100,7 +100,7 @@ elif slide == 3:
               ("Months with a critique", f"{peer['months_with_critiques']} of {peer['months']}", None),
               ("Roles in the room", ", ".join(peer["roles_present"]) or "–",
                f"{', '.join(metrics.PEER_ROLE_NAMES)} are needed at least once a quarter.")])
-    with slides.stage(presenting, tall=not presenting):
+    with slides.stage(presenting):
         left, right = st.columns(2)
         with left:
             chart(charts.roles_heatmap(r.roles, size=size, width="half"), "roles")

@@ -18,11 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from data_schemas import TABS, ParseOptions, name_key
+from data_schemas import TABS, ParseOptions
 from data_schemas.base import LIST_KINDS
 from learnloop.errors import WriteFailed, WriteRefused
 from learnloop.safe import quoted
-from learnloop.validate import HEADER_SEARCH_ROWS, _find_header, validate_tab
+from learnloop.validate import _find_header, _map_header, validate_tab
 from learnloop.workbook import Workbook
 
 #: A cell as it is written: text, a number or a date; "" is a blank cell.
@@ -191,23 +191,15 @@ class Header:
 
     at: int
     positions: dict[str, int]
-    width: int
 
 
 def find_header(rows: Sequence[Sequence[Any]], tab: str) -> Header:
-    """The tab's header as the reader finds it: the first of the first rows naming the most columns."""
+    """The tab's header as the reader finds it (with the reader's own functions): the first of the
+    first rows naming the most columns."""
     declared = TABS[tab].model.columns()
-    at = _find_header(rows[:HEADER_SEARCH_ROWS], declared) if rows else 0
-    labels = list(rows[at]) if rows else []
-    by_key = {name_key(column): column for column in declared}
-    positions: dict[str, int] = {}
-    for position, label in enumerate(labels):
-        column = by_key.get(name_key(label)) if isinstance(label, str) and label.strip() else None
-        if column and column not in positions:
-            positions[column] = position
-    while labels and (labels[-1] is None or str(labels[-1]).strip() == ""):
-        labels.pop()
-    return Header(at, positions, len(labels))
+    at = _find_header(rows, declared)
+    positions, _ = _map_header(pd.Series(rows[at] if rows else [], dtype="object"), declared)
+    return Header(at, positions)
 
 
 def with_id(tab: str, row: Mapping[str, Value], rows: Sequence[Sequence[Any]], header: Header) -> dict[str, Value]:

@@ -67,6 +67,11 @@ class Offered:
 def offered(wb: Workbook, sheet: str | None = None) -> Offered:
     """People and teams from the whole workbook; rows to refer to from ``sheet`` only (ids belong to their sheet)."""
     named = selection.choices(wb)
+    return Offered(list(named["people"]), list(named["teams"]), _rows_to_refer_to(wb, sheet))  # type: ignore[arg-type]
+
+
+def _rows_to_refer_to(wb: Workbook, sheet: str | None) -> dict[str, dict[str, str]]:
+    """For each tab a column can refer to: id -> what a person recognises its row by (of ``sheet`` only)."""
     rows: dict[str, dict[str, str]] = {}
     for target, label_column in LABEL_COLUMNS.items():
         frame = wb.tables[target]
@@ -76,7 +81,7 @@ def offered(wb: Workbook, sheet: str | None = None) -> Offered:
         labels = frame[label_column].fillna("").astype(str).str.slice(0, 60)
         rows[target] = dict(zip(frame[id_column].astype(str), frame[id_column].astype(str) + " · " + labels,
                                 strict=True))
-    return Offered(list(named["people"]), list(named["teams"]), rows)  # type: ignore[arg-type]
+    return rows
 
 
 def entry_fields(tab: str, wb: Workbook, key: str, *, sheet: str | None = None,
@@ -141,14 +146,14 @@ def _field(tab: str, name: str, meta: dict[str, Any], pick: Offered, widget_key:
 def submitted_values(tab: str, key: str, wb: Workbook, sheet: str | None = None) -> dict[str, Any]:
     """What the form holds, by column (from session state, so the submit callback can read it): blanks
     as None, and a typed reference matched to the row it names (its id in any case, or its title)."""
-    pick = offered(wb, sheet)
+    rows = _rows_to_refer_to(wb, sheet)  # the people and teams offered are not needed here
     values: dict[str, Any] = {}
     for name, meta in TABS[tab].model.columns().items():
         if name in GENERATED_IDS:
             continue
         value = st.session_state.get(field_key(key, name))
         if meta["refers_to"] and meta["kind"] in ("id", "id_list"):
-            options = pick.rows[meta["refers_to"]]
+            options = rows[meta["refers_to"]]
             value = ([_reference(item, options) for item in value] if isinstance(value, list)
                      else _reference(value, options))
         values[name] = None if value is None or (isinstance(value, str) and not value.strip()) or value == [] else value

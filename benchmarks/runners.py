@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,24 +226,22 @@ def kernel_gains(wb: Any, runs: int) -> dict[str, dict[str, float]]:
     from learnloop.metrics.selection import present_quarters
 
     f = Filters()
+    # The arguments as the pages pass them: filters (some are of the workbook alone), this quarter,
+    # or every quarter the workbook has.
+    given = {"f": f, "quarter": current_quarter(f, wb.options.fiscal_year_start_month),
+             "quarters": tuple(present_quarters(wb))}
     gains = {}
     for definition, fast in cache._KERNELS.items():
         parameters = inspect.signature(definition).parameters
-        # The arguments as the pages pass them: filters (some are of the workbook alone), this quarter,
-        # or every quarter the workbook has.
-        given = {"f": f, "quarter": current_quarter(f, wb.options.fiscal_year_start_month),
-                 "quarters": tuple(present_quarters(wb))}
         args = tuple(given[name] for name, parameter in list(parameters.items())[1:]
                      if name in given and parameter.default is inspect.Parameter.empty)
         times: dict[str, list[float]] = {"definition_s": [], "kernel_s": []}
         for _ in range(runs):
-            for name, work in (("definition_s", definition), ("kernel_s", fast)):
+            for name, work, way in (("definition_s", definition, cache.definitions_only),
+                                    ("kernel_s", fast, nullcontext)):
                 fresh = dataclasses.replace(wb)
                 started = time.perf_counter()
-                if name == "definition_s":
-                    with cache.definitions_only():
-                        work(fresh, *args)
-                else:
+                with way():
                     work(fresh, *args)
                 times[name].append(time.perf_counter() - started)
         gains[definition.__name__] = {name: statistics.median(values) for name, values in times.items()}
@@ -252,22 +250,23 @@ def kernel_gains(wb: Any, runs: int) -> dict[str, dict[str, float]]:
 
 def peak_rss(server: Server) -> dict[str, float]:
     """Peak RSS (MB) of a fresh process doing one cold load, and of the same process before the load."""
-    config = {"base_url": server.base_url, "sid": server.sid, "account": server.account}
-    done = subprocess.run([sys.executable, "-m", "benchmarks.runners"], cwd=ROOT, input=json.dumps(config),
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the RSS probe failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _probe(server, "benchmarks.runners", "RSS")
 
 
 def search_memory(server: Server) -> dict[str, float | None]:
     """The memory the search index adds at its peak, in a fresh process after a cold load
     (:func:`benchmarks.search.probe`)."""
+    return _probe(server, "benchmarks.search", "search memory")
+
+
+def _probe(server: Server, module: str, what: str) -> dict[str, Any]:
+    """Run ``python -m module`` in a fresh process, given how to reach ``server`` on its stdin, and
+    read the JSON its last line prints."""
     config = {"base_url": server.base_url, "sid": server.sid, "account": server.account}
-    done = subprocess.run([sys.executable, "-m", "benchmarks.search"], cwd=ROOT, input=json.dumps(config),
+    done = subprocess.run([sys.executable, "-m", module], cwd=ROOT, input=json.dumps(config),
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"the search memory probe failed:\n{done.stderr[-4000:]}")
+        raise RuntimeError(f"the {what} probe failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -50,9 +49,8 @@ from data_schemas.decisions import DECISION_CATEGORIES
 from data_schemas.sources import SOURCE_KINDS
 from learnloop.metrics import cadence, commitments, impact, network, playbook, selection, themes
 from learnloop.metrics.cache import kept, kernel
-from learnloop.metrics.quarters import previous_quarter, quarter_bounds, quarter_range
+from learnloop.metrics.quarters import _LABEL, previous_quarter, quarter_bounds, quarter_range
 from learnloop.metrics.selection import PERSON_COLUMNS, TABS, empty, select
-from learnloop.words import plural
 
 if TYPE_CHECKING:
     from learnloop.filters import Filters
@@ -190,8 +188,6 @@ def _by_text_within(order: np.ndarray, major: np.ndarray, text: pa.Array, at: np
 
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-
-_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
 def _when(day: dt.date) -> int:
@@ -715,7 +711,6 @@ def citations(wb: Workbook, f: Filters) -> pd.DataFrame:
     for kind, (tab, _, _, name) in _CITED.items():
         cited, items = _cited(wb, kind), _citation_rows(wb, f, kind)
         at, rows = cited.decision[items], cited.row[items]
-        wb.tables[tab]
         parts["sheet"].append(_categorical(wb, "decisions", "sheet", at))
         for column, source in (("decision_id", "decision_id"), ("quarter", "quarter"), ("category", "category"),
                                ("theme_id", "theme_id")):
@@ -919,18 +914,18 @@ def _log(wb: Workbook, f: Filters, rows: np.ndarray) -> dict[str, Any]:
     words = pd.Series(categories.values, dtype="string").str.replace("_", " ").tolist()
     impact_ = _whole_numbers(decisions["impact"].to_numpy()[rows])
     return {"decision_id": _column(wb, "decisions", "decision_id", rows),
-                   "date": _dates(_stamps(wb, "decisions", "date")[rows]),
-                   "quarter": _column(wb, "decisions", "quarter", rows),
-                   "category": _string(_each(categories, words, rows)),
-                   "summary": _column(wb, "decisions", "summary", rows),
-                   "theme": _string(_take(_arrow(wb, "themes", "title"), _theme_rows(wb, "decisions")[rows])),
-                   "learned_from": _string(_names_by_decision(wb, f, "source", rows)),
-                   "learned_with": _string(_names_by_decision(wb, f, "critique", rows)),
-                   "impact": impact_,
-                   "owner": _column(wb, "decisions", "owner", rows),
-                   "team": _column(wb, "decisions", "team", rows),
-                   "status": _column(wb, "decisions", "status", rows),
-                   "sheet": _categorical(wb, "decisions", "sheet", rows)}
+            "date": _dates(_stamps(wb, "decisions", "date")[rows]),
+            "quarter": _column(wb, "decisions", "quarter", rows),
+            "category": _string(_each(categories, words, rows)),
+            "summary": _column(wb, "decisions", "summary", rows),
+            "theme": _string(_take(_arrow(wb, "themes", "title"), _theme_rows(wb, "decisions")[rows])),
+            "learned_from": _string(_names_by_decision(wb, f, "source", rows)),
+            "learned_with": _string(_names_by_decision(wb, f, "critique", rows)),
+            "impact": impact_,
+            "owner": _column(wb, "decisions", "owner", rows),
+            "team": _column(wb, "decisions", "team", rows),
+            "status": _column(wb, "decisions", "status", rows),
+            "sheet": _categorical(wb, "decisions", "sheet", rows)}
 
 
 @kernel(impact.decisions_in)
@@ -985,26 +980,32 @@ def reversals(wb: Workbook, f: Filters) -> pd.DataFrame:
                    "sheet": _categorical(wb, "decisions", "sheet", rows)}, len(rows))
 
 
-def _tracing(wb: Workbook, f: Filters, quarter: str | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """For the decisions in ``quarter`` (else ``f``'s range): whether each names a source, and a
-    critique; None when there are none."""
-    rows = _in_quarter(wb, f, "decisions", quarter)
+def _tracing(wb: Workbook, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For the decisions at ``rows`` (a mask): whether each names a source, and a critique; None
+    when there are none."""
     if not rows.any():
         return None
     return _cited(wb, "source").per_decision[rows] > 0, _cited(wb, "critique").per_decision[rows] > 0
 
 
+def _traced(wb: Workbook, rows: np.ndarray) -> float | None:
+    """:func:`impact.traced_share` of the decisions at ``rows`` (a mask): the share of them that name a
+    source or critique; None when there are none."""
+    tracing = _tracing(wb, rows)
+    return None if tracing is None else float((tracing[0] | tracing[1]).mean())
+
+
 @kernel(impact.traced_share)
 def traced_share(wb: Workbook, f: Filters, quarter: str | None = None) -> float | None:
     """:func:`impact.traced_share` from the kept counts of ids per decision."""
-    tracing = _tracing(wb, f, quarter)
-    return None if tracing is None else float((tracing[0] | tracing[1]).mean())
+    return _traced(wb, _in_quarter(wb, f, "decisions", quarter))
 
 
 @kernel(impact.learning_mix)
 def learning_mix(wb: Workbook, f: Filters, quarter: str | None = None) -> pd.DataFrame:
     """:func:`impact.learning_mix` from the kept counts of ids per decision."""
-    source, critique = _tracing(wb, f, quarter) or (np.zeros(0, bool), np.zeros(0, bool))
+    tracing = _tracing(wb, _in_quarter(wb, f, "decisions", quarter))
+    source, critique = tracing or (np.zeros(0, bool), np.zeros(0, bool))
     counts = np.array([(source & ~critique).sum(), (~source & critique).sum(), (source & critique).sum()],
                       dtype=np.int64)
     total = counts.sum()
@@ -1085,9 +1086,7 @@ def _active(wb: Workbook, f: Filters) -> tuple[np.ndarray, np.ndarray]:
     ends = np.zeros(span, dtype=np.int64)
     for code in _distinct(quarter).tolist():
         ends[code] = _quarter_days(quarters.values[code], wb.options.fiscal_year_start_month)[1]
-    added, pruned = _stamps(wb, "sources", "added_on")[rows], _stamps(wb, "sources", "pruned_on")[rows]
-    end = ends[quarter]
-    active = (added != _NAT) & (added <= end) & ~((pruned != _NAT) & (pruned <= end))
+    active = _in_network(wb, ends[quarter], rows)
     rows, quarter = rows[active], quarter[active]
     text_order = np.empty(span, dtype=np.int64)
     text_order[np.argsort(np.array(quarters.values, dtype=object), kind="stable")] = np.arange(span)
@@ -1217,14 +1216,10 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[playbook.Kpi]:
         now, before = _facts_of(wb, f, (quarter, previous))
         return playbook.headline_numbers(now, before, impact.traced_share(wb, f, quarter),
                                          impact.traced_share(wb, f, previous))
-    fiscal = wb.options.fiscal_year_start_month
-    start, today = quarter_bounds(quarter, fiscal)[0], f.today()
-    first, last = quarter_bounds(previous, fiscal)
+    today, same_day, to_date = playbook.compared_days(wb, f, quarter)
     (now, traced_now), (before, traced_before) = (_as_it_stood(wb, f, quarter, today),
-                                                  _as_it_stood(wb, f, previous, min(first + (today - start), last)))
-    days = plural((today - start).days + 1, "day")
-    return playbook.headline_numbers(now, before, traced_now, traced_before,
-                                     to_date=f"its first {days}, against the first {days} of {previous}")
+                                                  _as_it_stood(wb, f, previous, same_day))
+    return playbook.headline_numbers(now, before, traced_now, traced_before, to_date=to_date)
 
 
 def _as_it_stood(wb: Workbook, f: Filters, quarter: str, day: dt.date) -> tuple[dict[str, Any], float | None]:
@@ -1255,8 +1250,7 @@ def _as_it_stood(wb: Workbook, f: Filters, quarter: str, day: dt.date) -> tuple[
     last = min(cut, _quarter_days(quarter, fiscal)[1])
     rows, theme_quarter = _tied(wb, every)
     tied = rows[np.isin(theme_quarter, [n for n, label in enumerate(_codes(wb, "themes", "quarter").values) if label == quarter])]
-    added, pruned = _stamps(wb, "sources", "added_on")[tied], _stamps(wb, "sources", "pruned_on")[tied]
-    active = (added != _NAT) & (added <= last) & ~((pruned != _NAT) & (pruned <= last))
+    active = _in_network(wb, last, tied)
     months = _months(wb, "critiques", "date")[critiques]
     in_the_room = _role_counts(np.zeros(int(critiques.sum()), dtype=np.int64), _roles(wb)[critiques], 1)[0] > 0
     facts = {
@@ -1268,10 +1262,8 @@ def _as_it_stood(wb: Workbook, f: Filters, quarter: str, day: dt.date) -> tuple[
         **{role: bool(in_the_room[n]) for n, role in enumerate(ROLES)},
     }
     steps = _judged({name: np.array([value]) for name, value in facts.items()})
-    traced = decisions & _in_quarter(wb, f, "decisions", quarter)
-    share = None if not traced.any() else float(((_cited(wb, "source").per_decision[traced] > 0)
-                                                 | (_cited(wb, "critique").per_decision[traced] > 0)).mean())
-    return {name: values[0] for name, values in steps.items()}, share
+    traced = _traced(wb, decisions & _in_quarter(wb, f, "decisions", quarter))
+    return {name: values[0] for name, values in steps.items()}, traced
 
 
 @kernel(playbook.step_rows)
@@ -1485,17 +1477,18 @@ def sources_flow(wb: Workbook, f: Filters) -> pd.DataFrame:
                   len(quarters))
 
 
-def _in_network(wb: Workbook, rows: np.ndarray, day: int) -> np.ndarray:
-    """Which sources at ``rows`` (a mask) are in the network on ``day``: added by then, not pruned by then."""
-    added, pruned = _stamps(wb, "sources", "added_on"), _stamps(wb, "sources", "pruned_on")
-    return rows & (added != _NAT) & (added <= day) & ~((pruned != _NAT) & (pruned <= day))
+def _in_network(wb: Workbook, day: int | np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Which sources (every one, or those at ``rows``, positions) are in the network on ``day`` (int64
+    microseconds; one for all, or one per source): added by then, not pruned by then."""
+    added, pruned = _stamps(wb, "sources", "added_on")[rows], _stamps(wb, "sources", "pruned_on")[rows]
+    return (added != _NAT) & (added <= day) & ~((pruned != _NAT) & (pruned <= day))
 
 
 @kernel(network.source_kinds)
 def source_kinds(wb: Workbook, f: Filters) -> pd.DataFrame:
     """:func:`network.source_kinds` by a bincount of the kept kind codes."""
     end = _quarter_days(f.quarters[1], wb.options.fiscal_year_start_month)[1] if f.quarters else _when(f.today())
-    counts = _per_quarter(wb, "sources", "kind", _in_network(wb, _picked(wb, f.every_quarter, "sources"), end),
+    counts = _per_quarter(wb, "sources", "kind", _picked(wb, f.every_quarter, "sources") & _in_network(wb, end),
                           SOURCE_KINDS)
     order = np.argsort(-counts, kind="stable")
     return _frame({"kind": pd.Index(np.array(SOURCE_KINDS, dtype=object)[order].tolist()).array,
@@ -1509,7 +1502,7 @@ def dormant_sources(wb: Workbook, f: Filters, days: int = network.DORMANT_DAYS) 
     engaged = _stamps(wb, "sources", "last_engaged_on")
     engaged = np.where(engaged == _NAT, _stamps(wb, "sources", "added_on"), engaged)
     since = np.where(engaged == _NAT, 0, (today - engaged) // _DAY_US)
-    dormant = np.flatnonzero(_in_network(wb, _picked(wb, f.every_quarter, "sources"), today)
+    dormant = np.flatnonzero(_picked(wb, f.every_quarter, "sources") & _in_network(wb, today)
                              & (engaged != _NAT) & (since > days))
     if not len(dormant):
         return empty(network.DORMANT_COLUMNS)

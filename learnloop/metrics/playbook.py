@@ -17,6 +17,8 @@ from learnloop.metrics.selection import present_quarters, quarter_as_it_stood, s
 from learnloop.words import and_list, plural
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from learnloop.filters import Filters
     from learnloop.workbook import Workbook
 
@@ -300,15 +302,22 @@ def kpis(wb: Workbook, f: Filters, quarter: str) -> list[Kpi]:
         facts = facts_for(wb, f, (quarter, previous))
         return headline_numbers(facts.loc[quarter], facts.loc[previous], traced_share(wb, f, quarter),
                                 traced_share(wb, f, previous))
+    today, same_day, to_date = compared_days(wb, f, quarter)
+    now_wb = quarter_as_it_stood(wb, quarter, today)
+    before_wb = quarter_as_it_stood(wb, previous, same_day)
+    return headline_numbers(facts_for(now_wb, f, (quarter,)).iloc[0], facts_for(before_wb, f, (previous,)).iloc[0],
+                            traced_share(now_wb, f, quarter), traced_share(before_wb, f, previous), to_date=to_date)
+
+
+def compared_days(wb: Workbook, f: Filters, quarter: str) -> tuple[dt.date, dt.date, str]:
+    """What :func:`kpis` compares for ``quarter`` under way: today, the same day of the quarter before
+    (as many days into it; its last day when it is shorter), and the comparison in words."""
     fiscal = wb.options.fiscal_year_start_month
     start, today = quarter_bounds(quarter, fiscal)[0], f.today()
+    previous = previous_quarter(quarter)
     first, last = quarter_bounds(previous, fiscal)
-    now_wb = quarter_as_it_stood(wb, quarter, today)
-    before_wb = quarter_as_it_stood(wb, previous, min(first + (today - start), last))
     days = plural((today - start).days + 1, "day")
-    return headline_numbers(facts_for(now_wb, f, (quarter,)).iloc[0], facts_for(before_wb, f, (previous,)).iloc[0],
-                            traced_share(now_wb, f, quarter), traced_share(before_wb, f, previous),
-                            to_date=f"its first {days}, against the first {days} of {previous}")
+    return today, min(first + (today - start), last), f"its first {days}, against the first {days} of {previous}"
 
 
 def headline_numbers(now: Mapping[str, Any], before: Mapping[str, Any], traced_now: float | None,

@@ -197,11 +197,11 @@ def choices(wb: Workbook) -> dict[str, object]:
 
 def quarter_as_it_stood(wb: Workbook, quarter: str, day: dt.date) -> Workbook:
     """What ``quarter``'s playbook numbers see of the workbook as it stood at the end of ``day``: every
-    theme; the sources added by then, a source pruned or engaged with later as it was that day; and the
-    critiques held, commitments shipped and decisions written from the quarter's first day to ``day``
-    (a commitment shipped later is not shipped yet). The quarter's step facts and traced share are
-    those of the whole workbook cut at ``day``; other quarters' are not, so the copy serves that one
-    quarter (and holds a quarter's rows, not every quarter's)."""
+    theme; the sources added by then, a source pruned later as not pruned yet; and the critiques held,
+    commitments shipped and decisions written from the quarter's first day to ``day`` (a commitment
+    shipped later is not shipped yet). The quarter's step facts and traced share are those of the
+    whole workbook cut at ``day``; other quarters' are not, so the copy serves that one quarter (and
+    holds a quarter's rows, not every quarter's)."""
     fiscal = wb.options.fiscal_year_start_month
     first, cut = pd.Timestamp(quarter_bounds(quarter, fiscal)[0]), pd.Timestamp(day)
 
@@ -210,12 +210,10 @@ def quarter_as_it_stood(wb: Workbook, quarter: str, day: dt.date) -> Workbook:
         return by_then if since is None else by_then & (frame[column] >= since).fillna(False).to_numpy(dtype=bool)
 
     sources = wb.sources[dated(wb.sources, "added_on")]
-    later = {column: sources[column] > cut for column in ("pruned_on", "last_engaged_on")}
-    sources = sources.assign(pruned_on=sources["pruned_on"].mask(later["pruned_on"]),
-                             last_engaged_on=sources["last_engaged_on"].mask(later["last_engaged_on"]))
-    sources = sources.assign(pruned_quarter=quarters_of(sources["pruned_on"], fiscal))
+    pruned_on = sources["pruned_on"].mask(sources["pruned_on"] > cut)
+    sources = sources.assign(pruned_on=pruned_on, pruned_quarter=quarters_of(pruned_on, fiscal))
+    # Commitments are left out whole (no shipped_on is changed), so shipped_quarter stands as loaded.
     commitments = wb.commitments[dated(wb.commitments, "committed_on") & dated(wb.commitments, "shipped_on", first)]
-    commitments = commitments.assign(shipped_quarter=quarters_of(commitments["shipped_on"], fiscal))
     tables = {"themes": wb.themes, "sources": sources, "critiques": wb.critiques[dated(wb.critiques, "date", first)],
               "commitments": commitments, "decisions": wb.decisions[dated(wb.decisions, "date", first)]}
     return dataclasses.replace(wb, tables=tables)

@@ -51,10 +51,11 @@ PRESENTATION_CSS = """
   margin: 0 !important; display: block; white-space: nowrap !important; overflow: hidden !important;
   text-overflow: ellipsis !important; }
 /* A slide's charts share the stage: its height is a share of the screen, whatever the screen. */
-.st-key-slide-stage { --stage: 52vh; }  /* STAGE_SHARE below */
-.st-key-slide-stage-tall { --stage: 62vh; }
-.st-key-slide-stage, .st-key-slide-stage-tall { height: var(--stage) !important; min-height: var(--stage) !important;
-  max-height: var(--stage) !important; overflow: hidden !important; }
+/* Streamlit draws a fixed-height container inside a wrapper of the same height: both take the stage's. */
+div:has(> [class*="st-key-slide-stage-"]), [class*="st-key-slide-stage-"] { --stage: 52vh; }  /* STAGE_SHARE below */
+div:has(> [class*="st-key-slide-stage-tall-"]), [class*="st-key-slide-stage-tall-"] { --stage: 62vh; }
+div:has(> [class*="st-key-slide-stage-"]), [class*="st-key-slide-stage-"] { height: var(--stage) !important;
+  min-height: var(--stage) !important; max-height: var(--stage) !important; overflow: hidden !important; }
 ol.clamped, ul.clamped { margin: 0; padding-left: 1.4em; }
 ol.clamped li, ul.clamped li { font-size: 2.8vh; line-height: 1.35; white-space: nowrap; overflow: hidden;
   list-style-position: inside;
@@ -107,12 +108,13 @@ def look(presenting: bool) -> None:
     st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
 
 
-def stage(presenting: bool, *, tall: bool = False):
+def stage(presenting: bool, *, tall: bool = False, part: str = "main"):
     """A container for a slide's charts: in presentation mode its height is a share of the screen
-    (charts inside take ``height="stretch"``), otherwise the page's usual flow."""
+    (charts inside take ``height="stretch"``), otherwise the page's usual flow. Charts side by side
+    each take a stage of their own (``part`` names it), in their own column."""
     if not presenting:
         return st.container()
-    return st.container(height=400, border=False, key="slide-stage" if not tall else "slide-stage-tall")
+    return st.container(height=400, border=False, key=f"slide-stage{'-tall' if tall else ''}-{part}")
 
 
 #: A stage's share of the screen's height (see ``--stage`` above), and the screen charts are laid out

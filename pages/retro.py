@@ -100,12 +100,11 @@ elif slide == 3:
               ("Months with a critique", f"{peer['months_with_critiques']} of {peer['months']}", None),
               ("Roles in the room", ", ".join(peer["roles_present"]) or "–",
                f"{', '.join(metrics.PEER_ROLE_NAMES)} are needed at least once a quarter.")])
-    with slides.stage(presenting):
-        left, right = st.columns(2)
-        with left:
-            chart(charts.roles_heatmap(r.roles, size=size, width="half"), "roles")
-        with right:
-            chart(charts.artifact_types(r.artifact_types, size=size, width="half"), "artifact-types")
+    left, right = st.columns(2)
+    with left, slides.stage(presenting, part="left"):
+        chart(charts.roles_heatmap(r.roles, size=size, width="half"), "roles")
+    with right, slides.stage(presenting, part="right"):
+        chart(charts.artifact_types(r.artifact_types, size=size, width="half"), "artifact-types")
     if not presenting:
         table(r.critiques, ["date", "artifact_type", "artifact", "presenter", "roles"], "critiques",
               "No critique held this quarter.")
@@ -144,13 +143,12 @@ elif slide == 5:
 else:
     for column, kpi in zip(st.columns(4), r.kpis, strict=True):
         column.metric(kpi.name, ui.kpi_value(kpi), delta=ui.kpi_delta(kpi), help=kpi.help, border=True)
-    with slides.stage(presenting):
-        left, right = st.columns(2)
-        with left:
-            chart(charts.score_trend(metrics.score_trend(wb, r.in_window), size=size, width="half"), "score-trend")
-        with right:
-            chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size, width="half"),
-                  "decisions-trend")
+    left, right = st.columns(2)
+    with left, slides.stage(presenting, part="left"):
+        chart(charts.score_trend(metrics.score_trend(wb, r.in_window), size=size, width="half"), "score-trend")
+    with right, slides.stage(presenting, part="right"):
+        chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size, width="half"),
+              "decisions-trend")
     if not presenting:
         table(r.trend, list(r.trend.columns), "trend", "")
 

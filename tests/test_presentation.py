@@ -52,6 +52,21 @@ def open_retro(browser, url: str):
     return page
 
 
+# A stage hides what overflows it: a chart taller than its stage loses its axis without any scrolling,
+# and a stage taller than its place in the page lies over the text below it.
+STAGE_PROBLEMS = """() => [...document.querySelectorAll('[class*="st-key-slide-stage-"]')].flatMap(stage => {
+  const box = stage.getBoundingClientRect(), problems = [];
+  stage.querySelectorAll('.js-plotly-plot').forEach(chart => {
+    const b = chart.getBoundingClientRect();
+    if (b.bottom > box.bottom + 1 || b.right > box.right + 1) problems.push('a chart is cut off by its stage');
+  });
+  const place = stage.parentElement.getBoundingClientRect(), next = stage.parentElement.nextElementSibling;
+  if (place.bottom < box.bottom - 1) problems.push('the stage is taller than its place');
+  if (next && next.getBoundingClientRect().top < box.bottom - 1) problems.push('what follows lies over the stage');
+  return problems;
+})"""
+
+
 def overflow(page) -> list[int]:
     return page.evaluate("() => { const main = document.querySelector('[data-testid=stMain]');"
                          " return [main.scrollHeight, main.clientHeight, main.scrollWidth, main.clientWidth]; }")
@@ -71,6 +86,7 @@ def test_every_slide_fits_the_screen_in_presentation_mode(server, browser, width
         page.screenshot(path=str(ARTIFACTS / f"slide-{name.replace(' ', '-')}-{number}-{width}x{height}.png"))
         assert scroll_height <= client_height, f"slide {number} scrolls by {scroll_height - client_height} px"
         assert scroll_width <= client_width, f"slide {number} scrolls sideways"
+        assert not page.evaluate(STAGE_PROBLEMS), f"slide {number}: {page.evaluate(STAGE_PROBLEMS)}"
         # Controls are hidden; the counter stays.
         assert not page.locator(".st-key-retro-controls").is_visible()
         assert page.get_by_text(f"Slide {number} of 6").is_visible()

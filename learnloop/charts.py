@@ -533,9 +533,15 @@ def scorecard(card: metrics.Scorecard | None, *, size: Size = "screen", width: W
     return _fit(fig, size, width)
 
 
-def score_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
+def _under_way(quarters: list[str], to_date: str | None) -> bool:
+    return bool(quarters) and quarters[-1] == to_date
+
+
+def score_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow",
+                to_date: str | None = None) -> go.Figure:
     """The playbook score (0 to 5) per quarter, line and markers, the steps not done on hover.
-    Takes :func:`metrics.score_trend`."""
+    Takes :func:`metrics.score_trend`. When the last quarter is ``to_date`` (still under way), its
+    score is to date and is not set against the whole quarter before."""
     if _nothing(frame):
         return empty_figure("Playbook score per quarter", NO_THEMES, size=size, width=width)
     quarters = frame["quarter"].astype(str).tolist()
@@ -547,9 +553,10 @@ def score_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "n
         names = [name for key, name in step_columns if not (pd.notna(row[key]) and bool(row[key]))]
         not_done.append("Not done: " + _and(names) if names else "Every step done")
     before = (scores[-2], quarters[-2]) if len(scores) > 1 else (None, "")
-    title = f"Playbook score {scores[-1]} of {steps} in {quarters[-1]}"
+    under_way = _under_way(quarters, to_date)
+    title = f"Playbook score {scores[-1]} of {steps} in {quarters[-1]}" + (" to date" if under_way else "")
     full = sum(score == steps for score in scores)
-    subtitle = _join(_change(scores[-1], *before),
+    subtitle = _join(f"{quarters[-1]} is under way" if under_way else _change(scores[-1], *before),
                      f"Full score in {full} of {_plural(len(scores), 'quarter')}")
     fig = _figure(size, title, subtitle)
     fig.add_trace(go.Scatter(
@@ -563,15 +570,20 @@ def score_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "n
     return _fit(fig, size, width)
 
 
-def decisions_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow") -> go.Figure:
-    """Decision write-ups per quarter (bars). Takes :func:`metrics.decisions_per_quarter`."""
+def decisions_trend(frame: pd.DataFrame, *, size: Size = "screen", width: Width = "narrow",
+                    to_date: str | None = None) -> go.Figure:
+    """Decision write-ups per quarter (bars). Takes :func:`metrics.decisions_per_quarter`. When the
+    last quarter is ``to_date`` (still under way), its count is to date and is not set against the
+    whole quarter before."""
     if _nothing(frame, "decisions"):
         return empty_figure("Decision write-ups per quarter", NO_DECISIONS, size=size, width=width)
     quarters = frame["quarter"].astype(str).tolist()
     counts = _ints(frame, "decisions").tolist()
     before = (counts[-2], quarters[-2]) if len(counts) > 1 else (None, "")
-    title = f"{_plural(counts[-1], 'decision write-up')} in {quarters[-1]}"
-    subtitle = _join(_change(counts[-1], *before), f"{sum(counts)} {_span(quarters)}" if len(quarters) > 1 else None)
+    under_way = _under_way(quarters, to_date)
+    title = f"{_plural(counts[-1], 'decision write-up')} in {quarters[-1]}" + (" to date" if under_way else "")
+    subtitle = _join(f"{quarters[-1]} is under way" if under_way else _change(counts[-1], *before),
+                     f"{sum(counts)} {_span(quarters)}" if len(quarters) > 1 else None)
     fig = _figure(size, title, subtitle)
     fig.add_trace(go.Bar(name="Decision write-ups", x=quarters, y=counts, marker_color=PRIMARY, text=counts,
                          textposition="outside", hovertemplate="<b>%{x}</b>: %{y} write-ups<extra></extra>"))

@@ -628,7 +628,8 @@ def report_charts(r: Retro, *, size: charts.Size = "screen") -> dict[str, go.Fig
         "scorecard": charts.scorecard(r.card, size=size, width="half"),
         "changed": charts.learning_flows(metrics.learning_flows(r.wb, r.in_quarter), size=size, width="half"),
         "shipped": charts.commitments(metrics.commitments_per_quarter(r.wb, r.in_window), size=size, width="half"),
-        "trend": charts.score_trend(metrics.score_trend(r.wb, r.in_window), size=size, width="half"),
+        "trend": charts.score_trend(metrics.score_trend(r.wb, r.in_window), size=size, width="half",
+                                    to_date=r.quarter if metrics.under_way(r.wb, r.f, r.quarter) else None),
     }
 
 

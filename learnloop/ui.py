@@ -289,6 +289,23 @@ def kpi_value(kpi: metrics.Kpi) -> str:
     return metrics.kpi_text(kpi.value, kpi.unit)
 
 
+#: A headline number's name wraps onto a second line rather than being cut with "…" in a narrow column.
+KPI_CSS = (".st-key-kpis [data-testid='stMetricLabel'], .st-key-kpis [data-testid='stMetricLabel'] * "
+           "{ white-space: normal !important; overflow: visible !important; text-overflow: clip !important; "
+           "word-break: normal !important; overflow-wrap: normal !important; }")
+
+
+def kpi_row(kpis: Sequence[metrics.Kpi], *, border: bool = True) -> None:
+    """Headline numbers side by side, each with its change against the quarter before when it has
+    one (an unchanged number has no arrow and no colour: "+0" is neither a gain nor a loss)."""
+    st.html(f"<style>{KPI_CSS}</style>")
+    with st.container(key="kpis"):
+        for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+            unchanged = kpi.delta == 0
+            column.metric(kpi.name, kpi_value(kpi), delta=kpi_delta(kpi), help=kpi.help, border=border,
+                      delta_color="off" if unchanged else "normal", delta_arrow="off" if unchanged else "auto")
+
+
 def kpi_delta(kpi: metrics.Kpi) -> str | None:
     """The change against the previous quarter, signed, in the KPI's unit ("+2", "-15 pts")."""
     if kpi.delta is None:
@@ -381,13 +398,14 @@ def _header(column: str) -> str:
 
 
 def for_people(frame: pd.DataFrame) -> pd.DataFrame:
-    """A metric's table as people read it: headers in words, dates as dates, blanks empty, codes in
+    """A metric's table as people read it: headers in words, dates as 2026-03-02, blanks empty, codes in
     words (reports.STATE_LABELS), lists joined with commas. Values only change their look."""
     shown = {}
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_datetime64_any_dtype(values):
-            cells = [None if pd.isna(day) else day.date() for day in values]
+            # As text: a missing date would show as "None" in the grid; ISO dates sort as dates do.
+            cells = ["" if pd.isna(day) else f"{day:%Y-%m-%d}" for day in values]
         elif column in WORDED:
             cells = ["" if pd.isna(code) else reports.STATE_LABELS.get(str(code), str(code).replace("_", " "))
                      for code in values]

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from learnloop import charts, metrics, ui
+from learnloop import charts, metrics, ui, words
 
 wb = ui.workbook()
 f = ui.filters()
@@ -13,11 +13,10 @@ st.caption("One public artifact per person per quarter: a talk, a guide, a works
 st.plotly_chart(charts.commitments(metrics.commitments_per_quarter(wb, f), width="full"), theme=None,
                 key="commitments")
 
-for column, figure in zip(st.columns(6), metrics.commitment_figures(wb, f), strict=True):
-    column.metric(figure.name, ui.kpi_value(figure), help=figure.help)
+ui.kpi_row(metrics.commitment_figures(wb, f), border=False)
 
 carried = metrics.carried_over(wb, f, quarter)
-st.subheader(f"Open into {quarter}: {len(carried)} commitment(s) carried over")
+st.subheader(f"Open into {quarter}: {words.plural(len(carried), 'commitment')} carried over")
 if not carried.empty:
     ui.people_table(carried, ui.with_sheet(wb, ["title", "state", "reason", "owner", "due_on", "team", "quarter"]),
                     wide=["title"])

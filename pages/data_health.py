@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from data_schemas import TABS
-from learnloop import contract, ui
+from learnloop import contract, ui, words
 
 wb = ui.workbook()
 st.title("Data health")
@@ -41,7 +41,7 @@ left_out = {tab: rows for tab, rows in wb.quarantined.items() if len(rows)}
 if left_out:
     st.subheader("Rows left out")
     for tab, rows in left_out.items():
-        with st.expander(f"{tab}: {len(rows)} row(s)"):
+        with st.expander(f"{tab}: {words.plural(len(rows), 'row')}"):
             st.dataframe(rows, width="stretch")
             ui.download_csv(rows.reset_index(), f"rows-left-out-{tab}")
 

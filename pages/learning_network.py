@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from learnloop import charts, metrics, ui
+from learnloop import charts, metrics, ui, words
 
 wb = ui.workbook()
 f = ui.filters()
@@ -17,7 +17,7 @@ right.plotly_chart(charts.source_kinds(metrics.source_kinds(wb, f), width="half"
 st.plotly_chart(charts.top_sources(metrics.top_sources(wb, f), width="full"), theme=None, key="top-sources")
 
 dormant = metrics.dormant_sources(wb, f)
-st.subheader(f"Prune candidates: {len(dormant)} source(s) with no engagement for 90 days")
+st.subheader(f"Prune candidates: {words.plural(len(dormant), 'source')} with no engagement for 90 days")
 if dormant.empty:
     st.success("Every source in the network was engaged with in the last 90 days.", icon=":material/check_circle:")
 else:

@@ -141,14 +141,15 @@ elif slide == 5:
         ui.download_csv(r.decisions.drop(columns=["category_key"]), f"retro-{quarter}-decisions")
 
 else:
-    for column, kpi in zip(st.columns(4), r.kpis, strict=True):
-        column.metric(kpi.name, ui.kpi_value(kpi), delta=ui.kpi_delta(kpi), help=kpi.help, border=True)
+    ui.kpi_row(r.kpis)
+    to_date = quarter if metrics.under_way(wb, f, quarter) else None
     left, right = st.columns(2)
     with left, slides.stage(presenting, part="left"):
-        chart(charts.score_trend(metrics.score_trend(wb, r.in_window), size=size, width="half"), "score-trend")
+        chart(charts.score_trend(metrics.score_trend(wb, r.in_window), size=size, width="half", to_date=to_date),
+              "score-trend")
     with right, slides.stage(presenting, part="right"):
-        chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size, width="half"),
-              "decisions-trend")
+        chart(charts.decisions_trend(metrics.decisions_per_quarter(wb, r.in_window), size=size, width="half",
+                                     to_date=to_date), "decisions-trend")
     if not presenting:
         table(r.trend, list(r.trend.columns), "trend", "")
 

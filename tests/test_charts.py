@@ -222,6 +222,18 @@ def test_score_trend_going_up_and_single_quarter():
     assert subtitle(single) == "Full score in 1 of 1 quarter"
 
 
+def test_a_trend_ending_in_a_quarter_under_way_says_to_date_and_sets_it_against_no_whole_quarter():
+    counts = pd.DataFrame({"quarter": ["2026-Q3", "2026-Q4"], "decisions": [9, 3]})
+    fig = charts.decisions_trend(counts, to_date="2026-Q4")
+    assert title(fig) == "3 decision write-ups in 2026-Q4 to date"
+    assert subtitle(fig) == "2026-Q4 is under way; 12 over 2 quarters"
+    assert title(charts.decisions_trend(counts, to_date="2026-Q3")) == "3 decision write-ups in 2026-Q4"
+    scores = score_frame().iloc[[0, 2]].assign(quarter=["2026-Q3", "2026-Q4"])
+    score = charts.score_trend(scores, to_date="2026-Q4")
+    assert title(score) == "Playbook score 3 of 5 in 2026-Q4 to date"
+    assert subtitle(score).startswith("2026-Q4 is under way; ") and "Down from" not in subtitle(score)
+
+
 def test_decisions_trend():
     fig = charts.decisions_trend(pd.DataFrame({"quarter": ["2026-Q1", "2026-Q2"], "decisions": [1, 3]}))
     assert title(fig) == "3 decision write-ups in 2026-Q2"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from data_schemas import TABS, ParseOptions
+from learnloop import collector
 from learnloop.errors import SourceError
 from learnloop.settings import Settings
 from learnloop.sources import files, sheets
@@ -70,8 +71,9 @@ def workbook(source: str, options: ParseOptions = ParseOptions(), *, reader: she
              today: dt.date | None = None) -> Workbook:
     """Read and validate one ``source``; a Google Sheet needs a ``reader``."""
     if not is_sheet(source):
-        read = read_raw(source, today=today)
-        wb = validate_workbook(read.tabs, source=source, options=options, readings=read.readings)
+        with collector.paused():
+            read = read_raw(source, today=today)
+            wb = validate_workbook(read.tabs, source=source, options=options, readings=read.readings)
         return wb if source == DEMO else _rows_from(wb, Path(source).expanduser().name or source)
     if reader is None:
         raise SourceError(f"{source} looks like a Google Sheet, but no Google access is configured.")
@@ -81,10 +83,11 @@ def workbook(source: str, options: ParseOptions = ParseOptions(), *, reader: she
 def sheet_workbook(key: str, reader: sheets.SheetReader, options: ParseOptions,
                    *, tag_sheet: bool = False) -> Workbook:
     """One Google Sheet, validated; its locale decides how ambiguous slash dates are read."""
-    read = reader.read(key)
-    sheet_options = dataclasses.replace(options, day_first=read.meta.day_first)
-    wb = validate_workbook(read.tabs, source=read.meta.title, options=sheet_options,
-                           sheet=read.meta.title if tag_sheet else None, titles=list(read.meta.gids))
+    with collector.paused():
+        read = reader.read(key)
+        sheet_options = dataclasses.replace(options, day_first=read.meta.day_first)
+        wb = validate_workbook(read.tabs, source=read.meta.title, options=sheet_options,
+                               sheet=read.meta.title if tag_sheet else None, titles=list(read.meta.gids))
     by_tab = read.meta.contract_tabs()
     links = {(read.meta.title if tag_sheet else None, tab): sheets.edit_url(key, read.meta.gids[title])
              for tab, title in by_tab.items()}

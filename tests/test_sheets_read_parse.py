@@ -1,8 +1,7 @@
-"""How a batchGet body becomes tabs: ranges found in the body, each parsed on its own, the collector held off."""
+"""How a batchGet body becomes tabs: ranges found in the body, each parsed on its own."""
 
 from __future__ import annotations
 
-import gc
 import json
 
 import orjson
@@ -46,23 +45,3 @@ def test_anything_after_the_last_range_fails_that_range_on_its_own() -> None:
     start, end = spans[-1]
     with pytest.raises(orjson.JSONDecodeError):  # ...and what follows it makes that span unreadable alone
         orjson.loads(data[start:end])
-
-
-def test_the_collector_is_held_off_while_parsing_and_restored_after() -> None:
-    assert gc.isenabled()
-    with sheets._collector_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), sheets._collector_paused():
-        raise RuntimeError
-    assert gc.isenabled()
-
-
-def test_a_collector_turned_off_elsewhere_stays_off() -> None:
-    gc.disable()
-    try:
-        with sheets._collector_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

@@ -6,12 +6,10 @@ Everything here takes its inputs as arguments (sheet key, credentials, base URL)
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -27,6 +25,7 @@ from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attemp
 from tenacity.wait import wait_random_exponential
 
 from data_schemas import TABS, contract_titles
+from learnloop import collector
 from learnloop.errors import SourceError
 from learnloop.validate import ColumnarTab, RawTab
 
@@ -355,7 +354,7 @@ def _get_value_ranges(client: gspread.Client, url: str, params: Mapping[str, Any
         body = _read_body(response)
     finally:
         response.close()
-    with _collector_paused():
+    with collector.paused():
         spans = _range_spans(body, count) if orjson is not None else None
         if spans is not None:
             view = memoryview(body)
@@ -380,26 +379,6 @@ def _get_value_ranges(client: gspread.Client, url: str, params: Mapping[str, Any
             tabs.append(ColumnarTab.from_rows(value_range.get("values", []), compact=True))
             ranges[position] = None  # its cells are kept by column now
         return tabs
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while a batchGet body becomes tabs.
-
-    Parsing a body makes a list per row, hundreds of thousands of them, and every few hundred new
-    lists the collector runs; its full passes walk every object the process holds. Lists of JSON
-    values cannot form a reference cycle, so those passes find nothing: at 100,000 rows they were a
-    third of the time spent parsing. The collector is turned back on afterwards, only if it was on; a
-    load on another thread at the same time can at worst turn it back on early.
-    """
-    was_enabled = gc.isenabled()
-    if was_enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _loads(body: bytes, response: requests.Response) -> Any:

@@ -266,11 +266,15 @@ class Cells:
             return pa.array(self.cells, type=pa.large_string())
         return pa.array(np.where(self.strings, self.cells, None), type=pa.large_string())
 
-    def as_string(self, index: pd.Index) -> pd.Series:
-        """The column as a ``string`` Series; only for :attr:`text_only` columns."""
+    def as_string(self, index: pd.Index, *, blank: np.ndarray | None = None) -> pd.Series:
+        """The column as a ``string`` Series, missing where ``blank`` is True; only for :attr:`text_only`
+        columns."""
         if self.arrow is None:  # pragma: no cover
-            return pd.Series(pd.array(self.cells, dtype="string"), index=index, copy=False)
-        return _string_series(self.arrow, index)
+            values = pd.Series(pd.array(self.cells, dtype="string"), index=index, copy=False)
+            return values if blank is None else values.mask(blank)
+        if blank is None:
+            return _string_series(self.arrow, index)
+        return _string_series(pc.if_else(pa.array(blank), pa.scalar(None, type=self.arrow.type), self.arrow), index)
 
     @cached_property
     def trimmed(self) -> pa.Array:

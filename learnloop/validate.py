@@ -431,10 +431,12 @@ class _RawCells:
         columns of text only as Arrow-backed strings where the parser reads nothing but text."""
         out = {}
         for name, column in self.columns.items():
-            if errors[name].any():
+            if column.text_only and declared[name]["kind"] in _TEXT_KINDS:
+                # A column of text with an error cell stays Arrow text, the error a null: as a NaN among
+                # Python objects, it would send the whole column through the parsers' mixed-cell path.
+                out[name] = column.as_string(self.index, blank=errors[name] if errors[name].any() else None)
+            elif errors[name].any():
                 out[name] = self.series(name).mask(pd.Series(errors[name], index=self.index))
-            elif column.text_only and declared[name]["kind"] in _TEXT_KINDS:
-                out[name] = column.as_string(self.index)
             else:
                 out[name] = self.series(name)
         return pd.DataFrame(out, index=self.index, copy=False)  # the model reads it, never writes

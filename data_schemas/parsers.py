@@ -152,7 +152,14 @@ def _arrow(values: pd.Series) -> pa.Array | None:
     array = getattr(values.array, "_pa_array", None)
     if array is None:
         return None
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return unchunked(array)
+
+
+def unchunked(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One Arrow array: a chunked array's only chunk as it is (``combine_chunks`` copies even one)."""
+    if not isinstance(array, pa.ChunkedArray):
+        return array
+    return array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
 
 
 def _true(mask: pa.Array) -> np.ndarray:
@@ -183,8 +190,7 @@ def text_column(cells: np.ndarray) -> pa.Array | None:
         return None
     if array.type not in (pa.string(), pa.large_string(), pa.null()):  # null: every cell blank
         return None
-    array = array.cast(pa.large_string())
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array  # over 2 GB of text
+    return unchunked(array.cast(pa.large_string()))  # chunked: over 2 GB of text
 
 
 class Cells:

@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data_schemas import parsers
+
 
 def text(values: pd.Series | pa.Array | Iterable[object]) -> pa.Array:
     """``values`` as Arrow text (missing values null), for Arrow's hash lookups; Arrow large text is used as is."""
@@ -23,10 +25,7 @@ def text(values: pd.Series | pa.Array | Iterable[object]) -> pa.Array:
         values = pd.Series(list(values), dtype="object")
     if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
         values = values.astype("string")
-    array = pa.array(values.array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.large_string())
+    return parsers.unchunked(pa.array(values.array)).cast(pa.large_string())
 
 
 def distinct(values: pd.Series | pa.Array) -> list[str]:

@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data_schemas import parsers
 from data_schemas.critiques import ARTIFACT_TYPES, ROLES
 from data_schemas.decisions import DECISION_CATEGORIES
 from data_schemas.sources import SOURCE_KINDS
@@ -74,11 +75,7 @@ def _text(values: pd.Series | pd.api.extensions.ExtensionArray) -> pa.Array:
     array = values.array if isinstance(values, pd.Series) else values
     if not isinstance(array, pd.arrays.ArrowStringArray):
         array = pd.array(np.asarray(array, dtype=object), dtype="string")
-    chunked = array.__arrow_array__()
-    if isinstance(chunked, pa.ChunkedArray):  # one chunk is taken as it is (combining would copy it)
-        combined = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
-    else:
-        combined = chunked
+    combined = parsers.unchunked(array.__arrow_array__())
     return combined if combined.type == pa.large_string() else combined.cast(pa.large_string())
 
 

@@ -745,8 +745,10 @@ def _item_tuples(values: pd.Series, canonical: dict[str, str] | None, collapse: 
     if collapse and len(items):
         items = pc.replace_substring_regex(items, f"{_SPACE_RE2}+", " ")
     if len(items):  # a repeated item is kept where it first appears in its cell
-        first = ~pd.DataFrame({"row": rows, "item": pd.array(items, dtype="string")}).duplicated().to_numpy()
-        items, rows = items.filter(pa.array(first)), rows[first]
+        codes = pc.dictionary_encode(items).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        first = ~pd.Series(rows.astype(np.int64) * (int(codes.max()) + 1) + codes).duplicated().to_numpy()
+        if not first.all():
+            items, rows = items.filter(pa.array(first)), rows[first]
     counts = np.bincount(rows, minlength=len(values))
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), type=pa.int64())
     cells = pa.LargeListArray.from_arrays(offsets, items).to_pylist()

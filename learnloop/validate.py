@@ -671,12 +671,13 @@ def _drop_unknown_items(tab: str, result: TabResult, name: str, target: str, tar
     found = frames.isin(pa.array(items, pa.large_string()), known)
     if found.all():
         return
-    known_ids = {item for item, ok in zip(items, found, strict=True) if ok}
+    starts = np.cumsum(lengths) - lengths
     kept = cells.copy()
     for position in np.unique(np.repeat(np.arange(len(cells)), lengths)[~found]):
         listed = kept[position]
-        missing = [item for item in listed if item not in known_ids]
-        kept[position] = tuple(item for item in listed if item in known_ids)
+        known_here = found[starts[position]:starts[position] + len(listed)]
+        missing = [item for item, ok in zip(listed, known_here, strict=True) if not ok]
+        kept[position] = tuple(item for item, ok in zip(listed, known_here, strict=True) if ok)
         unknown = [item for item in missing if item not in left_out]
         why = " ".join([f"{quoted(', '.join(unknown))} in {name} is not a {target_id} in the {target} tab."] * bool(unknown)
                        + [_unknown_reference(item, target, target_id, left_out) for item in missing if item in left_out])

@@ -357,13 +357,13 @@ class ColumnarTab(Sequence[list[Any]]):
         if not len(rows):
             return cls([], 0)
         grid = _grid(rows)
-        columns = [grid[:, position].copy() for position in range(grid.shape[1])]
+        columns = []
+        for position in range(grid.shape[1]):
+            # A column of text goes to Arrow straight from the grid; any other is copied out of it (so
+            # the grid, a cell per row and column, can go).
+            arrow = parsers.text_column(grid[:, position]) if compact else None
+            columns.append(arrow if arrow is not None else grid[:, position].copy())
         del grid
-        if compact:
-            for position, column in enumerate(columns):
-                arrow = parsers.text_column(column)
-                if arrow is not None:
-                    columns[position] = arrow
         return cls(columns, len(rows))
 
     @property

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from collections.abc import Callable
 from functools import cached_property
 
@@ -240,6 +241,8 @@ class Cells:
         if "arrow" in self.__dict__:
             arrow = self.__dict__["arrow"]
             out.__dict__["arrow"] = None if arrow is None else arrow.filter(pa.array(keep))
+        if "text" in self.__dict__:  # some cells of trimmed text are trimmed text
+            out.__dict__["text"] = trimmed_text(self.__dict__["text"].filter(pa.array(keep)))
         return out
 
     @cached_property
@@ -272,43 +275,45 @@ class Cells:
             return pa.array(self.cells, type=pa.large_string())
         return pa.array(np.where(self.strings, self.cells, None), type=pa.large_string())
 
-    def as_string(self, index: pd.Index, *, blank: np.ndarray | None = None) -> pd.Series:
-        """The column as a ``string`` Series, missing where ``blank`` is True; only for :attr:`text_only`
-        columns."""
+    def as_text(self, index: pd.Index, *, blank: np.ndarray | None = None) -> pd.Series:
+        """The column as :func:`text` reads it (a ``string`` Series, trimmed, blanks missing), missing
+        too where ``blank`` is True; only for :attr:`text_only` columns."""
         if self.arrow is None:  # pragma: no cover
-            values = pd.Series(pd.array(self.cells, dtype="string"), index=index, copy=False)
+            values = text(pd.Series(pd.array(self.cells, dtype="string"), index=index, copy=False))
             return values if blank is None else values.mask(blank)
         if blank is None:
-            return _string_series(self.arrow, index)
-        return _string_series(pc.if_else(pa.array(blank), pa.scalar(None, type=self.arrow.type), self.arrow), index)
+            return _string_series(self.text, index)
+        # Trimmed text with more cells null is still trimmed text.
+        return _string_series(trimmed_text(pc.if_else(pa.array(blank), pa.scalar(None, type=self.text.type),
+                                                      self.text)), index)
 
     @cached_property
-    def trimmed(self) -> pa.Array:
-        """The text cells with white space trimmed (Arrow's white space is Python's ``str.isspace``)."""
-        return pc.utf8_trim_whitespace(self.arrow)
+    def text(self) -> pa.Array:
+        """The text cells as :func:`text` reads them: trimmed (Arrow's white space is Python's
+        ``str.isspace``), null when nothing is left; the very same array when nothing was trimmed."""
+        return _trimmed(self.arrow)
 
     @cached_property
     def error_candidates(self) -> np.ndarray:
         """Text cells that start with "#" once trimmed: every error value does."""
-        return _true(pc.starts_with(self.trimmed, "#"))
+        return _true(pc.starts_with(self.text, "#"))
 
     def scan(self) -> None:
-        """Work out blanks and error candidates together, then let the trimmed copy of the text go."""
+        """Work out blanks and error candidates together (the parsers read the same trimmed text)."""
         if self.__dict__.get("arrow") is not None and "blank" not in self.__dict__:
             self.blank  # noqa: B018 - cached
             if self.strings.any():
                 self.error_candidates  # noqa: B018 - cached
-        self.__dict__.pop("trimmed", None)
 
     @cached_property
     def blank(self) -> np.ndarray:
         """:func:`is_blank`: missing, or only white space."""
         if self.text_only and self.arrow is not None:  # None is Arrow's null
-            return pc.fill_null(pc.equal(self.trimmed, ""), True).to_numpy(zero_copy_only=False)
+            return self.text.is_null().to_numpy(zero_copy_only=False)
         blank = pd.isna(self.cells)
         if self.strings.any():
-            if self.arrow is not None:
-                blank |= _true(pc.equal(self.trimmed, ""))
+            if self.arrow is not None:  # a text cell blank once trimmed
+                blank |= self.strings & self.text.is_null().to_numpy(zero_copy_only=False)
             else:  # pragma: no cover
                 strings = pd.Series(pd.array(self.cells[self.strings], dtype="string"))
                 blank[self.strings] = strings.str.strip().eq("").to_numpy(dtype=bool)
@@ -416,12 +421,43 @@ def text(raw: pd.Series) -> pd.Series:
 
 def _trimmed(array: pa.Array) -> pa.Array:
     """Strings trimmed (as ``.str.strip()`` trims them), empty ones null."""
+    if _is_trimmed(array):
+        return array
     stripped = pc.utf8_trim_whitespace(array)
     lengths = pc.binary_length(stripped)
     if pc.all(pc.equal(lengths, pc.binary_length(array))).as_py() is not False and \
             (pc.min(lengths).as_py() or 0) > 0:
-        return array  # nothing trimmed and nothing empty: keep the very same strings, not a copy
-    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, type=stripped.type), stripped)
+        return trimmed_text(array)  # nothing trimmed and nothing empty: the very same strings, not a copy
+    return trimmed_text(pc.if_else(pc.equal(stripped, ""), pa.scalar(None, type=stripped.type), stripped))
+
+
+#: Arrow text known to be trimmed with blanks null (what :func:`_trimmed` returns), by the memory it
+#: views, so a column scanned for blanks is not trimmed a second time when its parser reads it through
+#: another Python object of the same array (pandas wraps it in a chunked array and hands a new one
+#: back). An entry lives as long as the array it was made for, and that array holds its memory, so
+#: while the entry exists no other text can be at the same place. Arrow arrays never change.
+_TRIMMED: dict[tuple[object, ...], weakref.ref[pa.Array]] = {}
+
+
+def _place(array: pa.Array) -> tuple[object, ...]:
+    return (str(array.type), array.offset, len(array), *(0 if b is None else b.address for b in array.buffers()))
+
+
+def trimmed_text(array: pa.Array) -> pa.Array:
+    """``array``, remembered as text already trimmed with blanks null (the caller vouches for it)."""
+    key = _place(array)
+
+    def forget(ref: weakref.ref[pa.Array], key: tuple[object, ...] = key) -> None:
+        if _TRIMMED.get(key) is ref:
+            del _TRIMMED[key]
+
+    _TRIMMED[key] = weakref.ref(array, forget)
+    return array
+
+
+def _is_trimmed(array: pa.Array) -> bool:
+    known = _TRIMMED.get(_place(array))
+    return known is not None and known() is not None
 
 
 def _text_of(cells: Cells, raw: pd.Series) -> pd.Series:

@@ -428,13 +428,14 @@ class _RawCells:
 
     def clean(self, errors: Mapping[str, np.ndarray], declared: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         """What the model parses: spreadsheet errors blanked (as NaN, as ``mask`` blanks them), and
-        columns of text only as Arrow-backed strings where the parser reads nothing but text."""
+        columns of text only as Arrow-backed strings where the parser reads nothing but text, already
+        as :func:`parsers.text` reads them (the scan for blanks trimmed them)."""
         out = {}
         for name, column in self.columns.items():
             if column.text_only and declared[name]["kind"] in _TEXT_KINDS:
                 # A column of text with an error cell stays Arrow text, the error a null: as a NaN among
                 # Python objects, it would send the whole column through the parsers' mixed-cell path.
-                out[name] = column.as_string(self.index, blank=errors[name] if errors[name].any() else None)
+                out[name] = column.as_text(self.index, blank=errors[name] if errors[name].any() else None)
             elif errors[name].any():
                 out[name] = self.series(name).mask(pd.Series(errors[name], index=self.index))
             else:

@@ -288,7 +288,9 @@ def validate_tab(tab: str, rows: RawTab, *, options: ParseOptions = ParseOptions
             parsed[name] = parsers.quarter_of(parsed[date_column], options.fiscal_year_start_month)
     for name, column in by_name.items():
         if declared[name]["kind"] == "date" and column.strings.any():
-            ambiguous = parsers.ambiguous_dates(raw.series(name), day_first=options.day_first)
+            # Only a date typed as text can be ambiguous: the check reads the text cells alone.
+            ambiguous = parsers.ambiguous_dates(raw.series(name, np.flatnonzero(column.strings)),
+                                                day_first=options.day_first)
             typed = raw.shown(list(ambiguous.index))
             for row, read, other, by_day, by_month in ambiguous.itertuples():
                 if (row, name) not in cell_problems:

@@ -358,7 +358,10 @@ def _on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     if len(uniques) * 2 > len(values):
         return fn(values)
-    done = fn(values.iloc[first_positions(codes, len(uniques))])
+    distinct = values.iloc[first_positions(codes, len(uniques))]
+    done = fn(distinct)
+    if done.dtype == values.dtype and done.array.equals(distinct.array):
+        return values  # fn changes no value (names already spaced, choices already keys): nothing to spread
     result = done.iloc[codes]
     result.index = values.index
     return result
@@ -512,7 +515,11 @@ def _enum_key(values: pd.Series) -> pd.Series:
 
 def choice(raw: pd.Series, aliases: dict[str, str] | None = None) -> pd.Series:
     """A choice from a fixed list, in its canonical spelling; unknown choices are kept for the check."""
-    keys = enum_key(text(raw))
+    return _on_distinct(text(raw), lambda values: _choice_key(values, aliases))
+
+
+def _choice_key(values: pd.Series, aliases: dict[str, str] | None) -> pd.Series:
+    keys = _enum_key(values)
     return keys.replace(aliases) if aliases else keys
 
 

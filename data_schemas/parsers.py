@@ -582,9 +582,10 @@ def date(raw: pd.Series, *, day_first: bool = False) -> pd.Series:
     (``day_first``: the sheet's locale, or the setting). :func:`ambiguous_dates` lists the cells of a
     column whose dates are written both ways.
     """
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+    # Filled in as a numpy array and made a Series once: pandas' setitem costs more than the dates.
+    out = np.full(len(raw), np.datetime64("NaT", "us"))
     if raw.empty:
-        return out
+        return pd.Series(out, index=raw.index)
     cells = _cells(raw)
     kinds = _types(cells)
     present = set(pd.unique(kinds))
@@ -594,25 +595,25 @@ def date(raw: pd.Series, *, day_first: bool = False) -> pd.Series:
 
     days = of_type(dt.date)
     if days.any():  # date cells (an .xlsx, the demo): midnight of that day
-        out.iloc[np.flatnonzero(days)] = pd.to_datetime(pd.Series(cells[days], dtype="object")).to_numpy()
+        out[days] = pd.to_datetime(pd.Series(cells[days], dtype="object")).to_numpy(dtype="datetime64[us]")
     stamps = of_type(dt.datetime, pd.Timestamp)
     if stamps.any():
-        out[stamps] = pd.to_datetime(raw[stamps].map(_as_datetime)).dt.normalize()
+        out[stamps] = pd.to_datetime(raw[stamps].map(_as_datetime)).dt.normalize().to_numpy(dtype="datetime64[us]")
 
     numeric = of_type(int, float, np.int64, np.float64)
     if numeric.any():
         serial = cells[numeric].astype("float64")
         plausible = (serial >= PLAUSIBLE_SERIALS[0]) & (serial <= PLAUSIBLE_SERIALS[1])
         days = np.floor(serial[plausible]).astype("int64").astype("timedelta64[D]")
-        out.iloc[np.flatnonzero(numeric)[plausible]] = np.datetime64(SERIAL_EPOCH.date(), "us") + days
+        out[np.flatnonzero(numeric)[plausible]] = np.datetime64(SERIAL_EPOCH.date(), "us") + days
 
     typed = _typed_dates(cells, of_type(str))
     if typed is not None:
         positions, codes, texts, forms = typed
         day_first_here = _column_order(texts, forms, day_first)[0]
         parsed = np.array([_day(form, day_first_here) for form in forms], dtype="datetime64[us]")
-        out.iloc[positions] = parsed[codes]
-    return out
+        out[positions] = parsed[codes]
+    return pd.Series(out, index=raw.index)
 
 
 def ambiguous_dates(raw: pd.Series, *, day_first: bool = False) -> pd.DataFrame:

@@ -13,12 +13,15 @@ import datetime as dt
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from data_schemas import TABS
 from data_schemas.base import LIST_KINDS
@@ -220,40 +223,82 @@ class Outcome:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class _Written:
+    """The entry a session's form last wrote: its :func:`fingerprint` and where it went."""
+
+    fingerprint: str
+    appended: Appended
+
+
+#: What each session's forms last wrote, by (session, form). Kept here, not in ``st.session_state``:
+#: every use of the session state is a point where Streamlit stops a run it has replaced (a second
+#: click starts a new run at once), so a run stopped just after writing would forget it wrote, and
+#: the new run would write the entry again.
+_written: OrderedDict[tuple[str, str], _Written] = OrderedDict()
+_turns: dict[tuple[str, str], threading.Lock] = {}
+_written_lock = threading.Lock()
+_KEPT_FORMS = 1_000
+
+
+def _turn(form: tuple[str, str]) -> threading.Lock:
+    """The lock that makes two runs of one session's form submit in turn (a double click runs both)."""
+    with _written_lock:
+        return _turns.setdefault(form, threading.Lock())
+
+
+def _remember(form: tuple[str, str], written: _Written) -> None:
+    with _written_lock:
+        _written[form] = written
+        _written.move_to_end(form)
+        while len(_written) > _KEPT_FORMS:
+            gone, _ = _written.popitem(last=False)
+            _turns.pop(gone, None)
+
+
+def _session() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
 def submit(tab: str, key: str, target: str, sheet: str | None, wb: Workbook) -> None:
     """The submit button's callback: check the entry and write it once, then leave an :class:`Outcome`
-    for the page. Nothing here draws: a callback runs before the page, and no rerun can cut in between
-    writing the row and remembering it was written."""
-    state = st.session_state
-    values = submitted_values(tab, key, wb, sheet)
+    for the page. Nothing here draws: a callback runs before the page. Two runs of the same form (a
+    double click starts the second before the first is stopped) submit in turn, and what was written
+    is remembered before anything else can stop the run."""
+    form = (_session(), key)
+    values = submitted_values(tab, key, wb, sheet)  # what this run was sent, before any turn is waited for
     entry = fingerprint(tab, target, values)
-    last = state.get(f"{key}-last")
-    if last and last["fingerprint"] == entry:
-        clear(tab, key)
-        state[f"{key}-outcome"] = Outcome("duplicate", appended=last["appended"])
-        return
-    pending = state.get(f"{key}-pending")
-    try:
-        if pending and pending["fingerprint"] == entry:  # sent again after a failure: it may have landed
-            row, look_first = pending["row"], True
+    with _turn(form):
+        with _written_lock:
+            last = _written.get(form)
+        state = st.session_state
+        if last is not None and last.fingerprint == entry:
+            clear(tab, key)
+            state[f"{key}-outcome"] = Outcome("duplicate", appended=last.appended)
+            return
+        pending = state.get(f"{key}-pending")
+        try:
+            if pending and pending["fingerprint"] == entry:  # sent again after a failure: it may have landed
+                row, look_first = pending["row"], True
+            else:
+                row, look_first = writes.prepare(tab, values, wb, sheet=sheet), False
+            config = ui.current_settings()
+            reader = ui.sheet_reader(config) if load.is_sheet(target) else None
+            done = writes.add_row(target, tab, row, reader=reader, look_first=look_first)
+        except writes.WriteRefused as refused:
+            state[f"{key}-outcome"] = Outcome("refused", problems=refused.problems)
+        except writes.WriteFailed as failed:
+            state[f"{key}-pending"] = {"fingerprint": entry, "row": failed.row}
+            state[f"{key}-outcome"] = Outcome("failed", message=str(failed))
+        except SourceError as exc:
+            state[f"{key}-outcome"] = Outcome("failed", message=str(exc))
         else:
-            row, look_first = writes.prepare(tab, values, wb, sheet=sheet), False
-        config = ui.current_settings()
-        reader = ui.sheet_reader(config) if load.is_sheet(target) else None
-        done = writes.add_row(target, tab, row, reader=reader, look_first=look_first)
-    except writes.WriteRefused as refused:
-        state[f"{key}-outcome"] = Outcome("refused", problems=refused.problems)
-    except writes.WriteFailed as failed:
-        state[f"{key}-pending"] = {"fingerprint": entry, "row": failed.row}
-        state[f"{key}-outcome"] = Outcome("failed", message=str(failed))
-    except SourceError as exc:
-        state[f"{key}-outcome"] = Outcome("failed", message=str(exc))
-    else:
-        state.pop(f"{key}-pending", None)
-        state[f"{key}-last"] = {"fingerprint": entry, "appended": done}
-        state[f"{key}-outcome"] = Outcome("added", appended=done)
-        clear(tab, key)
-        ui.refresh()  # the next read has the new row: the charts show it
+            _remember(form, _Written(entry, done))
+            ui.refresh()  # the next read has the new row: the charts show it
+            state.pop(f"{key}-pending", None)
+            state[f"{key}-outcome"] = Outcome("added", appended=done)
+            clear(tab, key)
 
 
 def confirmation(done: Appended, *, again: bool = False) -> str:

@@ -193,3 +193,40 @@ def test_the_demo_shows_the_two_commands_to_try_entry(monkeypatch: pytest.Monkey
     assert not at.get("form")
     assert [code.value for code in at.code] == [
         ".venv/bin/learnloop demo my-team.xlsx\nLEARNLOOP_SOURCE=my-team.xlsx make run"]
+
+
+def test_two_runs_submitting_at_once_write_the_entry_once(team_xlsx: Path) -> None:
+    """A double click starts a second run of the page before Streamlit stops the first: both runs
+    submit, on two threads at once. The entry is written once, and the second run says so."""
+    import threading
+
+    import streamlit as st
+
+    from learnloop import forms
+
+    wb = load.workbook(str(team_xlsx))
+    values = {"date": dt.date(2026, 3, 2), "artifact_type": "experiment", "artifact": "Checkout copy test",
+              "theme_id": "T-A1", "presenter": "Ana", "participants": [], "roles": [], "team": "Alpha"}
+    for name, value in values.items():
+        st.session_state[forms.field_key("add-critiques", name)] = value
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def run() -> None:
+        start.wait()
+        forms.submit("critiques", "add-critiques", str(team_xlsx), None, wb)
+        outcomes.append(st.session_state.get("add-critiques-outcome"))
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    try:
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join(timeout=60)
+    finally:  # the bare-mode session state is the process's: leave it as found
+        for name in list(st.session_state):
+            if str(name).startswith("add-critiques"):
+                del st.session_state[name]
+    written = [row for row in load.workbook(str(team_xlsx)).critiques["artifact"] if row == "Checkout copy test"]
+    assert len(written) == 1
+    assert sorted(outcome.kind for outcome in outcomes) == ["added", "duplicate"]  # type: ignore[attr-defined]

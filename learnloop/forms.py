@@ -236,7 +236,7 @@ class _Written:
 #: click starts a new run at once), so a run stopped just after writing would forget it wrote, and
 #: the new run would write the entry again.
 _written: OrderedDict[tuple[str, str], _Written] = OrderedDict()
-_turns: dict[tuple[str, str], threading.Lock] = {}
+_turns: OrderedDict[tuple[str, str], threading.Lock] = OrderedDict()
 _written_lock = threading.Lock()
 _KEPT_FORMS = 1_000
 
@@ -244,7 +244,14 @@ _KEPT_FORMS = 1_000
 def _turn(form: tuple[str, str]) -> threading.Lock:
     """The lock that makes two runs of one session's form submit in turn (a double click runs both)."""
     with _written_lock:
-        return _turns.setdefault(form, threading.Lock())
+        turn = _turns.get(form)
+        if turn is None:
+            turn = _turns[form] = threading.Lock()
+            while len(_turns) > _KEPT_FORMS:  # the forms of the sessions gone longest
+                _turns.popitem(last=False)
+        else:
+            _turns.move_to_end(form)
+        return turn
 
 
 def _remember(form: tuple[str, str], written: _Written) -> None:
@@ -252,8 +259,7 @@ def _remember(form: tuple[str, str], written: _Written) -> None:
         _written[form] = written
         _written.move_to_end(form)
         while len(_written) > _KEPT_FORMS:
-            gone, _ = _written.popitem(last=False)
-            _turns.pop(gone, None)
+            _written.popitem(last=False)
 
 
 def _session() -> str:

@@ -279,7 +279,7 @@ class Cells:
         """The column as :func:`text` reads it (a ``string`` Series, trimmed, blanks missing), missing
         too where ``blank`` is True; only for :attr:`text_only` columns."""
         if self.arrow is None:  # pragma: no cover
-            values = text(pd.Series(pd.array(self.cells, dtype="string"), index=index, copy=False))
+            values = text(_as_string(self.cells, index))
             return values if blank is None else values.mask(blank)
         if blank is None:
             return _string_series(self.text, index)
@@ -417,7 +417,7 @@ def text(raw: pd.Series) -> pd.Series:
     if raw.dtype == object:
         cells = Cells(_cells(raw))
         if cells.text_only and cells.arrow is not None:
-            return _string_series(_trimmed(cells.arrow), raw.index)
+            return cells.as_text(raw.index)
         return _text_of(cells, raw)
     return _text_of(Cells(_cells(raw)), raw)
 

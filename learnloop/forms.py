@@ -231,35 +231,34 @@ class _Written:
     appended: Appended
 
 
-#: What each session's forms last wrote, by (session, form). Kept here, not in ``st.session_state``:
-#: every use of the session state is a point where Streamlit stops a run it has replaced (a second
-#: click starts a new run at once), so a run stopped just after writing would forget it wrote, and
-#: the new run would write the entry again.
-_written: OrderedDict[tuple[str, str], _Written] = OrderedDict()
-_turns: OrderedDict[tuple[str, str], threading.Lock] = OrderedDict()
-_written_lock = threading.Lock()
+@dataclass
+class _Form:
+    """One session's form: the lock its runs submit in turn by (a double click runs both), and what it
+    last wrote."""
+
+    turn: threading.Lock = field(default_factory=threading.Lock)
+    written: _Written | None = None
+
+
+#: Each session's forms, by (session, form key), the least recently submitted dropped first. Kept
+#: here, not in ``st.session_state``: every use of the session state is a point where Streamlit stops
+#: a run it has replaced (a second click starts a new run at once), so a run stopped just after
+#: writing would forget it wrote, and the new run would write the entry again.
+_forms: OrderedDict[tuple[str, str], _Form] = OrderedDict()
+_forms_lock = threading.Lock()
 _KEPT_FORMS = 1_000
 
 
-def _turn(form: tuple[str, str]) -> threading.Lock:
-    """The lock that makes two runs of one session's form submit in turn (a double click runs both)."""
-    with _written_lock:
-        turn = _turns.get(form)
-        if turn is None:
-            turn = _turns[form] = threading.Lock()
-            while len(_turns) > _KEPT_FORMS:  # the forms of the sessions gone longest
-                _turns.popitem(last=False)
+def _form(session: str, key: str) -> _Form:
+    with _forms_lock:
+        form = _forms.get((session, key))
+        if form is None:
+            form = _forms[(session, key)] = _Form()
+            while len(_forms) > _KEPT_FORMS:
+                _forms.popitem(last=False)
         else:
-            _turns.move_to_end(form)
-        return turn
-
-
-def _remember(form: tuple[str, str], written: _Written) -> None:
-    with _written_lock:
-        _written[form] = written
-        _written.move_to_end(form)
-        while len(_written) > _KEPT_FORMS:
-            _written.popitem(last=False)
+            _forms.move_to_end((session, key))
+        return form
 
 
 def _session() -> str:
@@ -272,12 +271,11 @@ def submit(tab: str, key: str, target: str, sheet: str | None, wb: Workbook) -> 
     for the page. Nothing here draws: a callback runs before the page. Two runs of the same form (a
     double click starts the second before the first is stopped) submit in turn, and what was written
     is remembered before anything else can stop the run."""
-    form = (_session(), key)
+    form = _form(_session(), key)
     values = submitted_values(tab, key, wb, sheet)  # what this run was sent, before any turn is waited for
     entry = fingerprint(tab, target, values)
-    with _turn(form):
-        with _written_lock:
-            last = _written.get(form)
+    with form.turn:
+        last = form.written
         state = st.session_state
         if last is not None and last.fingerprint == entry:
             clear(tab, key)
@@ -300,7 +298,7 @@ def submit(tab: str, key: str, target: str, sheet: str | None, wb: Workbook) -> 
         except SourceError as exc:
             state[f"{key}-outcome"] = Outcome("failed", message=str(exc))
         else:
-            _remember(form, _Written(entry, done))
+            form.written = _Written(entry, done)
             ui.refresh()  # the next read has the new row: the charts show it
             state.pop(f"{key}-pending", None)
             state[f"{key}-outcome"] = Outcome("added", appended=done)

@@ -83,9 +83,9 @@ def workbook(source: str, options: ParseOptions = ParseOptions(), *, reader: she
 def sheet_workbook(key: str, reader: sheets.SheetReader, options: ParseOptions,
                    *, tag_sheet: bool = False) -> Workbook:
     """One Google Sheet, validated; its locale decides how ambiguous slash dates are read."""
+    read = reader.read(key)  # its parse holds the collector off itself; the network wait need not
+    sheet_options = dataclasses.replace(options, day_first=read.meta.day_first)
     with collector.paused():
-        read = reader.read(key)
-        sheet_options = dataclasses.replace(options, day_first=read.meta.day_first)
         wb = validate_workbook(read.tabs, source=read.meta.title, options=sheet_options,
                                sheet=read.meta.title if tag_sheet else None, titles=list(read.meta.gids))
     by_tab = read.meta.contract_tabs()

@@ -227,6 +227,7 @@ def test_two_runs_submitting_at_once_write_the_entry_once(team_xlsx: Path) -> No
         for name in list(st.session_state):
             if str(name).startswith("add-critiques"):
                 del st.session_state[name]
+        forms._forms.pop(("", "add-critiques"), None)
     written = [row for row in load.workbook(str(team_xlsx)).critiques["artifact"] if row == "Checkout copy test"]
     assert len(written) == 1
     assert sorted(outcome.kind for outcome in outcomes) == ["added", "duplicate"]  # type: ignore[attr-defined]

@@ -1224,7 +1224,7 @@ def _as_it_stood(wb: Workbook, f: Filters, quarter: str, day: dt.date) -> tuple[
     :func:`selection.quarter_as_it_stood` cuts it at the end of ``day``: masks of the rows dated by
     then (and from the quarter's first day) over the kept arrays, not a copy of the tables."""
     fiscal = wb.options.fiscal_year_start_month
-    first, cut = _quarter_days(quarter, fiscal)[0], int(np.datetime64(day, "D").astype("datetime64[us]").view(np.int64))
+    (first, end), cut = _quarter_days(quarter, fiscal), _when(day)
 
     def dated(tab: str, column: str, since: int | None = None) -> np.ndarray:
         stamps = _stamps(wb, tab, column)
@@ -1244,7 +1244,7 @@ def _as_it_stood(wb: Workbook, f: Filters, quarter: str, day: dt.date) -> tuple[
                & dated("commitments", "committed_on") & dated("commitments", "shipped_on", first))
     decisions = in_quarter("decisions") & dated("decisions", "date", first)
     # In the network on the quarter's last day, as it stood: added by then, and not pruned by then.
-    last = min(cut, _quarter_days(quarter, fiscal)[1])
+    last = min(cut, end)
     rows, theme_quarter = _tied(wb, every)
     tied = rows[np.isin(theme_quarter, [n for n, label in enumerate(_codes(wb, "themes", "quarter").values) if label == quarter])]
     active = _in_network(wb, last, tied)

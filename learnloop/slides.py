@@ -133,7 +133,8 @@ def chart(figure, key: str, presenting: bool) -> None:
     if presenting:
         figure.update_layout(height=None)
     st.plotly_chart(figure, theme=None, key=f"retro-{key}", height="stretch" if presenting else "content",
-                    config={"displayModeBar": not presenting})
+                    # On screen its tools show on hover only: always shown, they lay over the chart's title.
+                    config={"displayModeBar": False if presenting else "hover"})
 
 
 def clamped_list(lines: Sequence[str], *, numbered: bool = False, shown: int | None = None) -> None:
@@ -155,7 +156,8 @@ def clamped_table(frame: pd.DataFrame, columns: list[str], *, rows: int, name: s
     if frame.empty:
         st.caption(empty)
         return
-    ui.static_table(ui.for_people(frame[columns].head(rows)))
+    # A non-breaking hyphen: a date stays on one line.
+    ui.static_table(ui.for_people(frame[columns].head(rows), hyphen="\u2011"))
     if len(frame) > rows:
         with st.popover(f"and {len(frame) - rows} more", type="tertiary", key=f"more-{name}"):
             ui.people_table(frame, columns)

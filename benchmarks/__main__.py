@@ -66,6 +66,9 @@ def machine() -> str:
 #: Runs of the metrics figures in a full run: each takes well under a second, and the machine's speed
 #: drifts, so their median is taken over more runs than the loads'.
 METRIC_RUNS = 9
+#: Visits of each app in the browser figure: one visit's time swings by a second on a shared 2-core
+#: machine (2.3-3.2 s for the hello page within one run), so the median is taken over more visits.
+BROWSER_RUNS = 9
 
 
 def timed(fn: Callable[[], Any], runs: int, *, discard_first: bool = False) -> tuple[float, list[float], Any]:
@@ -175,7 +178,7 @@ def bench_size(size: str, *, runs: int, peer: bool, browser: bool, rss_runs: int
             log(f"[{size}] peer {out['peer_s']:.3f} s")
 
         if browser:
-            out_browser = bench_browser(server, runs=max(runs, 5))
+            out_browser = bench_browser(server, runs=max(runs, BROWSER_RUNS))
         stats = server.ask("stats")
         out["standin"] = {"uncached_render_s": stats["render_s"], "maxrss_mb": stats["maxrss_mb"]}
         if stats["internal_errors"]:

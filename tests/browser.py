@@ -64,3 +64,24 @@ def streamlit_server(env: Mapping[str, str] | None = None, app: str = "app.py", 
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+# Drawn: the run is over, every chart is drawn, the fonts are in and, when presenting, the slide's look
+# is applied. A busy machine draws a page in steps (a style block can land after the heading), and a
+# page half drawn is not what anyone sees once it has loaded.
+DRAWN = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+  const controls = document.querySelector('.st-key-retro-controls');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid=stSkeleton]') && charts.every(chart => chart.querySelector('.main-svg'))
+    && document.fonts.status === 'loaded'
+    && (!location.search.includes('presentation=true') || (controls && !controls.checkVisibility()));
+}"""
+
+
+def wait_until_drawn(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the page is drawn as its visitor will see it (see :data:`DRAWN`), then for a chart's
+    last resize to its place."""
+    page.wait_for_function(DRAWN, timeout=timeout_ms)
+    page.wait_for_timeout(300)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from learnloop.sources import files
-from tests.browser import ARTIFACTS, streamlit_server
+from tests.browser import ARTIFACTS, streamlit_server, wait_until_drawn
 from tests.fixtures.small import raw_tabs
 
 SIZES = [(1280, 720), (1920, 1080)]
@@ -115,7 +115,7 @@ def check_charts(browser, url: str, width: int, height: int, name: str, count: i
     page.goto(url)
     page.wait_for_function(
         f"() => document.querySelectorAll('.js-plotly-plot .gtitle').length >= {count}", timeout=60_000)
-    page.wait_for_timeout(1_000)  # let fonts and every chart settle before measuring
+    wait_until_drawn(page)
     plots = page.locator(".js-plotly-plot")
     assert plots.count() == count
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import pytest
 
 from learnloop.sources import files
 from learnloop.sources.demo import demo_tabs
-from tests.browser import ARTIFACTS, streamlit_server
+from tests.browser import ARTIFACTS, streamlit_server, wait_until_drawn
 
 SIZES = [(1280, 720), (1920, 1080)]
 SLIDES = ["Playbook scorecard", "What we learned from", "What we learned with", "What we shipped", "What changed",
@@ -38,24 +38,9 @@ def server(request, tmp_path_factory):
         yield request.param, url
 
 
-# Settled: the run is over, every chart is drawn, the fonts are in and, when presenting, the slide's look
-# is applied. A busy machine draws the page in steps (the look's style block can land after the
-# heading), and a slide half drawn is not what the room sees.
-SETTLED = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
-  const controls = document.querySelector('.st-key-retro-controls');
-  return document.querySelector('h2') && app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && !document.querySelector('[data-testid=stSkeleton]') && charts.every(chart => chart.querySelector('.main-svg'))
-    && document.fonts.status === 'loaded'
-    && (!location.search.includes('presentation=true') || (controls && !controls.checkVisibility()));
-}"""
-
-
 def settle(page) -> None:
     page.wait_for_selector("h2", timeout=60_000)
-    page.wait_for_function(SETTLED, timeout=60_000)
-    page.wait_for_timeout(300)  # a chart's last resize to its stage
+    wait_until_drawn(page)
 
 
 def open_retro(browser, url: str):

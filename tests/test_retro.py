@@ -13,7 +13,7 @@ from learnloop import load, reports
 from learnloop.filters import Filters
 from learnloop.sources import files
 from tests.apptest import open_page
-from tests.browser import ARTIFACTS, streamlit_server
+from tests.browser import ARTIFACTS, streamlit_server, wait_until_drawn
 from tests.fixtures.small import raw_tabs
 
 RETRO = "pages/retro.py"
@@ -138,7 +138,7 @@ def open_retro(browser, url: str, width: int, height: int):
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
     page.wait_for_selector(".main-svg", timeout=60_000)
-    page.wait_for_timeout(1_000)  # let fonts and the chart settle before measuring
+    wait_until_drawn(page)
     return page
 
 

@@ -231,19 +231,28 @@ class _Written:
     appended: Appended
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """An entry whose write failed: its :func:`fingerprint` and the row sent (it may have landed)."""
+
+    fingerprint: str
+    row: dict[str, Any]
+
+
 @dataclass
 class _Form:
-    """One session's form: the lock its runs submit in turn by (a double click runs both), and what it
-    last wrote."""
+    """One session's form: the lock its runs submit in turn by (a double click runs both), what it
+    last wrote, and the entry whose write last failed."""
 
     turn: threading.Lock = field(default_factory=threading.Lock)
     written: _Written | None = None
+    pending: _Pending | None = None
 
 
 #: Each session's forms, by (session, form key), the least recently submitted dropped first. Kept
 #: here, not in ``st.session_state``: every use of the session state is a point where Streamlit stops
 #: a run it has replaced (a second click starts a new run at once), so a run stopped just after
-#: writing would forget it wrote, and the new run would write the entry again.
+#: writing (or failing to) would forget it, and the new run would write the entry again.
 _forms: OrderedDict[tuple[str, str], _Form] = OrderedDict()
 _forms_lock = threading.Lock()
 _KEPT_FORMS = 1_000
@@ -281,10 +290,10 @@ def submit(tab: str, key: str, target: str, sheet: str | None, wb: Workbook) -> 
             clear(tab, key)
             state[f"{key}-outcome"] = Outcome("duplicate", appended=last.appended)
             return
-        pending = state.get(f"{key}-pending")
+        pending = form.pending
         try:
-            if pending and pending["fingerprint"] == entry:  # sent again after a failure: it may have landed
-                row, look_first = pending["row"], True
+            if pending is not None and pending.fingerprint == entry:  # sent again after a failure: it may have landed
+                row, look_first = pending.row, True
             else:
                 row, look_first = writes.prepare(tab, values, wb, sheet=sheet), False
             config = ui.current_settings()
@@ -293,14 +302,13 @@ def submit(tab: str, key: str, target: str, sheet: str | None, wb: Workbook) -> 
         except writes.WriteRefused as refused:
             state[f"{key}-outcome"] = Outcome("refused", problems=refused.problems)
         except writes.WriteFailed as failed:
-            state[f"{key}-pending"] = {"fingerprint": entry, "row": failed.row}
+            form.pending = _Pending(entry, failed.row)
             state[f"{key}-outcome"] = Outcome("failed", message=str(failed))
         except SourceError as exc:
             state[f"{key}-outcome"] = Outcome("failed", message=str(exc))
         else:
-            form.written = _Written(entry, done)
+            form.written, form.pending = _Written(entry, done), None
             ui.refresh()  # the next read has the new row: the charts show it
-            state.pop(f"{key}-pending", None)
             state[f"{key}-outcome"] = Outcome("added", appended=done)
             clear(tab, key)
 

@@ -401,12 +401,12 @@ def for_people(frame: pd.DataFrame, *, hyphen: str = "-") -> pd.DataFrame:
     """A metric's table as people read it: headers in words, dates as 2026-03-02 (written with
     ``hyphen``), blanks empty, codes in words (reports.STATE_LABELS), lists joined with commas. Values
     only change their look."""
-    shown = {}
+    shown, day_format = {}, f"%Y{hyphen}%m{hyphen}%d"
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_datetime64_any_dtype(values):
             # As text: a missing date would show as "None" in the grid; ISO dates sort as dates do.
-            cells = ["" if pd.isna(day) else f"{day:%Y}{hyphen}{day:%m}{hyphen}{day:%d}" for day in values]
+            cells = ["" if pd.isna(day) else f"{day:{day_format}}" for day in values]
         elif column in WORDED:
             cells = ["" if pd.isna(code) else reports.STATE_LABELS.get(str(code), str(code).replace("_", " "))
                      for code in values]

@@ -231,3 +231,36 @@ def test_two_runs_submitting_at_once_write_the_entry_once(team_xlsx: Path) -> No
     written = [row for row in load.workbook(str(team_xlsx)).critiques["artifact"] if row == "Checkout copy test"]
     assert len(written) == 1
     assert sorted(outcome.kind for outcome in outcomes) == ["added", "duplicate"]  # type: ignore[attr-defined]
+
+
+def test_an_entry_sent_again_after_a_failed_write_that_landed_after_all_is_in_the_sheet_once(
+    sheets_standin: SheetsStandin, standin_service_account: dict[str, str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Google fails every try of a write; the entry stays in the form. One try was carried out after
+    all, later than anyone looked. Sent again, the same row is looked for first: it is in the sheet once."""
+    from learnloop import forms
+
+    sid = writable_sheet(sheets_standin, standin_service_account, raw_tabs(), title="Alpha and Beta")
+    key_file = tmp_path / "service-account.json"
+    key_file.write_text(json.dumps(standin_service_account), encoding="utf-8")
+    monkeypatch.setenv("LEARNLOOP_SHEET", sid)
+    monkeypatch.setenv("LEARNLOOP_SHEETS_API_URL", sheets_standin.base_url)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
+    at = open_form()
+    fill(at)
+    sheets_standin.inject("500", endpoints="batch_update", times=None)
+    submit(at)
+    assert at.error and form_values(at)["artifact"] == "Checkout copy test"
+    sheets_standin.clear_faults()
+    [sent] = [form.pending.row for (_, key), form in forms._forms.items()
+              if key == "add-critiques" and form.pending is not None]
+    header, *rows = sheets_standin.values(sid, "critiques")
+    for position, column in enumerate(header):
+        sheets_standin.set_cell(sid, "critiques", len(rows) + 1, position, sent.get(column) or None)
+    writes_before = sheets_standin.counts["batch_update"]
+    submit(at)
+    [added] = [s.value for s in at.success]
+    assert added.startswith(f"Added {sent['critique_id']} on row {len(rows) + 2}")
+    assert sheets_standin.counts["batch_update"] == writes_before
+    assert sum("Checkout copy test" in row for row in sheets_standin.values(sid, "critiques")) == 1

@@ -138,16 +138,21 @@ def test_each_problem_shows_under_its_field_in_words_and_the_entry_is_kept(team_
     assert team_xlsx.read_bytes() == before
 
 
-def test_a_google_sheet_gets_the_row_once_with_a_link_to_it(
-    sheets_standin: SheetsStandin, standin_service_account: dict[str, str], tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def google_sheet(sheets_standin: SheetsStandin, standin_service_account: dict[str, str], tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> str:
+    """The app set to write to a Google Sheet (on the stand-in) titled "Alpha and Beta": its id."""
     sid = writable_sheet(sheets_standin, standin_service_account, raw_tabs(), title="Alpha and Beta")
     key_file = tmp_path / "service-account.json"
     key_file.write_text(json.dumps(standin_service_account), encoding="utf-8")
     monkeypatch.setenv("LEARNLOOP_SHEET", sid)
     monkeypatch.setenv("LEARNLOOP_SHEETS_API_URL", sheets_standin.base_url)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
+    return sid
+
+
+def test_a_google_sheet_gets_the_row_once_with_a_link_to_it(sheets_standin: SheetsStandin, google_sheet: str) -> None:
+    sid = google_sheet
     at = open_form()
     fill(at)
     submit(at)
@@ -234,19 +239,13 @@ def test_two_runs_submitting_at_once_write_the_entry_once(team_xlsx: Path) -> No
 
 
 def test_an_entry_sent_again_after_a_failed_write_that_landed_after_all_is_in_the_sheet_once(
-    sheets_standin: SheetsStandin, standin_service_account: dict[str, str], tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    sheets_standin: SheetsStandin, google_sheet: str,
 ) -> None:
     """Google fails every try of a write; the entry stays in the form. One try was carried out after
     all, later than anyone looked. Sent again, the same row is looked for first: it is in the sheet once."""
     from learnloop import forms
 
-    sid = writable_sheet(sheets_standin, standin_service_account, raw_tabs(), title="Alpha and Beta")
-    key_file = tmp_path / "service-account.json"
-    key_file.write_text(json.dumps(standin_service_account), encoding="utf-8")
-    monkeypatch.setenv("LEARNLOOP_SHEET", sid)
-    monkeypatch.setenv("LEARNLOOP_SHEETS_API_URL", sheets_standin.base_url)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
+    sid = google_sheet
     at = open_form()
     fill(at)
     sheets_standin.inject("500", endpoints="batch_update", times=None)
